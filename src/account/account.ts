@@ -1,0 +1,31 @@
+/**
+ * The account: DataFire's OAuth fields, plus where the service is. One account object is shared
+ * by every action of the package.
+ */
+
+export interface Account {
+  /** The bearer token sent in `Authorization`. */
+  access_token?: string;
+  /** DataFire's OAuth fields. */
+  refresh_token?: string;
+  client_id?: string;
+  client_secret?: string;
+  redirect_uri?: string;
+  /** The service's base URL, e.g. `https://eastus.api.azureml.ms` (DataFire's convention). */
+  host?: string;
+  /** The workspace's Azure region, e.g. `eastus`: the base URL is then `https://{region}.api.azureml.ms`. */
+  region?: string;
+  /** Other fields are kept as given (DataFire accounts may carry more). */
+  [field: string]: unknown;
+}
+
+/** The fields DataFire shows for the account (`datafire authenticate`, `getDetails()`). */
+export const ACCOUNT_FIELDS: Record<string, string> = {
+  access_token: 'An OAuth access token',
+  refresh_token: 'An OAuth refresh token (optional)',
+  client_id: 'An OAuth client ID (optional)',
+  client_secret: 'An OAuth client secret (optional)',
+  redirect_uri: 'The callback URL for your application',
+  host: 'The service base URL, e.g. https://eastus.api.azureml.ms (or give region)',
+  region: "The workspace's Azure region, e.g. eastus: the host is then https://{region}.api.azureml.ms",
+};

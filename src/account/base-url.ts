@@ -1,0 +1,48 @@
+/**
+ * Where requests go. The swagger has no host, so the generated integration cannot reach the
+ * service without one: the account says it, as `host` or as `region`.
+ */
+import { AzureMLAccountError } from '../http/errors';
+import type { Account } from './account';
+
+const REGION = /^[a-z][a-z0-9]*$/;
+
+/** The base URL without a trailing slash, or an AzureMLAccountError that names both fields. */
+export function resolveBaseUrl(account: Account, integrationId: string, action?: string): string {
+  const { host, region } = account;
+  if (host !== undefined && host !== '') {
+    if (typeof host !== 'string') throw new AzureMLAccountError(`The ${integrationId} account's host must be a string`, ['host'], action);
+    let url: URL;
+    try {
+      url = new URL(host);
+    } catch {
+      throw new AzureMLAccountError(
+        `The ${integrationId} account's host must be an absolute http(s) URL such as https://eastus.api.azureml.ms (got "${host}")`,
+        ['host'],
+        action,
+      );
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new AzureMLAccountError(`The ${integrationId} account's host must use https or http (got "${url.protocol}")`, ['host'], action);
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      throw new AzureMLAccountError(`The ${integrationId} account's host must not carry a query, fragment or credentials`, ['host'], action);
+    }
+    return url.toString().replace(/\/+$/, '');
+  }
+  if (region !== undefined && region !== '') {
+    if (typeof region !== 'string' || !REGION.test(region)) {
+      throw new AzureMLAccountError(
+        `The ${integrationId} account's region must be an Azure region name such as eastus (got ${JSON.stringify(region)})`,
+        ['region'],
+        action,
+      );
+    }
+    return `https://${region}.api.azureml.ms`;
+  }
+  throw new AzureMLAccountError(
+    `The ${integrationId} account needs a 'host' (the service base URL, e.g. https://eastus.api.azureml.ms) or a 'region' (e.g. eastus)`,
+    ['host', 'region'],
+    action,
+  );
+}

@@ -1,0 +1,21 @@
+import type { Account } from '../account/account';
+
+/**
+ * What actions take as their second argument: a DataFire Context, or any object with the same
+ * `accounts` map. An account given as a string is an alias of another entry (DataFire's rule).
+ */
+export interface ActionContext {
+  accounts?: Record<string, Account | string | undefined>;
+  type?: string;
+  variables?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The account registered for an integration in a context, following one level of aliasing as DataFire does. */
+export function accountFromContext(context: ActionContext | undefined, integrationId: string): Account | undefined {
+  const accounts = context?.accounts;
+  if (!accounts) return undefined;
+  const entry = accounts[integrationId];
+  const account = typeof entry === 'string' ? accounts[entry] : entry;
+  return account && typeof account === 'object' ? account : undefined;
+}

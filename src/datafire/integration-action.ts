@@ -1,0 +1,64 @@
+/**
+ * An action as DataFire sees one: id, title, description, schemas, security, `run` and `handler`.
+ * When DataFire is loaded in the process, `toDataFireAction` gives a real `datafire.Action` whose
+ * `run` is this package's (ajv 8 validation, streaming, typed errors) instead of DataFire's.
+ */
+import type { JSONSchema } from '../spec/operation-spec';
+import type { ActionContext } from './action-context';
+
+export interface ActionSecurity {
+  [integrationId: string]: { integration: string; fields: Record<string, string>; oauth?: Record<string, unknown> };
+}
+
+export interface IntegrationAction {
+  id: string;
+  title: string;
+  description: string;
+  inputSchema: JSONSchema;
+  outputSchema: JSONSchema;
+  security: ActionSecurity;
+  inputs: null;
+  /** Runs the action with the account found in `context.accounts[integration id]`. */
+  run(input: unknown, context?: ActionContext): Promise<unknown>;
+  /** The same as run: DataFire wraps foreign actions with `new Action({handler, ...})`. */
+  handler(input: unknown, context?: ActionContext): Promise<unknown>;
+}
+
+interface DataFireModule {
+  Action: new (opts: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/**
+ * DataFire's module, if installed: the project's copy (resolved from the working directory, where
+ * `datafire run` and `datafire serve` start) before this package's own, because DataFire's
+ * Project checks `instanceof` against its own Action class. Loaded only by `action(name)`, which
+ * DataFire calls: `create(account)` and the actions never load it.
+ */
+export function resolveDataFire(): DataFireModule | undefined {
+  for (const from of [process.cwd(), __dirname]) {
+    let file: string;
+    try {
+      file = require.resolve('datafire', { paths: [from] });
+    } catch {
+      continue; // not installed there
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file) as DataFireModule;
+  }
+  return undefined;
+}
+
+export function toDataFireAction(action: IntegrationAction, datafire: DataFireModule): Record<string, unknown> {
+  const dfAction = new datafire.Action({
+    title: action.title,
+    description: action.description,
+    inputSchema: action.inputSchema,
+    outputSchema: action.outputSchema,
+    security: action.security,
+    handler: action.handler,
+  });
+  dfAction.id = action.id;
+  // DataFire's own run would validate again with its ajv 4 (without formats) and give its messages.
+  dfAction.run = (input: unknown, context?: ActionContext) => action.run(input, context);
+  return dfAction;
+}

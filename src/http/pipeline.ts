@@ -1,0 +1,40 @@
+/**
+ * One request path for every action: a chain of small policies around a transport, as in
+ * Azure's core-rest-pipeline. A policy may change the request, look at the answer, or send again.
+ */
+import type { BodyFactory } from './body';
+
+export interface PipelineRequest {
+  method: string;
+  url: string;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body?: BodyFactory;
+  /** `arraybuffer`: the body is read whole into a Buffer. */
+  responseType: 'buffer';
+  /** The action making the request, e.g. `azure_machinelearningservices_execution/Runs_StartRun`: for errors and logs. */
+  action: string;
+  /** The base URL (scheme, host, port): named by network errors. */
+  baseUrl: string;
+  signal?: AbortSignal;
+}
+
+export interface PipelineResponse {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  request: PipelineRequest;
+}
+
+export type SendRequest = (request: PipelineRequest) => Promise<PipelineResponse>;
+
+export interface PipelinePolicy {
+  readonly name: string;
+  sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse>;
+}
+
+/** Composes policies, the first one outermost, around the transport. */
+export function createPipeline(policies: readonly PipelinePolicy[], transport: SendRequest): SendRequest {
+  return policies.reduceRight<SendRequest>((next, policy) => (request) => policy.sendRequest(request, next), transport);
+}

@@ -1,0 +1,31 @@
+/**
+ * Turns an answer into the action's output: parsed JSON checked against the output schema, or
+ * the bytes of a file intact. Any status that is not 2xx becomes an AzureMLServiceError.
+ */
+import { AzureMLResponseFormatError, AzureMLServiceError } from './errors';
+import type { PipelineResponse } from './pipeline';
+import type { OperationSpec } from '../spec/operation-spec';
+import { validateSchema } from '../spec/validate';
+
+export function readResponse(op: OperationSpec, response: PipelineResponse): unknown {
+  const action = response.request.action;
+  if (response.status < 200 || response.status >= 300) {
+    throw new AzureMLServiceError({ action, statusCode: response.status, body: response.body.toString('utf8'), headers: response.headers });
+  }
+  if (op.responseKind === 'binary') return response.body;
+
+  const text = response.body.toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const why = text.trim() === '' ? 'the body is empty, JSON was expected' : `the body is not JSON (${(error as Error).message})`;
+    throw new AzureMLResponseFormatError(action, response.status, text, why);
+  }
+  const problems = validateSchema(op.outputSchema, value);
+  if (problems.length) {
+    const why = problems.map((p) => (p.path ? `${p.path} ${p.message}` : p.message)).join('; ');
+    throw new AzureMLResponseFormatError(action, response.status, text, `it does not match the operation's output schema: ${why}`);
+  }
+  return value;
+}

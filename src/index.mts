@@ -1,0 +1,22 @@
+/** The ESM entry: the same module as `require('azureml-execution')`, with named exports. */
+import pkg from './index.js';
+
+export const {
+  id,
+  title,
+  description,
+  security,
+  actions,
+  allActions,
+  create,
+  action,
+  getDetails,
+  AzureMLError,
+  AzureMLAccountError,
+  AzureMLNetworkError,
+  AzureMLResponseFormatError,
+  AzureMLServiceError,
+  AzureMLValidationError,
+} = pkg;
+export type * from './index.js';
+export default pkg;

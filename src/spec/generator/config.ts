@@ -1,0 +1,42 @@
+/**
+ * What the generator reads and writes. The OpenAPI files are the source of truth; the
+ * overlays only add what an OpenAPI 2.0 file cannot say about multipart parts.
+ */
+import type { FilePartOverlay } from './openapi-to-spec';
+import type { RenderTarget } from './render';
+
+export interface GeneratorEntry extends RenderTarget {
+  /** The DataFire integration id. */
+  id: string;
+  /** The OpenAPI file, relative to the repository root. */
+  openapiFile: string;
+  /** Output files, relative to the repository root. */
+  specModule: string;
+  typesModule: string;
+  fileParts?: Record<string, FilePartOverlay>;
+}
+
+export const GENERATOR_ENTRIES: GeneratorEntry[] = [
+  {
+    id: 'azure_machinelearningservices_execution',
+    openapiFile: 'openapi.json',
+    sourceFile: 'openapi.json',
+    specModule: 'src/spec/generated/execution-spec.ts',
+    typesModule: 'src/spec/generated/execution-types.ts',
+    typePrefix: 'Execution',
+    specConstant: 'executionSpec',
+    fileParts: {
+      // Seed 003 sends ("definition.json", definition) and ("project.zip", zip).
+      'Runs_StartRun.runDefinitionFile': {
+        defaultFilename: 'definition.json',
+        defaultContentType: 'application/json',
+        jsonDefinition: 'RunDefinition',
+      },
+      'Runs_StartRun.projectZipFile': {
+        defaultFilename: 'project.zip',
+        defaultContentType: 'application/zip',
+        zip: true,
+      },
+    },
+  },
+];

@@ -1,0 +1,138 @@
+/**
+ * Input validation with ajv 8 and its formats, against the generated schemas. Ajv is loaded and
+ * each schema compiled on first use, so importing the package stays cheap.
+ */
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type AjvClass from 'ajv';
+import type { InputProblem } from '../http/errors';
+import type { JSONSchema } from './operation-spec';
+
+let ajv: AjvClass | undefined;
+const compiled = new WeakMap<JSONSchema, ValidateFunction>();
+
+function getAjv(): AjvClass {
+  if (ajv) return ajv;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Ajv = require('ajv').default as typeof AjvClass;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const addFormats = require('ajv-formats').default as (a: AjvClass) => AjvClass;
+  // strict: false because Swagger schemas carry keywords ajv does not know (example, x-ms-enum).
+  ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
+  addFormats(ajv);
+  return ajv;
+}
+
+function validatorFor(schema: JSONSchema): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = getAjv().compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+/** Validates `value` against `schema`; problems name paths under `basePath`. */
+export function validateSchema(schema: JSONSchema, value: unknown, basePath = ''): InputProblem[] {
+  const validate = validatorFor(schema);
+  if (validate(value)) return [];
+  return dedupe((validate.errors ?? []).map((error) => describeError(error, basePath, schema, value)));
+}
+
+function dedupe(problems: InputProblem[]): InputProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** `/definition/configuration/arguments/0` under `base` -> `base.definition.configuration.arguments[0]`. */
+export function joinPath(base: string, instancePath: string, extra?: string): string {
+  const segments = instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) segments.push(extra);
+  let out = base;
+  for (const segment of segments) {
+    if (/^\d+$/.test(segment)) out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+/** Values under these keys are never quoted back in a message. */
+const SENSITIVE_KEY = /password|secret|token|credential|key$/i;
+const MAX_QUOTE = 80;
+
+function quote(value: unknown, path: string): string {
+  if (SENSITIVE_KEY.test(path.split(/[.[]/).pop() ?? '')) return '';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    return '';
+  }
+  if (text.length > MAX_QUOTE) text = `${text.slice(0, MAX_QUOTE)}...`;
+  return ` (got ${text})`;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (Number.isInteger(value)) return 'integer';
+  return typeof value;
+}
+
+const FORMAT_NAMES: Record<string, string> = {
+  uuid: 'a UUID (e.g. 00000000-0000-0000-0000-000000000000)',
+  'date-time': 'an RFC 3339 date-time',
+  int32: 'a 32-bit integer',
+  int64: 'a 64-bit integer',
+  byte: 'base64 text',
+};
+
+function valueAt(root: unknown, instancePath: string): unknown {
+  let value = root;
+  for (const segment of instancePath.split('/').slice(1)) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[segment.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return value;
+}
+
+function knownFields(schema: JSONSchema, instancePath: string): string[] | undefined {
+  return instancePath === '' && schema.properties ? Object.keys(schema.properties) : undefined;
+}
+
+function describeError(error: ErrorObject, basePath: string, schema: JSONSchema, root: unknown): InputProblem {
+  const value = valueAt(root, error.instancePath);
+  const path = joinPath(basePath, error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return { path: joinPath(basePath, error.instancePath, String(params.missingProperty)), message: 'is required' };
+    case 'additionalProperties': {
+      const known = knownFields(schema, error.instancePath);
+      return {
+        path: joinPath(basePath, error.instancePath, String(params.additionalProperty)),
+        message: `is not a known field${known ? ` (known fields: ${known.join(', ')})` : ''}`,
+      };
+    }
+    case 'enum':
+      return { path, message: `must be one of ${(params.allowedValues as unknown[]).join(', ')}${quote(value, path)}` };
+    case 'format':
+      return { path, message: `must be ${FORMAT_NAMES[String(params.format)] ?? `in format ${String(params.format)}`}${quote(value, path)}` };
+    case 'pattern':
+      return { path, message: `must match the pattern ${String(params.pattern)}${quote(value, path)}` };
+    case 'type': {
+      const expected = String(params.type).split(',').join(' or ');
+      return { path, message: `must be ${expected === 'object' ? 'an object' : `${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`} (got ${typeName(value)})` };
+    }
+    default:
+      return { path, message: error.message ?? `fails ${error.keyword}` };
+  }
+}
