@@ -14,7 +14,14 @@ function getAxios(): AxiosInstance {
   // Loaded on the first request: requiring axios costs ~90 ms, which import and create() must not pay.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const axios = require('axios') as import('axios').AxiosStatic;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const http = require('http') as typeof import('http');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const https = require('https') as typeof import('https');
   axiosInstance = axios.create({
+    // Connections are reused across calls: a call costs a round trip, not a TCP and TLS handshake.
+    httpAgent: new http.Agent({ keepAlive: true }),
+    httpsAgent: new https.Agent({ keepAlive: true }),
     adapter: 'http',
     maxRedirects: 0,
     maxBodyLength: Infinity,
