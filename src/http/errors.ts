@@ -63,7 +63,7 @@ export class AzureMLNetworkError extends AzureMLError {
   readonly host: string;
 
   constructor(action: string, host: string, reason: string, code?: string) {
-    super(`Action ${action} failed: could not reach ${host}: ${reason}`, action);
+    super(`Action ${action} failed: no answer from ${host} (${reason})`, action);
     this.host = host;
     if (code) this.code = code;
   }

@@ -67,7 +67,10 @@ export async function validateInput(spec: IntegrationSpec, op: OperationSpec, ra
     throw new AzureMLValidationError(action, [{ path: '', message: `input must be an object (got ${describeType(rawInput)})` }]);
   }
   const input = rawInput as Record<string, unknown>;
-  const problems = validateSchema(op.inputSchema, input);
+  // A file part's value is judged by classifyFileInput, which knows Buffers, streams and {path}:
+  // the schema's view of it (a string or an object) would only repeat that less precisely.
+  const givenFiles = new Set(op.parameters.filter((p) => p.file && input[p.name] !== undefined).map((p) => p.name));
+  const problems = validateSchema(op.inputSchema, input).filter((p) => !givenFiles.has(p.path.split(/[.[]/)[0]));
   const reported = new Set(problems.map((p) => p.path.split(/[.[]/)[0]));
   const files = new Map<string, ClassifiedPart>();
 

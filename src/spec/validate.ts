@@ -35,7 +35,11 @@ function validatorFor(schema: JSONSchema): ValidateFunction {
 export function validateSchema(schema: JSONSchema, value: unknown, basePath = ''): InputProblem[] {
   const validate = validatorFor(schema);
   if (validate(value)) return [];
-  return dedupe((validate.errors ?? []).map((error) => describeError(error, basePath, schema, value)));
+  const errors = validate.errors ?? [];
+  // A value of the wrong type fails its format too (1.5 is no int32): say the first thing only.
+  const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  const relevant = errors.filter((e) => e.keyword === 'type' || !wrongType.has(e.instancePath));
+  return dedupe(relevant.map((error) => describeError(error, basePath, schema, value)));
 }
 
 function dedupe(problems: InputProblem[]): InputProblem[] {
