@@ -1,0 +1,107 @@
+/**
+ * Contract test: Prism (`prism mock --errors openapi.json`) checks each request against the
+ * swagger and answers 422 with an `sl-violations` header when one breaks it. All four actions,
+ * through create(account), must pass; a control request that breaks the contract must not.
+ * Prism does not look inside multipart bodies (Swagger 2 formData files): wire.test.ts checks
+ * those parts byte for byte.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as http from 'http';
+import * as net from 'net';
+import * as path from 'path';
+import { AzureMLServiceError, create } from '../src';
+import { TOKEN, WORKSPACE, ZIP_BYTES } from './helpers/fixtures';
+
+const REPO = path.resolve(__dirname, '..');
+let prism: ChildProcess;
+let url: string;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  prism = spawn(process.execPath, [path.join(REPO, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'), 'mock', '--errors', '-h', '127.0.0.1', '-p', String(port), 'openapi.json'], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Prism did not start within 30 s:\n${output}`)), 30000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Prism is listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    prism.stdout!.on('data', onData);
+    prism.stderr!.on('data', onData);
+    prism.once('exit', (code) => reject(new Error(`Prism exited with ${code}:\n${output}`)));
+  });
+}, 40000);
+
+afterAll(() => {
+  prism?.kill();
+});
+
+/** The action's answer, or the service error's status and violations when Prism refused it. */
+async function outcome(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof AzureMLServiceError) return { status: error.statusCode, body: error.body };
+    throw error;
+  }
+}
+
+describe('against Prism', () => {
+  const client = () => create({ access_token: TOKEN, host: url });
+  const RUN = { runId: 'myexperiment_155000000001_0' };
+
+  it('accepts Runs_StartRun (multipart with definition.json and project.zip)', async () => {
+    expect(
+      await outcome(() => client().Runs_StartRun({ ...WORKSPACE, runId: 'my-exp_1700000000_0a1b2c3d', runDefinitionFile: { configuration: { script: 'hello.py', framework: 'Python' } }, projectZipFile: ZIP_BYTES })),
+    ).toEqual(RUN);
+  });
+
+  it('accepts Runs_StartSnapshotRun', async () => {
+    expect(await outcome(() => client().Runs_StartSnapshotRun({ ...WORKSPACE, runId: 'r1', definition: { snapshotId: '0b7c36f9-5e2b-4f1a-9d3e-1c2b3a4d5e6f' } }))).toEqual(RUN);
+  });
+
+  it('accepts Runs_StartLocalRun', async () => {
+    const out = await outcome(() => client().Runs_StartLocalRun({ ...WORKSPACE, definition: { configuration: { script: 'hello.py' } } }));
+    expect(Buffer.isBuffer(out)).toBe(true);
+  });
+
+  it('accepts Runs_CancelRunWithUri', async () => {
+    expect(await outcome(() => client().Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'my-exp_1700000000_0a1b2c3d' }))).toEqual(RUN);
+  });
+
+  it('refuses, as a control, a request that breaks the contract (subscriptionId not a uuid)', async () => {
+    const { status, violations } = await new Promise<{ status: number; violations: string }>((resolve, reject) => {
+      const req = http.request(
+        `${url}/execution/v1.0/subscriptions/not-a-uuid/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/experiments/e/runId/r/cancel`,
+        { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-length': '0' } },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode!, violations: String(res.headers['sl-violations'] ?? '') });
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(422);
+    expect(JSON.parse(violations)).toEqual([
+      { location: ['request', 'path', 'subscriptionid'], severity: 'Error', code: 'format', message: 'Request path parameter subscriptionid must match format "uuid"' },
+    ]);
+  });
+
+});
