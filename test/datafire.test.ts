@@ -104,6 +104,17 @@ describe('Action.fromName with the integration registered', () => {
   });
 });
 
+describe('a DataFire copy other than the one this package resolves', () => {
+  it('can wrap the plain action with new Action({handler, ...}), compiling its schemas with its own ajv 4', async () => {
+    server.reply({ body: { runId: 'w_1' } });
+    const plain = integration.actions.Runs_CancelRunWithUri.action;
+    expect(plain).not.toBeInstanceOf(datafire.Action);
+    const wrapped = new datafire.Action(plain);
+    expect(await wrapped.run({ ...WORKSPACE, runId: 'w_1' }, context())).toEqual({ runId: 'w_1' });
+    expect(server.requests[0].url).toBe(`${BASE_PATH}/runId/w_1/cancel`);
+  });
+});
+
 describe('actions.<name>(input, context)', () => {
   it('reads the account from context.accounts, following an alias', async () => {
     server.reply({ body: { runId: 'a_1' } });
