@@ -11,6 +11,7 @@ export const {
   create,
   action,
   getDetails,
+  runHistory,
   AzureMLError,
   AzureMLAccountError,
   AzureMLNetworkError,

@@ -23,6 +23,9 @@ export const create: Integration<ExecutionActions>['create'] = (account, options
 export const action: Integration<ExecutionActions>['action'] = (name) => integration.action(name);
 export const getDetails: Integration<ExecutionActions>['getDetails'] = (withActions) => integration.getDetails(withActions);
 
+/** The Run History integration (`azure_machinelearningservices_runhistory`), sharing the account. */
+export * as runHistory from './runhistory';
+
 export {
   AzureMLError,
   AzureMLAccountError,

@@ -8,6 +8,8 @@ import type { PipelineRequest } from './pipeline';
 import type { ValidatedInput } from './validate-input';
 import type { OperationSpec } from '../spec/operation-spec';
 
+const SEPARATORS = { csv: ',', ssv: ' ', tsv: '\t', pipes: '|', multi: ',' } as const;
+
 export function buildRequest(op: OperationSpec, validated: ValidatedInput, baseUrl: string, action: string): PipelineRequest {
   const { input, files } = validated;
   const byWireName = new Map(op.parameters.filter((p) => p.in === 'path').map((p) => [p.wireName, p]));
@@ -26,9 +28,17 @@ export function buildRequest(op: OperationSpec, validated: ValidatedInput, baseU
     const value = input[param.name];
     if (value === undefined) continue;
     switch (param.in) {
-      case 'query':
-        query.push(`${encodeURIComponent(param.wireName)}=${encodeURIComponent(String(value))}`);
+      case 'query': {
+        const key = encodeURIComponent(param.wireName);
+        if (Array.isArray(value) && param.collectionFormat === 'multi') {
+          for (const item of value) query.push(`${key}=${encodeURIComponent(String(item))}`);
+        } else if (Array.isArray(value)) {
+          query.push(`${key}=${encodeURIComponent(value.map(String).join(SEPARATORS[param.collectionFormat ?? 'csv']))}`);
+        } else {
+          query.push(`${key}=${encodeURIComponent(String(value))}`);
+        }
         break;
+      }
       case 'header':
         headers[param.wireName.toLowerCase()] = String(value);
         break;

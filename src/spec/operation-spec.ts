@@ -28,6 +28,8 @@ export interface ParameterSpec {
   readonly wireName: string;
   readonly in: ParameterLocation;
   readonly required: boolean;
+  /** How an array query parameter goes on the wire: `multi` repeats it, the others join with , | tab or space. */
+  readonly collectionFormat?: 'csv' | 'ssv' | 'tsv' | 'pipes' | 'multi';
   /** The OpenAPI parameter's description (a body parameter's schema does not carry it). */
   readonly description?: string;
   /** A formData parameter of type file: sent as a multipart part. */

@@ -39,4 +39,13 @@ export const GENERATOR_ENTRIES: GeneratorEntry[] = [
       },
     },
   },
+  {
+    id: 'azure_machinelearningservices_runhistory',
+    openapiFile: 'src/spec/runhistory.openapi.json',
+    sourceFile: 'src/spec/runhistory.openapi.json',
+    specModule: 'src/spec/generated/runhistory-spec.ts',
+    typesModule: 'src/spec/generated/runhistory-types.ts',
+    typePrefix: 'RunHistory',
+    specConstant: 'runHistorySpec',
+  },
 ];

@@ -93,6 +93,8 @@ function parameterSchema(param: OpenAPIParameter): JSONSchema {
   if (param.in === 'body' && param.schema) return param.schema;
   const schema: JSONSchema = { type: param.type === 'file' ? ['string', 'object'] : param.type };
   if (param.type === 'file') schema.properties = FILE_PROPERTIES;
+  // DataFire drops `items`; keeping it types and checks array items, and accepts all DataFire accepted.
+  if (param.type === 'array' && param.items) schema.items = param.items as JSONSchema;
   for (const field of PARAM_SCHEMA_FIELDS) {
     if (param[field] !== undefined) (schema as Record<string, unknown>)[field] = param[field];
   }
@@ -119,6 +121,8 @@ function buildOperation(
     if (param.required) required.push(name);
     const spec: ParameterSpec = { name, wireName: param.name, in: param.in, required: !!param.required };
     if (typeof param.description === 'string') Object.assign(spec, { description: param.description });
+    if (param.type === 'array') Object.assign(spec, { collectionFormat: param.collectionFormat ?? 'csv' });
+    if (param.in === 'formData' && param.type !== 'file') throw new Error(`${operationId}.${name}: formData fields other than files are not supported`);
     if (param.type === 'file') {
       const overlay = source.fileParts?.[`${operationId}.${name}`];
       if (!overlay) throw new Error(`No multipart facts for file parameter ${operationId}.${name}: add it to the generator's fileParts`);
