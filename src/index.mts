@@ -12,6 +12,7 @@ export const {
   action,
   getDetails,
   runHistory,
+  startEmulator,
   AzureMLError,
   AzureMLAccountError,
   AzureMLNetworkError,

@@ -9,6 +9,7 @@
 import { createIntegration, type Integration } from './datafire/integration';
 import { executionSpec } from './spec/generated/execution-spec';
 import type { ExecutionActions } from './spec/generated/execution-types';
+import type { Emulator, EmulatorOptions } from './emulator/emulator';
 
 const integration: Integration<ExecutionActions> = createIntegration<ExecutionActions>(executionSpec);
 
@@ -26,6 +27,12 @@ export const getDetails: Integration<ExecutionActions>['getDetails'] = (withActi
 /** The Run History integration (`azure_machinelearningservices_runhistory`), sharing the account. */
 export * as runHistory from './runhistory';
 
+/** Starts the local emulator of the service (loaded on call: importing the package stays cheap). */
+export function startEmulator(options?: EmulatorOptions): Promise<Emulator> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./emulator/emulator') as typeof import('./emulator/emulator')).startEmulator(options);
+}
+
 export {
   AzureMLError,
   AzureMLAccountError,
@@ -36,6 +43,7 @@ export {
 } from './http/errors';
 export type { InputProblem } from './http/errors';
 export type { Account } from './account/account';
+export type { Emulator, EmulatorOptions } from './emulator/emulator';
 export type { ClientOptions } from './client/client-core';
 export type { TokenSource, TokenRequestContext } from './auth/token-source';
 export type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from './http/pipeline';

@@ -9,7 +9,8 @@ import type { PipelineRequest, PipelineResponse, SendRequest } from './pipeline'
 
 let axiosInstance: AxiosInstance | undefined;
 
-function getAxios(): AxiosInstance {
+/** The shared axios instance (keep-alive agents, no redirects, Buffer answers), created on first use. */
+export function getAxios(): AxiosInstance {
   if (axiosInstance) return axiosInstance;
   // Loaded on the first request: requiring axios costs ~90 ms, which import and create() must not pay.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,0 +1,85 @@
+/**
+ * Sign-in for the emulator: an OAuth token endpoint (client_credentials, refresh_token and
+ * authorization_code grants, with Azure AD's answers and error shapes) and the bearer check of
+ * every service route. In strict mode only tokens it issued, and not yet expired, are accepted.
+ */
+import { randomBytes } from 'crypto';
+import type { IncomingMessage, ServerResponse } from 'http';
+import { HttpError, readBody, sendJson } from './http-util';
+
+export interface AuthOptions {
+  strict: boolean;
+  tokenLifetimeSeconds: number;
+}
+
+interface Issued {
+  expiresAt: number;
+  clientId?: string;
+}
+
+export class EmulatorAuth {
+  private readonly accessTokens = new Map<string, Issued>();
+  private readonly refreshTokens = new Map<string, Issued>();
+  /** How many token requests each grant type got: tests count refreshes with it. */
+  readonly tokenRequests: Record<string, number> = {};
+
+  constructor(private readonly options: AuthOptions) {}
+
+  private issue(clientId: string | undefined, withRefresh: boolean, scope: string) {
+    const accessToken = `emu_at_${randomBytes(24).toString('base64url')}`;
+    const lifetime = this.options.tokenLifetimeSeconds;
+    this.accessTokens.set(accessToken, { expiresAt: Date.now() + lifetime * 1000, clientId });
+    const answer: Record<string, unknown> = { token_type: 'Bearer', scope, expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
+    if (withRefresh) {
+      const refreshToken = `emu_rt_${randomBytes(24).toString('base64url')}`;
+      this.refreshTokens.set(refreshToken, { expiresAt: Date.now() + 90 * 24 * 3600 * 1000, clientId });
+      answer.refresh_token = refreshToken;
+    }
+    return answer;
+  }
+
+  /** POST /{tenant}/oauth2/v2.0/token (and v1's /oauth2/token). */
+  async handleToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'));
+    const grant = form.get('grant_type') ?? '';
+    this.tokenRequests[grant] = (this.tokenRequests[grant] ?? 0) + 1;
+    const scope = form.get('scope') ?? 'https://management.azure.com/.default';
+    const clientId = form.get('client_id') ?? undefined;
+    const fail = (error: string, description: string, status = 400) =>
+      sendJson(res, status, { error, error_description: description, error_codes: [Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0)], timestamp: new Date().toISOString() });
+
+    switch (grant) {
+      case 'client_credentials':
+        if (!clientId || !(form.get('client_secret') || form.get('client_assertion'))) {
+          return fail('invalid_client', 'AADSTS7000216: client_assertion or client_secret is required for a confidential client.', 401);
+        }
+        return sendJson(res, 200, this.issue(clientId, false, scope));
+      case 'refresh_token': {
+        const token = form.get('refresh_token') ?? '';
+        const issued = this.refreshTokens.get(token);
+        if (!token || (this.options.strict && (!issued || issued.expiresAt < Date.now()))) {
+          return fail('invalid_grant', 'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.');
+        }
+        this.refreshTokens.delete(token);
+        return sendJson(res, 200, this.issue(clientId, true, scope));
+      }
+      case 'authorization_code':
+        if (!form.get('code')) return fail('invalid_grant', 'AADSTS900144: The request body must contain the following parameter: code.');
+        return sendJson(res, 200, this.issue(clientId, true, scope));
+      default:
+        return fail('unsupported_grant_type', `AADSTS70003: The app requested an unsupported grant type '${grant}'.`);
+    }
+  }
+
+  /** Throws a 401 HttpError (with WWW-Authenticate) unless the request carries an acceptable bearer token. */
+  check(req: IncomingMessage): void {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const challenge = (error?: string) => ({ 'www-authenticate': error ? `Bearer error="${error}"` : 'Bearer' });
+    if (!match) throw new HttpError(401, 'UserError', 'The request has no bearer token in Authorization.', { innerCode: 'AuthenticationRequired' }, challenge());
+    if (!this.options.strict) return;
+    const issued = this.accessTokens.get(match[1]);
+    if (!issued) throw new HttpError(401, 'UserError', 'The bearer token was not issued by this emulator.', { innerCode: 'InvalidToken' }, challenge('invalid_token'));
+    if (issued.expiresAt <= Date.now()) throw new HttpError(401, 'UserError', 'The bearer token has expired.', { innerCode: 'TokenExpired' }, challenge('invalid_token'));
+  }
+}

@@ -1,0 +1,23 @@
+import type { EmulatorAuth } from './auth';
+import type { Runner } from './runner';
+import type { Store } from './store';
+
+export interface EmulatorSettings {
+  /** Largest project.zip startrun accepts (the service's limit: 25 MB). */
+  maxZipBytes: number;
+  /** Largest total size a project may expand to. */
+  maxExtractedBytes: number;
+  maxZipEntries: number;
+  /** Runs per page of Runs_GetByQuery and Runs_GetChild. */
+  pageSize: number;
+}
+
+/** What every handler works with. */
+export interface EmulatorContext {
+  store: Store;
+  runner: Runner;
+  auth: EmulatorAuth;
+  options: EmulatorSettings;
+  /** The emulator's base URL, for the file links it hands out. */
+  baseUrl: string;
+}

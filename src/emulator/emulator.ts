@@ -1,0 +1,184 @@
+/**
+ * A local Azure ML emulator: the Execution Service and the Run History operations a flow needs,
+ * an OAuth token endpoint, and a runner that executes the submitted scripts for real. State lives
+ * under a data folder and survives restarts.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { executionSpec } from '../spec/generated/execution-spec';
+import { runHistorySpec } from '../spec/generated/runhistory-spec';
+import { EmulatorAuth } from './auth';
+import type { EmulatorContext } from './context';
+import { handleCancel, handleStartLocalRun, handleStartRun, handleStartSnapshotRun } from './handlers/execution';
+import { handleFile, isFileRoute } from './handlers/files';
+import {
+  handleExperimentCreate,
+  handleExperimentGet,
+  handleRunChildren,
+  handleRunDetails,
+  handleRunGet,
+  handleRunsQuery,
+} from './handlers/history';
+import { HttpError, sendError, sendJson } from './http-util';
+import { compileRoutes, matchRoute, validatedInput } from './routes';
+import { Runner } from './runner';
+import { Store } from './store';
+
+export interface EmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Loopback by default. */
+  host?: string;
+  /** Where state, snapshots, logs and outputs live; a new temporary folder by default (removed on close). */
+  dataDir?: string;
+  /** Accept only bearer tokens the emulator issued and that have not expired. */
+  strictAuth?: boolean;
+  /** Lifetime of issued access tokens (default 3600 s). */
+  tokenLifetimeSeconds?: number;
+  /** Runs executing at once (default 2); the others wait in Queued. */
+  maxConcurrentRuns?: number;
+  /** Largest project.zip (default 25 MB, the service's startrun limit). */
+  maxZipBytes?: number;
+  /** Largest size a project may expand to (default 1 GiB). */
+  maxExtractedBytes?: number;
+  /** Python used for scripts (default python3). */
+  python?: string;
+  /** Runs per page of run queries (default 50). */
+  pageSize?: number;
+  /** Time between SIGTERM and SIGKILL when a run is stopped (default 2000 ms). */
+  killGraceMs?: number;
+}
+
+export interface Emulator {
+  /** The base URL, e.g. http://127.0.0.1:41234: the account's `host`. */
+  url: string;
+  /** The OAuth authority host: `{url}`, with token endpoints at `{url}/{tenant}/oauth2/v2.0/token`. */
+  authorityHost: string;
+  dataDir: string;
+  /** Token requests by grant type, for tests and demos. */
+  tokenRequests: Record<string, number>;
+  close(): Promise<void>;
+}
+
+const allOperations = [...executionSpec.operations, ...runHistorySpec.operations];
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const ownDataDir = !options.dataDir;
+  const dataDir = options.dataDir ? path.resolve(options.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-emulator-'));
+  const store = new Store(dataDir);
+  store.failInterruptedRuns(new Date().toISOString());
+  const runner = new Runner(store, {
+    maxConcurrentRuns: options.maxConcurrentRuns ?? 2,
+    python: options.python ?? 'python3',
+    killGraceMs: options.killGraceMs ?? 2000,
+  });
+  const auth = new EmulatorAuth({ strict: !!options.strictAuth, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600 });
+  const ctx: EmulatorContext = {
+    store,
+    runner,
+    auth,
+    baseUrl: '',
+    options: {
+      maxZipBytes: options.maxZipBytes ?? 25 * 1024 * 1024,
+      maxExtractedBytes: options.maxExtractedBytes ?? 1024 * 1024 * 1024,
+      maxZipEntries: 10000,
+      pageSize: options.pageSize ?? 50,
+    },
+  };
+  const routes = compileRoutes(allOperations);
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', ctx.baseUrl);
+    const method = req.method ?? 'GET';
+    if (method === 'POST' && /^\/[^/]+\/oauth2\/(v2\.0\/)?token$/.test(url.pathname)) return auth.handleToken(req, res);
+    const openid = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
+    if (method === 'GET' && openid) {
+      const tenant = openid[1];
+      return sendJson(res, 200, {
+        issuer: `${ctx.baseUrl}/${tenant}/v2.0`,
+        token_endpoint: `${ctx.baseUrl}/${tenant}/oauth2/v2.0/token`,
+        authorization_endpoint: `${ctx.baseUrl}/${tenant}/oauth2/v2.0/authorize`,
+        jwks_uri: `${ctx.baseUrl}/${tenant}/discovery/v2.0/keys`,
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+        response_types_supported: ['code'],
+        subject_types_supported: ['pairwise'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+        tenant_region_scope: null,
+        cloud_instance_name: 'localhost',
+      });
+    }
+    if (isFileRoute(url.pathname)) return handleFile(ctx, url, req, res);
+
+    const match = matchRoute(routes, method, url);
+    if (!match) throw new HttpError(404, 'UserError', `No operation at ${method} ${url.pathname}`);
+    auth.check(req);
+    const id = match.op.operationId;
+    const input = await validatedInput(req, match, { skipFiles: id === 'Runs_StartRun' });
+    switch (id) {
+      case 'Runs_StartRun':
+        return handleStartRun(ctx, input, req, res);
+      case 'Runs_StartSnapshotRun':
+        return handleStartSnapshotRun(ctx, input, res);
+      case 'Runs_StartLocalRun':
+        return handleStartLocalRun(ctx, input, res);
+      case 'Runs_CancelRunWithUri':
+        return handleCancel(ctx, input, res);
+      case 'Experiments_Create':
+        return handleExperimentCreate(ctx, input, res);
+      case 'Experiments_Get':
+        return handleExperimentGet(ctx, input, res);
+      case 'Runs_Get':
+        return handleRunGet(ctx, input, res);
+      case 'Runs_GetDetails':
+        return handleRunDetails(ctx, input, res);
+      case 'Runs_GetByQuery':
+        return handleRunsQuery(ctx, input, res);
+      case 'Runs_GetChild':
+        return handleRunChildren(ctx, input, res);
+      default:
+        throw new HttpError(501, 'ServiceError', `The emulator does not implement ${id}`);
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) return res.destroy();
+      if (error instanceof HttpError) {
+        // The rest of a refused upload is not read: close the connection after answering.
+        if (!req.complete) res.setHeader('connection', 'close');
+        return sendError(res, error);
+      }
+      sendError(res, new HttpError(500, 'ServiceError', `The emulator failed: ${(error as Error).message}`));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  ctx.baseUrl = `http://${host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: ctx.baseUrl,
+    authorityHost: ctx.baseUrl,
+    dataDir,
+    tokenRequests: auth.tokenRequests,
+    close() {
+      closing ??= (async () => {
+        await runner.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}

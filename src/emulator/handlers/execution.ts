@@ -1,0 +1,236 @@
+/**
+ * The four Execution Service operations: startrun (multipart: definition + project zip),
+ * snapshotrun, startlocalrun (answers a zip) and cancel.
+ */
+import { randomBytes, randomUUID } from 'crypto';
+import * as fs from 'fs';
+import type { IncomingMessage, ServerResponse } from 'http';
+import { pipeline } from 'stream/promises';
+import { executionSpec } from '../../spec/generated/execution-spec';
+import { normalizeRunDefinition } from '../../spec/run-definition';
+import { validateSchema } from '../../spec/validate';
+import { HttpError, sendJson } from '../http-util';
+import type { EmulatorContext } from '../context';
+import { LOCAL_RUN_SCRIPT } from '../local-run-script';
+import { workspaceKey } from '../store';
+import { listFiles } from '../runner';
+import { extractZip, inspectZip, ZipRejectedError, type ZipEntryInfo } from '../zip-archive';
+
+const MAX_DEFINITION_BYTES = 1024 * 1024;
+
+function workspaceOf(input: Record<string, unknown>): string {
+  return workspaceKey(String(input.subscriptionId), String(input.resourceGroupName), String(input.workspaceName));
+}
+
+/** The definition in the swagger's camelCase (PascalCase accepted), checked against RunDefinition. */
+function parseDefinition(raw: unknown, field: string): Record<string, unknown> {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new HttpError(400, 'ValidationError', `${field} must be a JSON object`, { target: field });
+  const { definition } = normalizeRunDefinition(raw as Record<string, unknown>, executionSpec.definitions);
+  const problems = validateSchema({ $ref: '#/definitions/RunDefinition', definitions: executionSpec.definitions }, definition, field);
+  if (problems.length) {
+    throw new HttpError(400, 'ValidationError', problems.map((p) => `${p.path} ${p.message}`).join('; '), {
+      target: problems[0].path,
+      details: problems.map((p) => ({ code: 'Invalid', message: `${p.path} ${p.message}`, target: p.path })),
+    });
+  }
+  return definition;
+}
+
+function scriptOf(definition: Record<string, unknown>): string {
+  const script = (definition.configuration as { script?: unknown } | undefined)?.script;
+  if (typeof script !== 'string' || !script) throw new HttpError(400, 'UserError', 'configuration.script is required: the script to run', { target: 'configuration.script' });
+  return script.replace(/^\.\//, '');
+}
+
+function checkScriptInProject(script: string, entries: ZipEntryInfo[]): void {
+  if (!entries.some((e) => !e.directory && e.name === script)) {
+    throw new HttpError(400, 'UserError', `The script ${script} is not in the project (configuration.script must name a file of project.zip)`, {
+      target: 'configuration.script',
+      innerCode: 'ScriptNotFound',
+    });
+  }
+}
+
+async function inspect(ctx: EmulatorContext, file: string): Promise<ZipEntryInfo[]> {
+  try {
+    return await inspectZip(file, { maxExtractedBytes: ctx.options.maxExtractedBytes, maxEntries: ctx.options.maxZipEntries });
+  } catch (error) {
+    if (error instanceof ZipRejectedError) throw new HttpError(400, 'UserError', error.message, { target: 'projectZipFile', innerCode: 'InvalidProject' });
+    throw error;
+  }
+}
+
+function newRunId(experimentName: string): string {
+  // As the Python SDK makes them: {experiment}_{unix seconds}_{8 hex}.
+  return `${experimentName}_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Creates the run record (and the experiment when it does not exist yet) and queues it. */
+function startRun(ctx: EmulatorContext, input: Record<string, unknown>, definition: Record<string, unknown>, snapshotId: string): string {
+  const workspace = workspaceOf(input);
+  const experimentName = String(input.experimentName);
+  const runId = typeof input.runId === 'string' ? input.runId : newRunId(experimentName);
+  if (ctx.store.getRun(workspace, runId)) {
+    throw new HttpError(409, 'UserError', `A run with id ${runId} already exists`, { target: 'runId', innerCode: 'RunIdAlreadyExists' });
+  }
+  const now = new Date().toISOString();
+  const experiment = ctx.store.ensureExperiment(workspace, experimentName, now);
+  const config = (definition.configuration ?? {}) as { target?: string };
+  const run = ctx.store.createRun(
+    {
+      workspace,
+      experimentName: experiment.name,
+      experimentId: experiment.experimentId,
+      runId,
+      target: config.target ?? 'local',
+      parentRunId: typeof definition.parentRunId === 'string' ? definition.parentRunId : undefined,
+      runType: typeof definition.runType === 'string' ? definition.runType : 'experiment',
+      definition,
+      snapshotId,
+    },
+    now,
+  );
+  ctx.runner.enqueue(run);
+  return runId;
+}
+
+interface Upload {
+  definition?: Buffer;
+  zipFile?: string;
+  zipBytes: number;
+}
+
+/** Reads the multipart body: the definition into memory (bounded), the zip to a file (bounded). */
+async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage): Promise<Upload> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const busboy = require('busboy') as typeof import('busboy');
+  const contentType = req.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data/i.test(contentType)) throw new HttpError(415, 'UserError', 'startrun takes multipart/form-data with runDefinitionFile and projectZipFile');
+  const upload: Upload = { zipBytes: 0 };
+  const parser = busboy({ headers: req.headers, limits: { files: 2, fields: 10 } });
+  const pending: Promise<void>[] = [];
+  parser.on('file', (name, stream) => {
+    if (name === 'runDefinitionFile') {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_DEFINITION_BYTES) chunks.push(chunk);
+      });
+      pending.push(
+        new Promise<void>((resolve, reject) => {
+          stream.on('end', () => (size > MAX_DEFINITION_BYTES ? reject(new HttpError(413, 'UserError', 'runDefinitionFile is larger than 1 MB')) : resolve()));
+          stream.on('error', reject);
+        }).then(() => {
+          upload.definition = Buffer.concat(chunks);
+        }),
+      );
+    } else if (name === 'projectZipFile') {
+      const file = ctx.store.uploadPath();
+      upload.zipFile = file;
+      const limit = ctx.options.maxZipBytes;
+      pending.push(
+        pipeline(
+          stream,
+          async function* count(source: AsyncIterable<Buffer>) {
+            for await (const chunk of source) {
+              upload.zipBytes += chunk.length;
+              if (upload.zipBytes > limit) throw new HttpError(413, 'UserError', `project.zip is larger than the ${limit} bytes startrun accepts (${Math.round(limit / 1048576)} MB)`, { target: 'projectZipFile' });
+              yield chunk;
+            }
+          },
+          fs.createWriteStream(file),
+        ),
+      );
+    } else {
+      stream.resume();
+    }
+  });
+  await pipeline(req, parser);
+  await Promise.all(pending);
+  return upload;
+}
+
+export async function handleStartRun(ctx: EmulatorContext, input: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let upload: Upload | undefined;
+  try {
+    upload = await readStartRunParts(ctx, req);
+    if (!upload.definition) throw new HttpError(400, 'ValidationError', 'runDefinitionFile is required', { target: 'runDefinitionFile' });
+    if (!upload.zipFile) throw new HttpError(400, 'ValidationError', 'projectZipFile is required', { target: 'projectZipFile' });
+    let raw: unknown;
+    try {
+      raw = JSON.parse(upload.definition.toString('utf8').replace(/^\uFEFF/, ''));
+    } catch (error) {
+      throw new HttpError(400, 'ValidationError', `runDefinitionFile is not JSON: ${(error as Error).message}`, { target: 'runDefinitionFile' });
+    }
+    const definition = parseDefinition(raw, 'runDefinitionFile');
+    const script = scriptOf(definition);
+    checkScriptInProject(script, await inspect(ctx, upload.zipFile));
+    const snapshotId = randomUUID();
+    fs.renameSync(upload.zipFile, ctx.store.snapshotPath(snapshotId));
+    upload.zipFile = undefined;
+    sendJson(res, 200, { runId: startRun(ctx, input, { ...definition, snapshotId }, snapshotId) });
+  } finally {
+    if (upload?.zipFile) fs.rmSync(upload.zipFile, { force: true });
+  }
+}
+
+function knownSnapshot(ctx: EmulatorContext, definition: Record<string, unknown>, required: boolean): string | undefined {
+  const snapshotId = definition.snapshotId;
+  if (typeof snapshotId !== 'string') {
+    if (required) throw new HttpError(400, 'UserError', 'definition.snapshotId is required: the snapshot to run', { target: 'definition.snapshotId' });
+    return undefined;
+  }
+  if (!fs.existsSync(ctx.store.snapshotPath(snapshotId))) {
+    throw new HttpError(400, 'UserError', `Snapshot ${snapshotId} was not found`, { target: 'definition.snapshotId', innerCode: 'SnapshotNotFound' });
+  }
+  return snapshotId;
+}
+
+export async function handleStartSnapshotRun(ctx: EmulatorContext, input: Record<string, unknown>, res: ServerResponse): Promise<void> {
+  const definition = parseDefinition(input.definition, 'definition');
+  const snapshotId = knownSnapshot(ctx, definition, true)!;
+  checkScriptInProject(scriptOf(definition), await inspect(ctx, ctx.store.snapshotPath(snapshotId)));
+  sendJson(res, 200, { runId: startRun(ctx, input, definition, snapshotId) });
+}
+
+/**
+ * Answers a zip with definition.json, the project (from definition.snapshotId, when given) under
+ * project/, and azureml_local_run.py, which runs the definition's script on this machine.
+ */
+export async function handleStartLocalRun(ctx: EmulatorContext, input: Record<string, unknown>, res: ServerResponse): Promise<void> {
+  const definition = parseDefinition(input.definition, 'definition');
+  const snapshotId = knownSnapshot(ctx, definition, false);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yazl = require('yazl') as typeof import('yazl');
+  const zip = new yazl.ZipFile();
+  const mtime = new Date('2020-01-01T00:00:00Z');
+  zip.addBuffer(Buffer.from(JSON.stringify(definition, null, 2)), 'definition.json', { mtime });
+  zip.addBuffer(Buffer.from(LOCAL_RUN_SCRIPT), 'azureml_local_run.py', { mtime, mode: 0o100755 });
+  if (snapshotId) {
+    const dir = fs.mkdtempSync(`${ctx.store.dataDir}/uploads/local-`);
+    try {
+      await extractZip(ctx.store.snapshotPath(snapshotId), dir);
+      for (const file of listFiles(dir)) zip.addBuffer(fs.readFileSync(`${dir}/${file}`), `project/${file}`, { mtime });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream as AsyncIterable<Buffer>) chunks.push(chunk);
+  const body = Buffer.concat(chunks);
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, 'content-disposition': 'attachment; filename="local-run.zip"' });
+  res.end(body);
+}
+
+export function handleCancel(ctx: EmulatorContext, input: Record<string, unknown>, res: ServerResponse): void {
+  const workspace = workspaceOf(input);
+  const run = ctx.store.getRun(workspace, String(input.runId));
+  if (!run || run.experimentName.toLowerCase() !== String(input.experimentName).toLowerCase()) {
+    throw new HttpError(404, 'UserError', `Run ${String(input.runId)} was not found in experiment ${String(input.experimentName)}`, { target: 'runId', innerCode: 'RunNotFound' });
+  }
+  // Cancelling a run that has ended changes nothing and is no error: cancel is idempotent.
+  ctx.runner.cancel(run);
+  sendJson(res, 200, { runId: run.runId });
+}

@@ -1,0 +1,211 @@
+/**
+ * Runs submitted scripts for real: at most `maxConcurrentRuns` at a time (the others wait in
+ * Queued), each in its own folder and process group, with stdout and stderr appended to the
+ * driver log as they come, its time limit enforced, and cancel killing the whole process tree.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { errorResponse, isTerminal, type RunRecord, type RunStatus, type Store } from './store';
+import { extractZip } from './zip-archive';
+
+export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
+const STDERR_TAIL = 2000;
+
+export interface RunnerOptions {
+  maxConcurrentRuns: number;
+  /** The interpreter for Python scripts when the definition does not manage its own. */
+  python: string;
+  /** Time between SIGTERM and SIGKILL when a run is stopped. */
+  killGraceMs: number;
+}
+
+interface Active {
+  child?: ChildProcess;
+  /** Why the run is being stopped: the status it ends in and the error it carries. */
+  stopping?: { status: 'Canceled' | 'Failed'; error?: ReturnType<typeof errorResponse> };
+  timer?: NodeJS.Timeout;
+  killTimer?: NodeJS.Timeout;
+  done: Promise<void>;
+}
+
+const now = () => new Date().toISOString();
+
+function interpreterFor(run: RunRecord, script: string, python: string): { command: string; args: string[] } {
+  if (script.endsWith('.js') || script.endsWith('.mjs') || script.endsWith('.cjs')) return { command: process.execPath, args: [script] };
+  const env = (run.definition.configuration as { environment?: { python?: { interpreterPath?: string; userManagedDependencies?: boolean } } } | undefined)?.environment;
+  // The swagger: interpreterPath "is only used when user_managed_dependencies=True".
+  const own = env?.python?.userManagedDependencies && env.python.interpreterPath;
+  return { command: own || python, args: [script] };
+}
+
+export class Runner {
+  private readonly queue: RunRecord[] = [];
+  private readonly active = new Map<RunRecord, Active>();
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: RunnerOptions,
+  ) {}
+
+  private setStatus(run: RunRecord, status: RunStatus, changes: Partial<RunRecord> = {}): void {
+    this.store.updateRun(run, { status, ...changes });
+  }
+
+  enqueue(run: RunRecord): void {
+    this.setStatus(run, 'Queued');
+    this.queue.push(run);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.closed && this.active.size < this.options.maxConcurrentRuns && this.queue.length) {
+      const run = this.queue.shift()!;
+      const entry: Active = { done: Promise.resolve() };
+      this.active.set(run, entry);
+      entry.done = this.execute(run, entry)
+        .catch((error: Error) => {
+          if (!isTerminal(run.status)) this.finish(run, 'Failed', errorResponse('ServiceError', `The emulator could not run the script: ${error.message}`));
+        })
+        .finally(() => {
+          clearTimeout(entry.timer);
+          clearTimeout(entry.killTimer);
+          this.active.delete(run);
+          this.pump();
+        });
+    }
+  }
+
+  private finish(run: RunRecord, status: 'Completed' | 'Failed' | 'Canceled', error?: ReturnType<typeof errorResponse>, exitCode?: number): void {
+    const changes: Partial<RunRecord> = { endTimeUtc: now() };
+    if (error) changes.error = error;
+    if (exitCode !== undefined) changes.exitCode = exitCode;
+    this.setStatus(run, status, changes);
+  }
+
+  private async execute(run: RunRecord, entry: Active): Promise<void> {
+    const dir = this.store.runDir(run);
+    const work = path.join(dir, 'work');
+    const logFile = path.join(dir, DRIVER_LOG);
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    fs.writeFileSync(logFile, '', { flag: 'a' }); // readable (empty) as soon as the run lists it
+    this.setStatus(run, 'Preparing', { startTimeUtc: now() });
+    await extractZip(this.store.snapshotPath(run.snapshotId), work);
+    if (entry.stopping) return this.finish(run, entry.stopping.status, entry.stopping.error);
+
+    const config = (run.definition.configuration ?? {}) as { script?: string; arguments?: string[]; maxRunDurationSeconds?: number; environment?: { environmentVariables?: Record<string, string> } };
+    const script = config.script as string;
+    const log = fs.createWriteStream(logFile, { flags: 'a' });
+    const { command, args } = interpreterFor(run, script, this.options.python);
+    const env = {
+      ...process.env,
+      ...config.environment?.environmentVariables,
+      PYTHONUNBUFFERED: '1',
+      AZUREML_RUN_ID: run.runId,
+      AZUREML_EXPERIMENT_NAME: run.experimentName,
+    };
+    let stderrTail = '';
+
+    this.setStatus(run, 'Running');
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
+      // detached: the script gets its own process group, so stopping it stops its children too.
+      const child = spawn(command, [...args, ...(config.arguments ?? []).map(String)], { cwd: work, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      entry.child = child;
+      child.stdout!.pipe(log, { end: false });
+      child.stderr!.on('data', (chunk: Buffer) => {
+        log.write(chunk);
+        stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+      });
+      child.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
+      child.once('close', (code, signal) => resolve({ code, signal }));
+      if (config.maxRunDurationSeconds && config.maxRunDurationSeconds > 0) {
+        entry.timer = setTimeout(() => {
+          const message = `The run exceeded maxRunDurationSeconds (${config.maxRunDurationSeconds} s) and was stopped.`;
+          this.stop(run, entry, { status: 'Failed', error: errorResponse('UserError', message, { innerCode: 'RunTimeout' }) });
+        }, config.maxRunDurationSeconds * 1000);
+      }
+      if (entry.stopping) this.killTree(entry);
+    });
+    clearTimeout(entry.timer);
+    await new Promise<void>((resolve) => log.end(resolve));
+
+    this.setStatus(run, 'Finalizing');
+    this.store.updateRun(run, { outputs: listFiles(path.join(work, 'outputs')).map((f) => `outputs/${f}`) });
+    // Set by cancel() or the time limit while the script ran (TypeScript cannot see that).
+    const stopping = entry.stopping as Active['stopping'];
+    if (stopping) return this.finish(run, stopping.status, stopping.error);
+    if (exit.spawnError) {
+      return this.finish(run, 'Failed', errorResponse('UserError', `Could not start ${command}: ${exit.spawnError.message}`, { innerCode: 'InterpreterNotFound' }));
+    }
+    if (exit.code === 0) return this.finish(run, 'Completed', undefined, 0);
+    const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    const tail = stderrTail.trim();
+    const message = `The script ${script} ${how}.${tail ? ` Last lines of stderr:\n${tail}` : ''}`;
+    return this.finish(run, 'Failed', errorResponse('UserError', message, { innerCode: 'ScriptFailed' }), exit.code ?? undefined);
+  }
+
+  private killTree(entry: Active): void {
+    const pid = entry.child?.pid;
+    if (!pid || entry.child?.exitCode !== null) return;
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      return; // already gone
+    }
+    entry.killTimer = setTimeout(() => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone after SIGTERM
+      }
+    }, this.options.killGraceMs);
+  }
+
+  private stop(run: RunRecord, entry: Active, how: NonNullable<Active['stopping']>): void {
+    if (entry.stopping) return;
+    entry.stopping = how;
+    this.killTree(entry);
+  }
+
+  /** Cancels a queued or running run. Returns false when it had already ended. */
+  cancel(run: RunRecord): boolean {
+    if (isTerminal(run.status)) return false;
+    const queued = this.queue.indexOf(run);
+    if (queued !== -1) {
+      this.queue.splice(queued, 1);
+      this.setStatus(run, 'CancelRequested');
+      this.finish(run, 'Canceled');
+      return true;
+    }
+    const entry = this.active.get(run);
+    if (!entry) return false;
+    this.setStatus(run, 'CancelRequested');
+    this.stop(run, entry, { status: 'Canceled' });
+    return true;
+  }
+
+  /** Stops every run: those running or queued end Failed, saying the emulator stopped. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const reason = (status: string) => errorResponse('ServiceError', `The emulator stopped while the run was ${status}; it was not resumed.`);
+    for (const run of this.queue.splice(0)) this.finish(run, 'Failed', reason('Queued'));
+    for (const [run, entry] of this.active) this.stop(run, entry, { status: 'Failed', error: reason(run.status) });
+    await Promise.all([...this.active.values()].map((entry) => entry.done));
+  }
+}
+
+/** Files under `dir`, relative, sorted; nothing when it does not exist. */
+export function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const item of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${item.name}` : item.name;
+      if (item.isDirectory()) walk(child);
+      else if (item.isFile()) out.push(child);
+    }
+  };
+  walk('');
+  return out.sort();
+}
