@@ -81,7 +81,7 @@ export class AzureMLResponseFormatError extends AzureMLError {
   }
 }
 
-/** Response headers kept on errors: ids to quote to Azure support, and retry hints. Nothing else. */
+/** Response headers kept on errors: ids to quote to Azure support, retry hints, the auth challenge. Nothing else. */
 const KEPT_RESPONSE_HEADERS = [
   'content-type',
   'date',
@@ -92,6 +92,7 @@ const KEPT_RESPONSE_HEADERS = [
   'x-ms-client-request-id',
   'x-ms-correlation-request-id',
   'request-id',
+  'www-authenticate',
 ] as const;
 
 export interface ServiceErrorInit {

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { pipeline } from 'stream/promises';
 import { executionSpec } from '../../spec/generated/execution-spec';
+import { formatBytes } from '../../project/zip-project';
 import { normalizeRunDefinition } from '../../spec/run-definition';
 import { validateSchema } from '../../spec/validate';
 import { HttpError, sendJson } from '../http-util';
@@ -109,33 +110,40 @@ async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage): Pr
   const upload: Upload = { zipBytes: 0 };
   const parser = busboy({ headers: req.headers, limits: { files: 2, fields: 10 } });
   const pending: Promise<void>[] = [];
+  let failure: unknown;
+  // A part that fails (too large) stops the whole parse: the answer goes out without reading the rest.
+  const track = (work: Promise<void>) =>
+    pending.push(
+      work.catch((error: unknown) => {
+        failure ??= error;
+        parser.destroy(error as Error);
+      }),
+    );
   parser.on('file', (name, stream) => {
     if (name === 'runDefinitionFile') {
       const chunks: Buffer[] = [];
       let size = 0;
-      stream.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= MAX_DEFINITION_BYTES) chunks.push(chunk);
-      });
-      pending.push(
-        new Promise<void>((resolve, reject) => {
-          stream.on('end', () => (size > MAX_DEFINITION_BYTES ? reject(new HttpError(413, 'UserError', 'runDefinitionFile is larger than 1 MB')) : resolve()));
-          stream.on('error', reject);
-        }).then(() => {
+      track(
+        (async () => {
+          for await (const chunk of stream as AsyncIterable<Buffer>) {
+            size += chunk.length;
+            if (size > MAX_DEFINITION_BYTES) throw new HttpError(413, 'UserError', 'runDefinitionFile is larger than 1 MB', { target: 'runDefinitionFile' });
+            chunks.push(chunk);
+          }
           upload.definition = Buffer.concat(chunks);
-        }),
+        })(),
       );
     } else if (name === 'projectZipFile') {
       const file = ctx.store.uploadPath();
       upload.zipFile = file;
       const limit = ctx.options.maxZipBytes;
-      pending.push(
+      track(
         pipeline(
           stream,
           async function* count(source: AsyncIterable<Buffer>) {
             for await (const chunk of source) {
               upload.zipBytes += chunk.length;
-              if (upload.zipBytes > limit) throw new HttpError(413, 'UserError', `project.zip is larger than the ${limit} bytes startrun accepts (${Math.round(limit / 1048576)} MB)`, { target: 'projectZipFile' });
+              if (upload.zipBytes > limit) throw new HttpError(413, 'UserError', `project.zip is larger than the ${formatBytes(limit)} startrun accepts`, { target: 'projectZipFile' });
               yield chunk;
             }
           },
@@ -146,8 +154,11 @@ async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage): Pr
       stream.resume();
     }
   });
-  await pipeline(req, parser);
+  await pipeline(req, parser).catch((error: unknown) => {
+    failure ??= error;
+  });
   await Promise.all(pending);
+  if (failure) throw failure;
   return upload;
 }
 

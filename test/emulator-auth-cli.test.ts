@@ -1,0 +1,101 @@
+/**
+ * The emulator's sign-in (token endpoint, strict bearer checks), its command line, and the
+ * quickstart that `npm start` runs.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AzureMLServiceError, runHistory, startEmulator, type Emulator } from '../src';
+import { quickstart } from '../src/quickstart/main';
+
+const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'auth' };
+
+async function token(emulator: Emulator, form: Record<string, string>) {
+  const res = await fetch(`${emulator.url}/my-tenant/oauth2/v2.0/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('strict auth', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ strictAuth: true, tokenLifetimeSeconds: 1 });
+  });
+  afterAll(() => emulator.close());
+
+  it('issues tokens for client credentials, and accepts only those, until they expire', async () => {
+    const granted = await token(emulator, { grant_type: 'client_credentials', client_id: 'app', client_secret: 's3cret', scope: 'https://management.azure.com/.default' });
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ token_type: 'Bearer', expires_in: 1, scope: 'https://management.azure.com/.default' });
+    expect(granted.body.refresh_token).toBeUndefined();
+    const good = runHistory.create({ access_token: String(granted.body.access_token), host: emulator.url });
+    expect((await good.Experiments_Create(WS)).name).toBe('auth');
+
+    const forged = (await runHistory.create({ access_token: 'not-issued', host: emulator.url }).Experiments_Get(WS).catch((e: unknown) => e)) as AzureMLServiceError;
+    expect(forged.statusCode).toBe(401);
+    expect(forged.responseHeaders['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(forged.serviceMessage).toBe('The bearer token was not issued by this emulator.');
+
+    await new Promise((r) => setTimeout(r, 1100));
+    const expired = (await good.Experiments_Get(WS).catch((e: unknown) => e)) as AzureMLServiceError;
+    expect(expired.statusCode).toBe(401);
+    expect(expired.serviceMessage).toBe('The bearer token has expired.');
+    expect(expired.innerErrorCodes).toEqual(['TokenExpired']);
+  });
+
+  it('exchanges authorization codes and refresh tokens, refusing unknown refresh tokens as Azure AD does', async () => {
+    const code = await token(emulator, { grant_type: 'authorization_code', code: 'abc', client_id: 'app', client_secret: 's', redirect_uri: 'http://localhost/cb' });
+    expect(code.status).toBe(200);
+    expect(typeof code.body.refresh_token).toBe('string');
+    const refreshed = await token(emulator, { grant_type: 'refresh_token', refresh_token: String(code.body.refresh_token), client_id: 'app' });
+    expect(refreshed.status).toBe(200);
+    // A refresh token is used once: the answer carries the next one.
+    const reused = await token(emulator, { grant_type: 'refresh_token', refresh_token: String(code.body.refresh_token), client_id: 'app' });
+    expect(reused).toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'invalid_grant', error_description: 'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.', error_codes: [70008] }),
+    });
+    expect(emulator.tokenRequests).toMatchObject({ authorization_code: 1, refresh_token: 2 });
+  });
+
+  it('refuses client credentials without a secret, and unknown grants', async () => {
+    expect((await token(emulator, { grant_type: 'client_credentials', client_id: 'app' })).body.error).toBe('invalid_client');
+    expect((await token(emulator, { grant_type: 'password' })).body.error).toBe('unsupported_grant_type');
+  });
+});
+
+describe('azureml-emulator (the command)', () => {
+  it('prints its URL on the first line, serves, and stops cleanly on Ctrl-C', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-cli-'));
+    try {
+      const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'emulator', 'cli.js'), '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0]);
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await runHistory.create({ access_token: 't', host: url }).Experiments_Create(WS)).name).toBe('auth');
+      const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGINT');
+      expect(await exit).toBe(0);
+      expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'state.json'), 'utf8')).experiments).toBeDefined();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the quickstart (npm start)', () => {
+  it('submits examples/hello to the embedded emulator, follows its log and ends Completed', async () => {
+    const lines: string[] = [];
+    expect(await quickstart((line) => lines.push(line))).toBe('Completed');
+    expect(lines[0]).toMatch(/^Azure ML emulator listening at http:\/\/127\.0\.0\.1:\d+$/);
+    expect(lines).toContain('  | Hello!');
+    expect(lines.filter((l) => l.startsWith('Status: '))).toEqual(expect.arrayContaining(['Status: Completed']));
+    expect(lines[lines.length - 1]).toMatch(/^Run quickstart_\d+_[0-9a-f]{8} Completed in \d+\.\d s$/);
+  });
+});
