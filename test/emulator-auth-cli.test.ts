@@ -99,3 +99,26 @@ describe('the quickstart (npm start)', () => {
     expect(lines[lines.length - 1]).toMatch(/^Run quickstart_\d+_[0-9a-f]{8} Completed in \d+\.\d s$/);
   });
 });
+
+describe('examples/tour.js (the README tour of every action)', () => {
+  it('runs every action against the emulator', async () => {
+    const { execFile } = await import('child_process');
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [path.join(__dirname, '..', 'examples', 'tour.js')], { timeout: 30000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))),
+    );
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(':')[0])).toEqual([
+      'Experiments_Get',
+      'Runs_StartRun',
+      'Runs_Get',
+      'driver log',
+      'Runs_StartSnapshotRun',
+      'Runs_CancelRunWithUri',
+      'Runs_GetByQuery',
+      'Runs_GetChild',
+      'Runs_StartLocalRun',
+    ]);
+    expect(lines).toContain('Runs_Get: Completed');
+    expect(lines).toContain('driver log: "Hello!\\n"');
+  });
+});
