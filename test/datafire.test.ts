@@ -32,14 +32,20 @@ function context() {
 describe('the drop-in surface', () => {
   const generated = datafire.Integration.fromOpenAPI(JSON.parse(fs.readFileSync(path.join(REPO, 'openapi.json'), 'utf8')), ID);
 
-  it('has the id, action names and order of the generated integration', () => {
+  // DataFire adds these two to OAuth integrations whose flow is not implicit: built the same way here.
+  const withOAuth = new datafire.Integration({ id: ID, security: { [ID]: { integration: ID, fields: {}, oauth: { flow: 'accessCode', tokenUrl: 'https://token' } } } });
+  const OAUTH_ACTIONS = ['oauthCallback', 'oauthRefresh'];
+
+  it('has the id, action names and order of the generated integration, plus the OAuth actions', () => {
     expect(integration.id).toBe(ID);
-    expect(Object.keys(integration.actions)).toEqual(Object.keys(generated.actions));
-    expect(integration.allActions.map((a) => a.id)).toEqual(generated.allActions.map((a: { id: string }) => a.id));
+    expect(Object.keys(integration.actions)).toEqual([...Object.keys(generated.actions), ...OAUTH_ACTIONS]);
+    expect(integration.allActions.map((a) => a.id)).toEqual([...generated.allActions.map((a: { id: string }) => a.id), ...OAUTH_ACTIONS.map((n) => `${ID}/${n}`)]);
   });
 
-  it("gives the generated integration's getDetails(), plus host/region fields and {path} for file parts", () => {
+  it("gives the generated integration's getDetails(), plus host/region fields, {path} for file parts and DataFire's OAuth actions", () => {
     const expected = JSON.parse(JSON.stringify(generated.getDetails(true)));
+    expected.actions.push(...JSON.parse(JSON.stringify(withOAuth.getDetails(true).actions)));
+    expected.actionCount += 2;
     const pathProperty = { type: 'string', description: 'Path of a file on disk: streamed with its length, never read whole into memory.' };
     expected.security[ID].fields.host = 'The service base URL, e.g. https://eastus.api.azureml.ms (or give region)';
     expected.security[ID].fields.region = "The workspace's Azure region, e.g. eastus: the host is then https://{region}.api.azureml.ms";
@@ -48,10 +54,15 @@ describe('the drop-in surface', () => {
     expect(JSON.parse(JSON.stringify(integration.getDetails(true)))).toEqual(expected);
     const summary = JSON.parse(JSON.stringify(generated.getDetails()));
     summary.security = expected.security;
+    summary.actionCount += 2;
     expect(JSON.parse(JSON.stringify(integration.getDetails()))).toEqual(summary);
   });
 
   it('gives datafire.Action instances with the same titles, descriptions and schemas', () => {
+    for (const name of OAUTH_ACTIONS) {
+      expect(integration.action(name)).toBeInstanceOf(datafire.Action);
+      expect(integration.action(name).inputSchema).toEqual(withOAuth.action(name).inputSchema);
+    }
     for (const name of Object.keys(generated.actions)) {
       const ours = integration.action(name);
       const theirs = generated.action(name);

@@ -37,7 +37,7 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual([
       'azure_machinelearningservices_execution',
       'function',
-      ['Runs_StartLocalRun', 'Runs_StartRun', 'Runs_StartSnapshotRun', 'Runs_CancelRunWithUri'],
+      ['Runs_StartLocalRun', 'Runs_StartRun', 'Runs_StartSnapshotRun', 'Runs_CancelRunWithUri', 'oauthCallback', 'oauthRefresh'],
       'function',
       'function',
       true,

@@ -1,11 +1,18 @@
 /**
- * Token sources: where the bearer token comes from. One interface, interchangeable strategies
- * (a static token here; refresh tokens and service principals plug in the same way).
+ * Token sources: where the bearer token comes from. One interface, interchangeable strategies:
+ * a static token, a refresh token, a service principal, or anything a caller plugs in.
  */
+import type { Account } from '../account/account';
+import type { PipelinePolicy } from '../http/pipeline';
+
 export interface TokenRequestContext {
   /** The action that needs the token, for error messages. */
   action: string;
   signal?: AbortSignal;
+  /** Told when this request made the source refresh the account's tokens (to persist them). */
+  onRefresh?: (account: Account) => void;
+  /** Policies for the token endpoint request (logging). */
+  policies?: PipelinePolicy[];
 }
 
 export interface TokenSource {

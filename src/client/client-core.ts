@@ -11,6 +11,7 @@ import { createPipeline, type PipelinePolicy, type SendRequest } from '../http/p
 import { bearerTokenPolicy } from '../http/policies/bearer-token';
 import { clientRequestIdPolicy } from '../http/policies/client-request-id';
 import { userAgentPolicy } from '../http/policies/user-agent';
+import { environmentLogger, loggingPolicy, type Logger } from '../http/policies/logging';
 import { readResponse } from '../http/read-response';
 import { axiosTransport } from '../http/transport';
 import { validateInput } from '../http/validate-input';
@@ -23,6 +24,10 @@ export interface ClientOptions {
   userAgentPrefix?: string;
   /** Extra policies (hooks), run inside the built-in ones, just before the transport. */
   policies?: PipelinePolicy[];
+  /** Told with the account after its tokens were refreshed (to persist them). A throw is ignored. */
+  onTokenRefresh?: (account: Account) => void;
+  /** Logs each request and answer, sanitized (no secrets, no bodies). Also on with DEBUG=azureml-execution. */
+  logger?: Logger;
 }
 
 export interface CallOptions {
@@ -40,8 +45,17 @@ export class ClientCore {
   private getPipeline(integrationId: string, action: string): SendRequest {
     if (this.pipeline) return this.pipeline;
     const tokenSource = this.options.tokenSource ?? tokenSourceForAccount(this.account, integrationId, action);
+    const logger = this.options.logger ?? environmentLogger();
+    const logging = logger ? [loggingPolicy(logger)] : [];
     this.pipeline = createPipeline(
-      [clientRequestIdPolicy(), userAgentPolicy(this.options.userAgentPrefix), bearerTokenPolicy(tokenSource), ...(this.options.policies ?? [])],
+      [
+        clientRequestIdPolicy(),
+        userAgentPolicy(this.options.userAgentPrefix),
+        bearerTokenPolicy(tokenSource, { onRefresh: this.options.onTokenRefresh, tokenPolicies: logging }),
+        ...(this.options.policies ?? []),
+        // Innermost: every attempt is logged, with the Authorization it carried shown as REDACTED.
+        ...logging,
+      ],
       axiosTransport,
     );
     return this.pipeline;

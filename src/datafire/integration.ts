@@ -6,7 +6,8 @@
 import { ACCOUNT_FIELDS, type Account } from '../account/account';
 import { ClientCore, clientCoreForAccount, type ClientOptions } from '../client/client-core';
 import { AzureMLAccountError } from '../http/errors';
-import type { IntegrationSpec, JSONSchema, OperationSpec } from '../spec/operation-spec';
+import { OAUTH_CALLBACK_INPUT_SCHEMA, OAUTH_OUTPUT_SCHEMA, oauthCallback, oauthRefresh, type OAuthTokens } from '../auth/oauth-actions';
+import type { IntegrationSpec, JSONSchema } from '../spec/operation-spec';
 import { accountFromContext, type ActionContext } from './action-context';
 import { resolveDataFire, toDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
 
@@ -32,6 +33,12 @@ export interface IntegrationDetails {
   actions?: ActionDetails[];
 }
 
+/** DataFire's OAuth actions, on every integration. */
+export interface OAuthActions {
+  oauthCallback(input: { code: string }, context?: ActionContext): Promise<OAuthTokens>;
+  oauthRefresh(input?: Record<string, never> | null, context?: ActionContext): Promise<OAuthTokens>;
+}
+
 export interface Integration<TActions> {
   readonly id: string;
   readonly title: string;
@@ -39,10 +46,10 @@ export interface Integration<TActions> {
   /** DataFire's security object: the account's fields, keyed by the integration id. */
   readonly security: ActionSecurity;
   /** `actions.Runs_StartRun(input, context)`: the account comes from `context.accounts[id]`. */
-  readonly actions: { [K in keyof TActions]: TActions[K] & { action: IntegrationAction } };
+  readonly actions: { [K in keyof (TActions & OAuthActions)]: (TActions & OAuthActions)[K] & { action: IntegrationAction } };
   readonly allActions: IntegrationAction[];
   /** The actions bound to one account: no DataFire context needed. */
-  create(account: Account, options?: ClientOptions): TActions;
+  create(account: Account, options?: ClientOptions): TActions & OAuthActions;
   /** The action named `name`: a `datafire.Action` when DataFire is installed. */
   action(name: string): IntegrationAction;
   getDetails(withActions?: boolean): IntegrationDetails;
@@ -58,35 +65,39 @@ function buildSecurity(spec: IntegrationSpec): ActionSecurity {
 
 export function createIntegration<TActions>(spec: IntegrationSpec): Integration<TActions> {
   const security = buildSecurity(spec);
-  const operations = new Map<string, OperationSpec>(spec.operations.map((op) => [op.operationId, op]));
 
-  const runWithContext = (op: OperationSpec, actionId: string) => async (input: unknown, context?: ActionContext) => {
+  const allActions: IntegrationAction[] = [];
+  const actions: Record<string, ActionFunction> = {};
+  const addAction = (name: string, init: Omit<IntegrationAction, 'id' | 'security' | 'inputs' | 'run' | 'handler'>, run: IntegrationAction['run']) => {
+    const action: IntegrationAction = { id: `${spec.id}/${name}`, ...init, security, inputs: null, run, handler: run };
+    allActions.push(action);
+    actions[name] = Object.assign((input: unknown, context?: ActionContext) => run(input, context), { action });
+  };
+  const accountOf = (context: ActionContext | undefined, actionId: string): Account => {
     const account = accountFromContext(context, spec.id);
     if (!account) {
       throw new AzureMLAccountError(`Account ${spec.id} not specified for action ${actionId}. Did you remember to pass in the 'context' object?`, [], actionId);
     }
-    return clientCoreForAccount(account).run(spec, op, input);
+    return account;
   };
 
-  const allActions: IntegrationAction[] = [];
-  const actions: Record<string, ActionFunction> = {};
   for (const op of spec.operations) {
     const id = `${spec.id}/${op.operationId}`;
-    const run = runWithContext(op, id);
-    const action: IntegrationAction = {
-      id,
-      title: op.title,
-      description: op.description,
-      inputSchema: op.inputSchema,
-      outputSchema: op.outputSchema,
-      security,
-      inputs: null,
-      run,
-      handler: run,
-    };
-    allActions.push(action);
-    actions[op.operationId] = Object.assign((input: unknown, context?: ActionContext) => run(input, context), { action });
+    addAction(op.operationId, { title: op.title, description: op.description, inputSchema: op.inputSchema, outputSchema: op.outputSchema }, async (input, context) =>
+      clientCoreForAccount(accountOf(context, id)).run(spec, op, input),
+    );
   }
+  // What DataFire adds to every OAuth integration: exchange a code, or a refresh token, for tokens.
+  addAction(
+    'oauthCallback',
+    { title: '', description: 'Exchange the code passed to your redirect URI for an access_token', inputSchema: OAUTH_CALLBACK_INPUT_SCHEMA, outputSchema: OAUTH_OUTPUT_SCHEMA },
+    async (input, context) => oauthCallback(accountOf(context, `${spec.id}/oauthCallback`), input, `${spec.id}/oauthCallback`),
+  );
+  addAction(
+    'oauthRefresh',
+    { title: '', description: 'Exchange a refresh_token for an access_token', inputSchema: {}, outputSchema: OAUTH_OUTPUT_SCHEMA },
+    async (_input, context) => oauthRefresh(accountOf(context, `${spec.id}/oauthRefresh`), `${spec.id}/oauthRefresh`),
+  );
 
   const dataFireActions = new Map<string, IntegrationAction>();
 
@@ -98,17 +109,19 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
     actions: actions as Integration<TActions>['actions'],
     allActions,
 
-    create(account: Account, options?: ClientOptions): TActions {
+    create(account: Account, options?: ClientOptions): TActions & OAuthActions {
       if (!account || typeof account !== 'object') throw new AzureMLAccountError(`create() needs the ${spec.id} account object`, []);
       const core = options ? new ClientCore(account, options) : clientCoreForAccount(account);
-      const instance: Record<string, (input: unknown) => Promise<unknown>> = {};
+      const instance: Record<string, (input?: unknown) => Promise<unknown>> = {};
       for (const op of spec.operations) instance[op.operationId] = (input: unknown) => core.run(spec, op, input);
-      return instance as TActions;
+      instance.oauthCallback = (input: unknown) => oauthCallback(account, input, `${spec.id}/oauthCallback`);
+      instance.oauthRefresh = () => oauthRefresh(account, `${spec.id}/oauthRefresh`);
+      return instance as TActions & OAuthActions;
     },
 
     action(name: string): IntegrationAction {
-      const plain = actions[name]?.action;
-      if (!plain || !operations.has(name)) throw new Error(`Action ${spec.id}/${name} not found.`);
+      const plain = Object.prototype.hasOwnProperty.call(actions, name) ? actions[name].action : undefined;
+      if (!plain) throw new Error(`Action ${spec.id}/${name} not found.`);
       let action = dataFireActions.get(name);
       if (!action) {
         const datafire = resolveDataFire();

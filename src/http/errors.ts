@@ -100,6 +100,8 @@ export interface ServiceErrorInit {
   statusCode: number;
   body: string;
   headers: Record<string, string | string[] | undefined>;
+  /** The answer is a 401 to a request sent again with a freshly refreshed token. */
+  afterTokenRefresh?: boolean;
 }
 
 /** The service answered with a status that is not 2xx. */
@@ -128,7 +130,8 @@ export class AzureMLServiceError extends AzureMLError {
   constructor(init: ServiceErrorInit) {
     const parsed = parseErrorResponse(init.body);
     const root = parsed?.error;
-    super(`Action ${init.action} failed with status code ${init.statusCode}: ${summarize(init, parsed)}`, init.action);
+    const refreshed = init.afterTokenRefresh ? ' (after refreshing the access token)' : '';
+    super(`Action ${init.action} failed with status code ${init.statusCode}${refreshed}: ${summarize(init, parsed)}`, init.action);
     this.statusCode = init.statusCode;
     this.body = init.body;
     this.responseHeaders = keepHeaders(init.headers);
@@ -199,4 +202,37 @@ function keepHeaders(headers: ServiceErrorInit['headers']): Record<string, strin
     if (value !== undefined) kept[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return kept;
+}
+
+export interface AuthErrorInit {
+  action: string;
+  /** The token endpoint (no query, no secret). */
+  tokenEndpoint: string;
+  statusCode?: number;
+  error?: string;
+  errorDescription?: string;
+  /** What was being done, e.g. `refresh the access token`. */
+  doing: string;
+}
+
+/**
+ * Getting a token failed: the token endpoint's `error` and `error_description` (for example
+ * `invalid_grant: AADSTS70008: ... expired`), never a bare 401.
+ */
+export class AzureMLAuthError extends AzureMLError {
+  readonly statusCode?: number;
+  /** The OAuth error code, e.g. `invalid_grant`. */
+  readonly error?: string;
+  readonly errorDescription?: string;
+  readonly tokenEndpoint: string;
+
+  constructor(init: AuthErrorInit) {
+    const status = init.statusCode !== undefined ? ` answered ${init.statusCode}` : ' failed';
+    const reason = [init.error, init.errorDescription].filter(Boolean).join(': ') || 'no reason given';
+    super(`Action ${init.action} could not ${init.doing}: the token endpoint ${init.tokenEndpoint}${status}: ${reason}`, init.action);
+    this.tokenEndpoint = init.tokenEndpoint;
+    if (init.statusCode !== undefined) this.statusCode = init.statusCode;
+    if (init.error) this.error = init.error;
+    if (init.errorDescription) this.errorDescription = init.errorDescription;
+  }
 }

@@ -25,6 +25,8 @@ export interface PipelineResponse {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   request: PipelineRequest;
+  /** A 401 that came after the token was refreshed for this very request. */
+  afterTokenRefresh?: boolean;
 }
 
 export type SendRequest = (request: PipelineRequest) => Promise<PipelineResponse>;

@@ -10,7 +10,13 @@ import { validateSchema } from '../spec/validate';
 export function readResponse(op: OperationSpec, response: PipelineResponse): unknown {
   const action = response.request.action;
   if (response.status < 200 || response.status >= 300) {
-    throw new AzureMLServiceError({ action, statusCode: response.status, body: response.body.toString('utf8'), headers: response.headers });
+    throw new AzureMLServiceError({
+      action,
+      statusCode: response.status,
+      body: response.body.toString('utf8'),
+      headers: response.headers,
+      afterTokenRefresh: response.afterTokenRefresh,
+    });
   }
   if (op.responseKind === 'binary') return response.body;
 
