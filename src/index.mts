@@ -15,6 +15,7 @@ export const {
   startEmulator,
   AzureMLError,
   AzureMLAccountError,
+  AzureMLAuthError,
   AzureMLNetworkError,
   AzureMLResponseFormatError,
   AzureMLServiceError,

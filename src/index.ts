@@ -36,6 +36,7 @@ export function startEmulator(options?: EmulatorOptions): Promise<Emulator> {
 export {
   AzureMLError,
   AzureMLAccountError,
+  AzureMLAuthError,
   AzureMLNetworkError,
   AzureMLResponseFormatError,
   AzureMLServiceError,
@@ -46,6 +47,9 @@ export type { Account } from './account/account';
 export type { Emulator, EmulatorOptions } from './emulator/emulator';
 export type { ClientOptions } from './client/client-core';
 export type { TokenSource, TokenRequestContext } from './auth/token-source';
+export type { OAuthTokens } from './auth/oauth-actions';
+export type { Logger } from './http/policies/logging';
+export type { OAuthActions } from './datafire/integration';
 export type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from './http/pipeline';
 export type { FileInput, DataFireFile, PathFile, FileEncoding } from './http/file-input';
 export type { ActionContext } from './datafire/action-context';
