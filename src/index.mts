@@ -14,11 +14,13 @@ export const {
   runHistory,
   startEmulator,
   AzureMLError,
+  AzureMLAbortError,
   AzureMLAccountError,
   AzureMLAuthError,
   AzureMLNetworkError,
   AzureMLResponseFormatError,
   AzureMLServiceError,
+  AzureMLTimeoutError,
   AzureMLValidationError,
 } = pkg;
 export type * from './index.js';

@@ -35,13 +35,16 @@ export function startEmulator(options?: EmulatorOptions): Promise<Emulator> {
 
 export {
   AzureMLError,
+  AzureMLAbortError,
   AzureMLAccountError,
   AzureMLAuthError,
   AzureMLNetworkError,
   AzureMLResponseFormatError,
   AzureMLServiceError,
+  AzureMLTimeoutError,
   AzureMLValidationError,
 } from './http/errors';
+export type { RetryOptions } from './http/policies/retry';
 export type { InputProblem } from './http/errors';
 export type { Account } from './account/account';
 export type { Emulator, EmulatorOptions } from './emulator/emulator';
@@ -52,7 +55,7 @@ export type { Logger } from './http/policies/logging';
 export type { OAuthActions } from './datafire/integration';
 export type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from './http/pipeline';
 export type { FileInput, DataFireFile, PathFile, FileEncoding } from './http/file-input';
-export type { ActionContext } from './datafire/action-context';
+export type { ActionContext, CallOptions } from './datafire/action-context';
 export type { Integration, IntegrationDetails, ActionDetails } from './datafire/integration';
 export type { IntegrationAction } from './datafire/integration-action';
 export type * from './spec/generated/execution-types';

@@ -85,14 +85,14 @@ describe('Action.fromName with the integration registered', () => {
     server.reply({ body: { runId: 'df_1' } });
     const input = { ...WORKSPACE, runDefinitionFile: DEFINITION, projectZipFile: { content: ZIP_BYTES.toString('base64'), encoding: 'base64' } };
     expect(await fromName('Runs_StartRun').run(input, context())).toEqual({ runId: 'df_1' });
-    expect(server.requests[0].url).toBe(`${BASE_PATH}/startrun`);
+    expect(server.requests[0].url).toMatch(new RegExp(`^${BASE_PATH}/startrun\\?runId=my-exp_\\d+_[0-9a-f]{8}$`));
     expect(server.requests[0].body.includes(ZIP_BYTES)).toBe(true);
   });
 
   it('runs Runs_StartSnapshotRun', async () => {
     server.reply({ body: { runId: 'df_2' } });
     expect(await fromName('Runs_StartSnapshotRun').run({ ...WORKSPACE, definition: DEFINITION }, context())).toEqual({ runId: 'df_2' });
-    expect(server.requests[0].url).toBe(`${BASE_PATH}/snapshotrun`);
+    expect(server.requests[0].url).toMatch(new RegExp(`^${BASE_PATH}/snapshotrun\\?runId=`));
   });
 
   it('runs Runs_StartLocalRun and gives the bytes intact', async () => {

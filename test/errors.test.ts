@@ -17,7 +17,9 @@ import { expectNoSecrets } from './helpers/secrets';
 const HOST = 'https://eastus.api.azureml.ms';
 const CANCEL_PATH = `${BASE_PATH}/runId/run_1/cancel`;
 const ACCOUNT_SECRETS = { access_token: TOKEN, refresh_token: 'refresh-token-value-0123456789', client_secret: 'client-secret-value-abcdefghij' };
-const cancel = () => create({ ...ACCOUNT_SECRETS, region: 'eastus' }).Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'run_1' });
+// Retries are the subject of reliability.test.ts: here every answer is the call's answer.
+const NO_RETRY = { retry: { maxRetries: 0 } };
+const cancel = () => create({ ...ACCOUNT_SECRETS, region: 'eastus' }, NO_RETRY).Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'run_1' });
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   return promise.then(
@@ -92,6 +94,7 @@ describe('ErrorResponse answers', () => {
       innerErrorCodes: [],
       errorResponse: { error: { code: 'UserError', message: 'Run not found' } },
       responseHeaders: { 'content-type': 'application/json' },
+      attempts: 1,
     });
   });
 
@@ -157,7 +160,7 @@ describe('no answer', () => {
       });
     });
     const error = (await failure(
-      create({ ...ACCOUNT_SECRETS, host: `http://127.0.0.1:${port}` }).Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'run_1' }),
+      create({ ...ACCOUNT_SECRETS, host: `http://127.0.0.1:${port}` }, NO_RETRY).Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'run_1' }),
     )) as AzureMLNetworkError;
     expect(error).toBeInstanceOf(AzureMLNetworkError);
     expect(error.message).toBe(
@@ -175,7 +178,7 @@ describe('no answer', () => {
     const { port } = server.address() as net.AddressInfo;
     try {
       const error = (await failure(
-        create({ ...ACCOUNT_SECRETS, host: `http://127.0.0.1:${port}` }).Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'run_1' }),
+        create({ ...ACCOUNT_SECRETS, host: `http://127.0.0.1:${port}` }, NO_RETRY).Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'run_1' }),
       )) as AzureMLNetworkError;
       expect(error.message).toBe(
         `Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from http://127.0.0.1:${port} (socket hang up)`,

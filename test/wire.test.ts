@@ -49,7 +49,8 @@ describe('Runs_StartRun', () => {
     expect(server.requests).toHaveLength(1);
     const [req] = server.requests;
     expect(req.method).toBe('POST');
-    expect(req.url).toBe(`${BASE_PATH}/startrun`);
+    // No runId given: the client makes one as the SDK does, so that a retry cannot start a second run.
+    expect(req.url).toMatch(new RegExp(`^${BASE_PATH}/startrun\\?runId=my-exp_\\d{10}_[0-9a-f]{8}$`));
     const boundary = boundaryOf(req.headers['content-type']);
     expect(boundary).toMatch(/^-{26}[0-9a-f]{24}$/);
     const expected = multipartBody(boundary, [
@@ -141,11 +142,20 @@ describe('Runs_StartSnapshotRun', () => {
     expectHeaders(req, { accept: 'application/json', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(JSON.stringify(definition))) });
   });
 
-  it('leaves the query out when no runId is given', async () => {
-    server.reply({ body: { runId: 'generated_by_service' } });
-    expect(await client().Runs_StartSnapshotRun({ ...WORKSPACE, definition: {} })).toEqual({ runId: 'generated_by_service' });
-    expect(server.requests[0].url).toBe(`${BASE_PATH}/snapshotrun`);
+  it('makes a run id as the Python SDK does when none is given: {experiment}_{unix seconds}_{8 hex}', async () => {
+    server.reply({ body: { runId: 'answered' } });
+    const before = Math.floor(Date.now() / 1000);
+    expect(await client().Runs_StartSnapshotRun({ ...WORKSPACE, definition: {} })).toEqual({ runId: 'answered' });
+    const [, seconds] = /^.*\/snapshotrun\?runId=my-exp_(\d{10})_[0-9a-f]{8}$/.exec(server.requests[0].url) ?? [];
+    expect(Number(seconds)).toBeGreaterThanOrEqual(before);
+    expect(Number(seconds)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
     expect(server.requests[0].body.toString()).toBe('{}');
+  });
+
+  it('makes run ids that fit the pattern from any experiment name', async () => {
+    server.reply({ body: { runId: 'answered' } });
+    await client().Runs_StartSnapshotRun({ ...WORKSPACE, experimentName: '.my exp.v2', definition: {} });
+    expect(server.requests[0].url).toMatch(/\/snapshotrun\?runId=run_my_exp_v2_\d{10}_[0-9a-f]{8}$/);
   });
 });
 
@@ -156,7 +166,7 @@ describe('Runs_StartLocalRun', () => {
     expect(Buffer.isBuffer(result)).toBe(true);
     expect(result.equals(ALL_BYTES)).toBe(true);
     const [req] = server.requests;
-    expect(req.url).toBe(`${BASE_PATH}/startlocalrun`);
+    expect(req.url).toMatch(new RegExp(`^${BASE_PATH}/startlocalrun\\?runId=my-exp_\\d{10}_[0-9a-f]{8}$`));
     expect(req.body.toString()).toBe(JSON.stringify(DEFINITION));
     expectHeaders(req, {
       accept: 'application/json, application/octet-stream',

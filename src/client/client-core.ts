@@ -7,7 +7,7 @@ import { resolveBaseUrl } from '../account/base-url';
 import { tokenSourceForAccount } from '../auth/token-source-for-account';
 import type { TokenSource } from '../auth/token-source';
 import { buildRequest } from '../http/build-request';
-import { createPipeline, type PipelinePolicy, type SendRequest } from '../http/pipeline';
+import { createPipeline, type PipelinePolicy, type PipelineRequest, type PipelineResponse, type SendRequest } from '../http/pipeline';
 import { bearerTokenPolicy } from '../http/policies/bearer-token';
 import { clientRequestIdPolicy } from '../http/policies/client-request-id';
 import { userAgentPolicy } from '../http/policies/user-agent';
@@ -15,6 +15,10 @@ import { environmentLogger, loggingPolicy, type Logger } from '../http/policies/
 import { readResponse } from '../http/read-response';
 import { axiosTransport } from '../http/transport';
 import { validateInput } from '../http/validate-input';
+import { retryPolicy, type RetryOptions } from '../http/policies/retry';
+import { AzureMLAbortError, AzureMLTimeoutError } from '../http/errors';
+import { runHistorySpec } from '../spec/generated/runhistory-spec';
+import type { CallOptions } from '../datafire/action-context';
 import type { IntegrationSpec, OperationSpec } from '../spec/operation-spec';
 
 export interface ClientOptions {
@@ -28,10 +32,33 @@ export interface ClientOptions {
   onTokenRefresh?: (account: Account) => void;
   /** Logs each request and answer, sanitized (no secrets, no bodies). Also on with DEBUG=azureml-execution. */
   logger?: Logger;
+  /** Retry policy of every call (default: 3 retries, backoff from 1 s capped at 64 s). */
+  retry?: RetryOptions;
+  /** Per-attempt idle timeout (default 120000 ms). */
+  timeoutMs?: number;
+  /** Overall deadline of every call (default none). */
+  deadlineMs?: number;
 }
 
-export interface CallOptions {
-  signal?: AbortSignal;
+export const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** Operations that start work: they get a run id of the client's making, so a retry cannot start a second run. */
+const STARTS_RUN = new Set(['Runs_StartRun', 'Runs_StartSnapshotRun', 'Runs_StartLocalRun']);
+/** Of those, the ones that create a run in Run History, where an ambiguous failure can be checked. */
+const CREATES_RUN = new Set(['Runs_StartRun', 'Runs_StartSnapshotRun']);
+
+/** `{experiment}_{unix seconds}_{8 hex}`, as the Azure ML Python SDK makes run ids; valid for the swagger's pattern. */
+export function newRunId(experimentName: string): string {
+  let prefix = experimentName.replace(/[^\w-]/g, '_').slice(0, 200);
+  if (!/^[a-zA-Z0-9]/.test(prefix)) prefix = `run${prefix}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const hex = (require('crypto') as typeof import('crypto')).randomBytes(4).toString('hex');
+  return `${prefix}_${Math.floor(Date.now() / 1000)}_${hex}`;
+}
+
+function combineSignals(call: CallOptions, deadlineMs: number | undefined): AbortSignal | undefined {
+  const signals = [call.signal, deadlineMs ? AbortSignal.timeout(deadlineMs) : undefined].filter((s): s is AbortSignal => !!s);
+  return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
 }
 
 export class ClientCore {
@@ -42,15 +69,17 @@ export class ClientCore {
     private readonly options: ClientOptions = {},
   ) {}
 
-  private getPipeline(integrationId: string, action: string): SendRequest {
-    if (this.pipeline) return this.pipeline;
+  private buildPipeline(integrationId: string, action: string, retry: RetryOptions | undefined): SendRequest {
     const tokenSource = this.options.tokenSource ?? tokenSourceForAccount(this.account, integrationId, action);
     const logger = this.options.logger ?? environmentLogger();
     const logging = logger ? [loggingPolicy(logger)] : [];
-    this.pipeline = createPipeline(
+    return createPipeline(
       [
+        // Outermost: one request id for every attempt of the call.
         clientRequestIdPolicy(),
         userAgentPolicy(this.options.userAgentPrefix),
+        retryPolicy(retry),
+        // Inside retry: each attempt gets a valid token, and a 401 is the token's business only.
         bearerTokenPolicy(tokenSource, { onRefresh: this.options.onTokenRefresh, tokenPolicies: logging }),
         ...(this.options.policies ?? []),
         // Innermost: every attempt is logged, with the Authorization it carried shown as REDACTED.
@@ -58,20 +87,57 @@ export class ClientCore {
       ],
       axiosTransport,
     );
-    return this.pipeline;
+  }
+
+  private getPipeline(integrationId: string, action: string, callRetry: RetryOptions | undefined): SendRequest {
+    if (callRetry) return this.buildPipeline(integrationId, action, { ...this.options.retry, ...callRetry });
+    return (this.pipeline ??= this.buildPipeline(integrationId, action, this.options.retry));
   }
 
   async run(spec: IntegrationSpec, op: OperationSpec, input: unknown, call: CallOptions = {}): Promise<unknown> {
     const action = `${spec.id}/${op.operationId}`;
-    const validated = await validateInput(spec, op, input, action);
-    const baseUrl = resolveBaseUrl(this.account, spec.id, action);
-    const send = this.getPipeline(spec.id, action);
-    const request = buildRequest(op, validated, baseUrl, action);
-    request.signal = call.signal;
-    return readResponse(op, await send(request));
+    const deadlineMs = call.deadlineMs ?? this.options.deadlineMs;
+    const signal = combineSignals(call, deadlineMs);
+    try {
+      if (signal?.aborted) throw signal.reason;
+      let given = input;
+      if (STARTS_RUN.has(op.operationId) && given && typeof given === 'object' && !Array.isArray(given)) {
+        const fields = given as Record<string, unknown>;
+        if (fields.runId === undefined && typeof fields.experimentName === 'string') given = { ...fields, runId: newRunId(fields.experimentName) };
+      }
+      const validated = await validateInput(spec, op, given, action);
+      const baseUrl = resolveBaseUrl(this.account, spec.id, action);
+      const send = this.getPipeline(spec.id, action, call.retry);
+      const request = buildRequest(op, validated, baseUrl, action);
+      request.signal = signal;
+      request.timeoutMs = call.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      if (CREATES_RUN.has(op.operationId)) request.recover = () => this.findStartedRun(validated.input, request, signal);
+      const response = await send(request);
+      // A retry answered 409 to the run id of an earlier, ambiguous attempt: that attempt started it.
+      if (response.status === 409 && (response.attempts ?? 1) > 1 && CREATES_RUN.has(op.operationId)) return { runId: validated.input.runId };
+      return readResponse(op, response);
+    } catch (error) {
+      if (signal?.aborted) {
+        if (call.signal?.aborted) throw new AzureMLAbortError(action, call.signal.reason);
+        throw new AzureMLTimeoutError(action, deadlineMs!);
+      }
+      throw error;
+    }
+  }
+
+  /** Asks Run History whether the run of this id exists: if so, it was started, and is the answer. */
+  private async findStartedRun(input: Record<string, unknown>, request: PipelineRequest, signal?: AbortSignal): Promise<PipelineResponse | undefined> {
+    const { subscriptionId, resourceGroupName, workspaceName, experimentName, runId } = input;
+    const getRun = runHistorySpec.operations.find((o) => o.operationId === 'Runs_Get')!;
+    try {
+      const run = (await this.run(runHistorySpec, getRun, { subscriptionId, resourceGroupName, workspaceName, experimentName, runId }, { signal, retry: { maxRetries: 1 } })) as { runId?: string };
+      const body = Buffer.from(JSON.stringify({ runId: run.runId ?? runId }));
+      return { status: 200, headers: { 'content-type': 'application/json' }, body, request };
+    } catch {
+      return undefined; // not found, or unknown: the same run id makes sending again safe
+    }
   }
 }
-
 /** Cores for accounts met in DataFire contexts, so that every action run with one account shares its state. */
 const coresByAccount = new WeakMap<Account, ClientCore>();
 

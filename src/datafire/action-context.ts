@@ -1,10 +1,23 @@
 import type { Account } from '../account/account';
+import type { RetryOptions } from '../http/policies/retry';
+
+/** Per-call settings, accepted in the second argument of every action. */
+export interface CallOptions {
+  /** Aborting stops the request at once; the call rejects with an AbortError naming the action. */
+  signal?: AbortSignal;
+  /** Per-attempt idle timeout: connect, and between bytes (default 120000 ms). */
+  timeoutMs?: number;
+  /** Overall deadline of the call, retries included (default none). */
+  deadlineMs?: number;
+  /** Retry policy for this call. */
+  retry?: RetryOptions;
+}
 
 /**
  * What actions take as their second argument: a DataFire Context, or any object with the same
  * `accounts` map. An account given as a string is an alias of another entry (DataFire's rule).
  */
-export interface ActionContext {
+export interface ActionContext extends CallOptions {
   accounts?: Record<string, Account | string | undefined>;
   type?: string;
   variables?: Record<string, unknown>;

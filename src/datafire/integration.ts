@@ -8,7 +8,7 @@ import { ClientCore, clientCoreForAccount, type ClientOptions } from '../client/
 import { AzureMLAccountError } from '../http/errors';
 import { OAUTH_CALLBACK_INPUT_SCHEMA, OAUTH_OUTPUT_SCHEMA, oauthCallback, oauthRefresh, type OAuthTokens } from '../auth/oauth-actions';
 import type { IntegrationSpec, JSONSchema } from '../spec/operation-spec';
-import { accountFromContext, type ActionContext } from './action-context';
+import { accountFromContext, type ActionContext, type CallOptions } from './action-context';
 import { resolveDataFire, toDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
 
 export type ActionFunction = ((input: unknown, context?: ActionContext) => Promise<unknown>) & { action: IntegrationAction };
@@ -63,6 +63,13 @@ function buildSecurity(spec: IntegrationSpec): ActionSecurity {
   return { [spec.id]: security };
 }
 
+/** The per-call settings a context or options object carries (signal, timeouts, retry). */
+function callOptionsOf(context: ActionContext | undefined): CallOptions {
+  if (!context) return {};
+  const { signal, timeoutMs, deadlineMs, retry } = context;
+  return { signal, timeoutMs, deadlineMs, retry };
+}
+
 export function createIntegration<TActions>(spec: IntegrationSpec): Integration<TActions> {
   const security = buildSecurity(spec);
 
@@ -84,7 +91,7 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
   for (const op of spec.operations) {
     const id = `${spec.id}/${op.operationId}`;
     addAction(op.operationId, { title: op.title, description: op.description, inputSchema: op.inputSchema, outputSchema: op.outputSchema }, async (input, context) =>
-      clientCoreForAccount(accountOf(context, id)).run(spec, op, input),
+      clientCoreForAccount(accountOf(context, id)).run(spec, op, input, callOptionsOf(context)),
     );
   }
   // What DataFire adds to every OAuth integration: exchange a code, or a refresh token, for tokens.
@@ -112,8 +119,8 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
     create(account: Account, options?: ClientOptions): TActions & OAuthActions {
       if (!account || typeof account !== 'object') throw new AzureMLAccountError(`create() needs the ${spec.id} account object`, []);
       const core = options ? new ClientCore(account, options) : clientCoreForAccount(account);
-      const instance: Record<string, (input?: unknown) => Promise<unknown>> = {};
-      for (const op of spec.operations) instance[op.operationId] = (input: unknown) => core.run(spec, op, input);
+      const instance: Record<string, (input?: unknown, call?: unknown) => Promise<unknown>> = {};
+      for (const op of spec.operations) instance[op.operationId] = (input: unknown, call?: unknown) => core.run(spec, op, input, callOptionsOf(call as ActionContext));
       instance.oauthCallback = (input: unknown) => oauthCallback(account, input, `${spec.id}/oauthCallback`);
       instance.oauthRefresh = () => oauthRefresh(account, `${spec.id}/oauthRefresh`);
       return instance as TActions & OAuthActions;

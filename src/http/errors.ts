@@ -61,10 +61,15 @@ export class AzureMLNetworkError extends AzureMLError {
   readonly code?: string;
   /** The base URL the request went to. */
   readonly host: string;
+  /** What the transport said, e.g. `connect ECONNREFUSED 127.0.0.1:443`. */
+  readonly reason: string;
+  /** Attempts made, when the call was retried. */
+  attempts?: number;
 
-  constructor(action: string, host: string, reason: string, code?: string) {
-    super(`Action ${action} failed: no answer from ${host} (${reason})`, action);
+  constructor(action: string, host: string, reason: string, code?: string, note?: string) {
+    super(`Action ${action} failed: no answer from ${host} (${reason})${note ? `; ${note}` : ''}`, action);
     this.host = host;
+    this.reason = reason;
     if (code) this.code = code;
   }
 }
@@ -102,6 +107,10 @@ export interface ServiceErrorInit {
   headers: Record<string, string | string[] | undefined>;
   /** The answer is a 401 to a request sent again with a freshly refreshed token. */
   afterTokenRefresh?: boolean;
+  /** Attempts made (1 when not retried). */
+  attempts?: number;
+  /** Why the retries ended, or why there were none. */
+  retryNote?: string;
 }
 
 /** The service answered with a status that is not 2xx. */
@@ -126,12 +135,16 @@ export class AzureMLServiceError extends AzureMLError {
   readonly correlationRequestId?: string;
   /** The allow-listed response headers (ids and retry hints). */
   readonly responseHeaders: Record<string, string>;
+  /** Attempts made (1 when not retried). */
+  readonly attempts: number;
 
   constructor(init: ServiceErrorInit) {
     const parsed = parseErrorResponse(init.body);
     const root = parsed?.error;
     const refreshed = init.afterTokenRefresh ? ' (after refreshing the access token)' : '';
-    super(`Action ${init.action} failed with status code ${init.statusCode}${refreshed}: ${summarize(init, parsed)}`, init.action);
+    const note = init.retryNote ? `; ${init.retryNote}` : '';
+    super(`Action ${init.action} failed with status code ${init.statusCode}${refreshed}: ${summarize(init, parsed)}${note}`, init.action);
+    this.attempts = init.attempts ?? 1;
     this.statusCode = init.statusCode;
     this.body = init.body;
     this.responseHeaders = keepHeaders(init.headers);
@@ -234,5 +247,24 @@ export class AzureMLAuthError extends AzureMLError {
     if (init.statusCode !== undefined) this.statusCode = init.statusCode;
     if (init.error) this.error = init.error;
     if (init.errorDescription) this.errorDescription = init.errorDescription;
+  }
+}
+
+/** The caller's AbortSignal stopped the call. Named `AbortError`, as fetch and Node name theirs. */
+export class AzureMLAbortError extends AzureMLError {
+  constructor(action: string, reason?: unknown) {
+    const why = reason instanceof Error && reason.name !== 'AbortError' ? `: ${reason.message}` : typeof reason === 'string' ? `: ${reason}` : '';
+    super(`Action ${action} was aborted${why}`, action);
+    this.name = 'AbortError';
+  }
+}
+
+/** The call did not end within its overall deadline (`deadlineMs`). */
+export class AzureMLTimeoutError extends AzureMLError {
+  readonly deadlineMs: number;
+
+  constructor(action: string, deadlineMs: number) {
+    super(`Action ${action} did not finish within its deadline of ${deadlineMs} ms`, action);
+    this.deadlineMs = deadlineMs;
   }
 }

@@ -17,6 +17,13 @@ export interface PipelineRequest {
   /** The base URL (scheme, host, port): named by network errors. */
   baseUrl: string;
   signal?: AbortSignal;
+  /** Per-attempt idle timeout (connect and between bytes), in ms. */
+  timeoutMs?: number;
+  /**
+   * For requests that start work: after an ambiguous failure, tells whether the work was done
+   * (an answer to return instead of sending again) before the retry policy sends it again.
+   */
+  recover?: () => Promise<PipelineResponse | undefined>;
 }
 
 export interface PipelineResponse {
@@ -27,6 +34,10 @@ export interface PipelineResponse {
   request: PipelineRequest;
   /** A 401 that came after the token was refreshed for this very request. */
   afterTokenRefresh?: boolean;
+  /** Attempts made for this answer (set by the retry policy). */
+  attempts?: number;
+  /** Why the retries ended, or why there were none. */
+  retryNote?: string;
 }
 
 export type SendRequest = (request: PipelineRequest) => Promise<PipelineResponse>;

@@ -16,6 +16,8 @@ export function readResponse(op: OperationSpec, response: PipelineResponse): unk
       body: response.body.toString('utf8'),
       headers: response.headers,
       afterTokenRefresh: response.afterTokenRefresh,
+      attempts: response.attempts,
+      retryNote: response.retryNote,
     });
   }
   if (op.responseKind === 'binary') return response.body;

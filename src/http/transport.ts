@@ -30,6 +30,8 @@ export function getAxios(): AxiosInstance {
     responseType: 'arraybuffer',
     decompress: true,
     validateStatus: () => true,
+    // A timeout is ETIMEDOUT (retried as a dropped connection), not axios's ECONNABORTED.
+    transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
     // Bodies are sent and returned as they are: no JSON guessing by axios.
     transformRequest: [(data: unknown) => data],
     transformResponse: [(data: unknown) => data],
@@ -50,7 +52,8 @@ function plainHeaders(headers: AxiosResponse['headers']): Record<string, string 
 function networkError(request: PipelineRequest, error: unknown): AzureMLNetworkError {
   const err = error as { code?: string; message?: string; cause?: { code?: string } };
   const code = err.code && err.code.startsWith('E') && !err.code.startsWith('ERR_') ? err.code : err.cause?.code ?? err.code;
-  const reason = (err.message ?? 'unknown error').replace(/\s+/g, ' ').slice(0, 300);
+  let reason = (err.message ?? 'unknown error').replace(/\s+/g, ' ').slice(0, 300);
+  if (code === 'ETIMEDOUT' && request.timeoutMs) reason = `no data for ${request.timeoutMs} ms (the per-attempt timeout)`;
   return new AzureMLNetworkError(request.action, request.baseUrl, reason, code);
 }
 
@@ -70,8 +73,11 @@ export const axiosTransport: SendRequest = async (request: PipelineRequest): Pro
       headers,
       data: built?.data,
       signal: request.signal,
+      timeout: request.timeoutMs ?? 0,
     });
   } catch (error) {
+    // An abort is the caller's (or the deadline's): the client turns it into its own error.
+    if (request.signal?.aborted) throw request.signal.reason;
     throw networkError(request, error);
   }
   return {
