@@ -48,6 +48,7 @@ export type { RetryOptions } from './http/policies/retry';
 export type { InputProblem } from './http/errors';
 export type { Account } from './account/account';
 export type { Emulator, EmulatorOptions } from './emulator/emulator';
+export type { FaultRule } from './emulator/faults';
 export type { ClientOptions } from './client/client-core';
 export type { TokenSource, TokenRequestContext } from './auth/token-source';
 export type { OAuthTokens } from './auth/oauth-actions';

@@ -22,6 +22,7 @@ import {
   handleRunGet,
   handleRunsQuery,
 } from './handlers/history';
+import { drain, Faults, interceptAnswer, type FaultRule } from './faults';
 import { HttpError, sendError, sendJson } from './http-util';
 import { compileRoutes, matchRoute, validatedInput } from './routes';
 import { Runner } from './runner';
@@ -50,6 +51,8 @@ export interface EmulatorOptions {
   pageSize?: number;
   /** Time between SIGTERM and SIGKILL when a run is stopped (default 2000 ms). */
   killGraceMs?: number;
+  /** Faults to inject from the start (see `faults.set`). */
+  faults?: FaultRule[];
 }
 
 export interface Emulator {
@@ -60,6 +63,10 @@ export interface Emulator {
   dataDir: string;
   /** Token requests by grant type, for tests and demos. */
   tokenRequests: Record<string, number>;
+  /** Fault injection: `faults.set([{ operation: 'Runs_StartRun', status: 503, times: 1 }])`. */
+  faults: Faults;
+  /** How many runs exist: a dropped answer must never make two. */
+  runCount(): number;
   close(): Promise<void>;
 }
 
@@ -89,6 +96,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   };
   const routes = compileRoutes(allOperations);
+  const faults = new Faults();
+  if (options.faults) faults.set(options.faults);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', ctx.baseUrl);
@@ -115,8 +124,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
     const match = matchRoute(routes, method, url);
     if (!match) throw new HttpError(404, 'UserError', `No operation at ${method} ${url.pathname}`);
-    auth.check(req);
     const id = match.op.operationId;
+    const fault = faults.pick(id);
+    if (fault) {
+      if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.reset === 'before-read') return void req.socket.destroy();
+      if (fault.reset === 'after-read') {
+        await drain(req);
+        return void req.socket.destroy();
+      }
+      if (fault.status) {
+        await drain(req);
+        const headers: Record<string, string> = {};
+        if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
+        if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
+        const code = fault.status === 429 ? 'RequestThrottled' : fault.status >= 500 ? 'TransientError' : 'UserError';
+        throw new HttpError(fault.status, code, `Injected fault: ${fault.status}`, {}, headers);
+      }
+      interceptAnswer(fault, res);
+    }
+    auth.check(req);
     const input = await validatedInput(req, match, { skipFiles: id === 'Runs_StartRun' });
     switch (id) {
       case 'Runs_StartRun':
@@ -169,6 +196,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     authorityHost: ctx.baseUrl,
     dataDir,
     tokenRequests: auth.tokenRequests,
+    faults,
+    runCount: () => store.listRuns(() => true).length,
     close() {
       closing ??= (async () => {
         await runner.close();
