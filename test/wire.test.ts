@@ -36,7 +36,7 @@ function expectHeaders(req: RecordedRequest, expected: Record<string, string>) {
     host: server.url.replace('http://', ''),
     'user-agent': USER_AGENT,
     authorization: `Bearer ${TOKEN}`,
-    'accept-encoding': 'gzip, compress, deflate, br',
+    'accept-encoding': 'gzip, deflate, br',
     ...expected,
   });
 }

@@ -6,7 +6,7 @@ import type { Account } from '../account/account';
 import { bufferBody } from '../http/body';
 import { AzureMLAuthError, AzureMLError } from '../http/errors';
 import { createPipeline, type PipelinePolicy } from '../http/pipeline';
-import { axiosTransport } from '../http/transport';
+import { defaultTransport } from '../http/transport';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_SCOPE = 'https://management.azure.com/.default';
@@ -40,7 +40,7 @@ export async function requestToken(
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(form)) if (value !== undefined && value !== '') body.set(key, value);
   const endpoint = url.split('?')[0];
-  const send = createPipeline(context.policies ?? [], axiosTransport);
+  const send = createPipeline(context.policies ?? [], defaultTransport);
   let response;
   try {
     response = await send({

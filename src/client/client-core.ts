@@ -13,7 +13,7 @@ import { clientRequestIdPolicy } from '../http/policies/client-request-id';
 import { userAgentPolicy } from '../http/policies/user-agent';
 import { environmentLogger, loggingPolicy, type Logger } from '../http/policies/logging';
 import { readResponse } from '../http/read-response';
-import { axiosTransport } from '../http/transport';
+import { defaultTransport } from '../http/transport';
 import { validateInput } from '../http/validate-input';
 import { retryPolicy, type RetryOptions } from '../http/policies/retry';
 import { AzureMLAbortError, AzureMLTimeoutError } from '../http/errors';
@@ -85,7 +85,7 @@ export class ClientCore {
         // Innermost: every attempt is logged, with the Authorization it carried shown as REDACTED.
         ...logging,
       ],
-      axiosTransport,
+      defaultTransport,
     );
   }
 

@@ -1,0 +1,275 @@
+// `npm run bench`: this package against the generated DataFire integration and raw HTTP, each
+// row a ratio measured in this same run. Everything runs on loopback and cleans up after itself.
+// Prints the machine and the table, and writes bench/results.json.
+const { execFileSync, spawnSync } = require('child_process');
+const fs = require('fs');
+const http = require('http');
+const os = require('os');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..');
+const pkg = require(ROOT);
+const QUICK = process.env.BENCH_QUICK === '1';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'bench', workspaceName: 'bench', experimentName: 'bench' };
+const CANCEL_PATH = `/execution/v1.0/subscriptions/${WS.subscriptionId}/resourceGroups/bench/providers/Microsoft.MachineLearningServices/workspaces/bench/experiments/bench/runId/r1/cancel`;
+
+function generatedIntegration() {
+  const datafire = require(require.resolve('datafire', { paths: [ROOT] }));
+  return datafire.Integration.fromOpenAPI(JSON.parse(fs.readFileSync(path.join(ROOT, 'openapi.json'), 'utf8')), 'azure_machinelearningservices_execution');
+}
+
+function listen(handler) {
+  return new Promise((resolve) => {
+    const server = http.createServer(handler);
+    server.keepAliveTimeout = 60000;
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` }));
+  });
+}
+
+// 1. Cold start -----------------------------------------------------------------------------
+function coldStart() {
+  const runs = QUICK ? 5 : 11;
+  const measure = (mode) => {
+    const walls = [];
+    const rss = [];
+    for (let i = 0; i < runs; i++) {
+      const started = process.hrtime.bigint();
+      const out = execFileSync(process.execPath, [path.join(__dirname, 'cold-start-child.js'), mode, ROOT], { encoding: 'utf8' });
+      walls.push(Number(process.hrtime.bigint() - started) / 1e6);
+      rss.push(JSON.parse(out).maxRssKb / 1024);
+    }
+    return { wallMs: median(walls), rssMb: median(rss) };
+  };
+  const empty = measure('empty');
+  const ours = measure('package');
+  const generated = measure('generated');
+  const added = (m) => m.wallMs - empty.wallMs;
+  return {
+    empty,
+    package: ours,
+    generated,
+    addedMs: { package: added(ours), generated: added(generated) },
+    ratio: added(ours) / added(generated),
+    goal: 'added time at most 1/5 of the generated integration\'s',
+    met: added(ours) <= added(generated) / 5,
+  };
+}
+
+// 2. Per-call overhead ----------------------------------------------------------------------
+async function perCall() {
+  const body = JSON.stringify({ runId: 'r1' });
+  const { server, url } = await listen((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  const agent = new http.Agent({ keepAlive: true });
+  const raw = () =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${url}${CANCEL_PATH}`, { method: 'POST', agent, headers: { authorization: 'Bearer t', 'content-length': 0, accept: 'application/json' } }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const ours = pkg.create({ access_token: 't', host: url });
+  const generated = generatedIntegration().create({ access_token: 't', host: url });
+  const input = { ...WS, runId: 'r1' };
+  const callers = { raw, package: () => ours.Runs_CancelRunWithUri(input), generated: () => generated.Runs_CancelRunWithUri(input) };
+  const sequential = QUICK ? 300 : 2000;
+  const concurrentCalls = QUICK ? 1000 : 5000;
+  const result = {};
+  for (const [name, call] of Object.entries(callers)) {
+    for (let i = 0; i < 100; i++) await call(); // warm up: connections, lazy modules, compiled schemas
+    const latencies = [];
+    for (let i = 0; i < sequential; i++) {
+      const t = process.hrtime.bigint();
+      await call();
+      latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    let next = 0;
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next++ < concurrentCalls) await call();
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    result[name] = { p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99), callsPerSecond: concurrentCalls / seconds };
+  }
+  server.close();
+  agent.destroy();
+  result.p50VsRaw = result.package.p50Ms / result.raw.p50Ms;
+  result.throughputVsGenerated = result.package.callsPerSecond / result.generated.callsPerSecond;
+  result.goal = 'p50 within 1.3x of raw HTTP; throughput at least the generated integration\'s';
+  result.met = result.p50VsRaw <= 1.3 && result.throughputVsGenerated >= 1;
+  return result;
+}
+
+// 3. Upload -----------------------------------------------------------------------------------
+function uploadChild(args) {
+  const out = spawnSync(process.execPath, ['--max-old-space-size=4096', path.join(__dirname, 'upload-child.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (out.status !== 0) throw new Error(`upload child failed: ${out.stderr}`);
+  return JSON.parse(out.stdout);
+}
+
+function upload(dir) {
+  const size = QUICK ? 128 * 1024 * 1024 : 1024 * 1024 * 1024;
+  const file = path.join(dir, 'project.zip');
+  const fd = fs.openSync(file, 'w');
+  const chunk = Buffer.alloc(8 * 1024 * 1024, 7);
+  chunk.write('PK\x03\x04', 0, 'latin1');
+  for (let written = 0; written < size; written += chunk.length) fs.writeSync(fd, written === 0 ? chunk : chunk.fill(7), 0, chunk.length);
+  fs.closeSync(fd);
+  const raw = uploadChild(['raw', file]);
+  const ours = uploadChild(['package', file, ROOT]);
+  const genSize = QUICK ? 64 * 1024 * 1024 : 256 * 1024 * 1024;
+  fs.truncateSync(file, genSize);
+  const generated = uploadChild(['generated', file, ROOT]);
+  return {
+    bytes: size,
+    raw,
+    package: ours,
+    generatedAt: { bytes: genSize, ...generated },
+    throughputVsRaw: ours.mbPerSecond / raw.mbPerSecond,
+    goal: 'peak RSS under 150 MB and throughput at least 0.8x raw',
+    met: ours.peakRssMb < 150 && ours.mbPerSecond / raw.mbPerSecond >= 0.8,
+  };
+}
+
+// 4. Tokens -----------------------------------------------------------------------------------
+async function tokens() {
+  const calls = QUICK ? 2000 : 10000;
+  let tokenRequests = 0;
+  const valid = new Set();
+  const { server, url } = await listen((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url.includes('/oauth2/')) {
+        tokenRequests++;
+        const token = `tok_${tokenRequests}`;
+        valid.add(token);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ token_type: 'Bearer', access_token: token, refresh_token: `rt_${tokenRequests}`, expires_in: 3600 }));
+      }
+      const ok = valid.has((req.headers.authorization || '').replace('Bearer ', ''));
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      res.end(ok ? '{"runId":"r1"}' : '{"error":{"code":"UserError","message":"expired"}}');
+    });
+  });
+  const input = { ...WS, runId: 'r1' };
+  const sp = pkg.create({ client_id: 'app', client_secret: 'secret', tenant_id: 't', authority_host: url, host: url });
+  for (let i = 0; i < calls; i += 100) await Promise.all(Array.from({ length: 100 }, () => sp.Runs_CancelRunWithUri(input)));
+  const servicePrincipalTokenRequests = tokenRequests;
+
+  const concurrent401 = async (client) => {
+    valid.clear();
+    const before = tokenRequests;
+    await Promise.all(Array.from({ length: 20 }, () => client.Runs_CancelRunWithUri(input).catch(() => undefined)));
+    return tokenRequests - before;
+  };
+  const refreshAccount = () => ({ access_token: 'stale', refresh_token: 'rt', client_id: 'app', client_secret: 'secret', refresh_url: `${url}/t/oauth2/v2.0/token`, host: url });
+  const oursRefreshes = await concurrent401(pkg.create(refreshAccount()));
+  const generatedRefreshes = await concurrent401(generatedIntegration().create(refreshAccount()));
+  server.close();
+  return {
+    servicePrincipal: { calls, tokenRequests: servicePrincipalTokenRequests },
+    concurrent401: { calls: 20, package: oursRefreshes, generated: generatedRefreshes },
+    goal: '1 token request for all calls; 1 refresh for 20 concurrent 401s',
+    met: servicePrincipalTokenRequests === 1 && oursRefreshes === 1,
+  };
+}
+
+// 5. Log follow -------------------------------------------------------------------------------
+async function logFollow() {
+  const total = QUICK ? 20 * 1024 * 1024 : 100 * 1024 * 1024;
+  const step = 1024 * 1024;
+  const line = Buffer.from('x'.repeat(1023) + '\n');
+  const log = Buffer.alloc(total);
+  for (let i = 0; i < total; i += line.length) line.copy(log, i);
+  let written = 0;
+  let served = 0;
+  const timer = setInterval(() => {
+    written = Math.min(total, written + step);
+  }, 5);
+  const { server, url } = await listen((req, res) => {
+    if (req.url.includes('/details')) {
+      const done = written >= total;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ runId: 'r1', status: done ? 'Completed' : 'Running', logFiles: { 'azureml-logs/70_driver_log.txt': `${url}/log?sig=x` } }));
+    }
+    const size = written;
+    const match = /bytes=(\d+)-/.exec(req.headers.range || '');
+    const start = match ? Number(match[1]) : 0;
+    if (start >= size) {
+      res.writeHead(416, { 'content-range': `bytes */${size}` });
+      return res.end();
+    }
+    const slice = log.subarray(start, size);
+    served += slice.length;
+    res.writeHead(match ? 206 : 200, { 'content-length': slice.length, ...(match ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}) });
+    res.end(slice);
+  });
+  const { waitForRun } = require(path.join(ROOT, 'dist', 'workflow', 'wait-for-run.js'));
+  let received = 0;
+  await waitForRun({ access_token: 't', host: url }, { ...WS, runId: 'r1' }, { initialIntervalMs: 5, maxIntervalMs: 20, onLog: (text) => (received += Buffer.byteLength(text)) });
+  clearInterval(timer);
+  server.close();
+  return { logBytes: total, downloadedBytes: served, receivedBytes: received, ratio: served / total, goal: 'at most 1.05', met: served / total <= 1.05 && received === total };
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-bench-'));
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, platform: `${process.platform} ${process.arch}`, memoryGb: Math.round(os.totalmem() / 2 ** 30), date: new Date().toISOString() };
+  const results = { machine };
+  try {
+    console.log(`Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.platform}`);
+    results.coldStart = coldStart();
+    results.perCall = await perCall();
+    results.upload = upload(dir);
+    results.tokens = await tokens();
+    results.logFollow = await logFollow();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const f = (n, d = 1) => Number(n).toFixed(d);
+  const c = results.coldStart;
+  const p = results.perCall;
+  const u = results.upload;
+  const t = results.tokens;
+  const l = results.logFollow;
+  const rows = [
+    ['Cold start (require + create), median wall / peak RSS', `${f(c.package.wallMs)} ms / ${f(c.package.rssMb)} MB`, `generated ${f(c.generated.wallMs)} ms / ${f(c.generated.rssMb)} MB; empty node ${f(c.empty.wallMs)} ms / ${f(c.empty.rssMb)} MB`, `added ${f(c.addedMs.package)} vs ${f(c.addedMs.generated)} ms = ${f(c.ratio, 3)}x`, c.met],
+    ['Per call, sequential p50 / p99', `${f(p.package.p50Ms, 3)} / ${f(p.package.p99Ms, 3)} ms`, `raw ${f(p.raw.p50Ms, 3)} / ${f(p.raw.p99Ms, 3)} ms; generated ${f(p.generated.p50Ms, 3)} / ${f(p.generated.p99Ms, 3)} ms`, `p50 ${f(p.p50VsRaw, 2)}x raw`, p.p50VsRaw <= 1.3],
+    ['Per call, 64 concurrent', `${f(p.package.callsPerSecond, 0)} calls/s`, `raw ${f(p.raw.callsPerSecond, 0)}; generated ${f(p.generated.callsPerSecond, 0)} calls/s`, `${f(p.throughputVsGenerated, 2)}x generated`, p.throughputVsGenerated >= 1],
+    [`Upload ${f(u.bytes / 2 ** 20, 0)} MiB from {path}`, `${f(u.package.mbPerSecond, 0)} MB/s, peak RSS ${f(u.package.peakRssMb)} MB`, `raw stream ${f(u.raw.mbPerSecond, 0)} MB/s, ${f(u.raw.peakRssMb)} MB; generated at ${f(u.generatedAt.bytes / 2 ** 20, 0)} MiB: ${f(u.generatedAt.mbPerSecond, 0)} MB/s, ${f(u.generatedAt.peakRssMb)} MB`, `${f(u.throughputVsRaw, 2)}x raw`, u.met],
+    ['Tokens: service principal calls', `${t.servicePrincipal.tokenRequests} token request(s) for ${t.servicePrincipal.calls} calls`, '', '', t.servicePrincipal.tokenRequests === 1],
+    ['Tokens: 20 concurrent 401s', `${t.concurrent401.package} refresh(es)`, `generated: ${t.concurrent401.generated} refreshes`, '', t.concurrent401.package === 1],
+    [`Log follow: ${f(l.logBytes / 2 ** 20, 0)} MB log in 1 MB steps`, `${l.downloadedBytes} bytes downloaded`, '', `${f(l.ratio, 4)}x the log`, l.met],
+  ];
+  console.log('\n| measure | this package | baseline | ratio | goal met |\n| --- | --- | --- | --- | --- |');
+  for (const row of rows) console.log(`| ${row[0]} | ${row[1]} | ${row[2]} | ${row[3]} | ${row[4] ? 'yes' : 'NO'} |`);
+  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(results, null, 2));
+  console.log('\nWritten to bench/results.json');
+  if (process.env.BENCH_FAULTS !== '0') {
+    const faults = await require('./faults').runFaultBench();
+    results.faults = faults;
+    fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(results, null, 2));
+    console.log(`\nFaults: ${faults.calls} calls, ${faults.ok} right answers, ${faults.clearErrors} clear errors, ${faults.wrongAnswers} wrong answers, ${faults.duplicateRuns} duplicate runs; injected ${JSON.stringify(faults.faultsInjected)}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
