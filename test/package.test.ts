@@ -16,7 +16,7 @@ async function node(args: string[]): Promise<string> {
 }
 
 describe('the built package', () => {
-  it('loads no dependency on require() nor on create(account): datafire, axios, form-data and ajv wait for first use', async () => {
+  it('loads no dependency on require() nor on create(account): datafire, msal, form-data and ajv wait for first use', async () => {
     const out = await node([
       '-e',
       `const pkg = require(${JSON.stringify(REPO)});

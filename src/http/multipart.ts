@@ -47,7 +47,8 @@ export function multipartBody(parts: MultipartPart[], action: string): BodyFacto
         } else if (source.kind === 'path') {
           // Stat per attempt: the file may have changed since the last one.
           const { size } = await fs.promises.stat(source.path);
-          form.append(part.name, fs.createReadStream(source.path), { ...options, knownLength: size });
+          // 1 MiB reads: fewer, larger chunks through form-data's combined stream (measured: faster uploads).
+          form.append(part.name, fs.createReadStream(source.path, { highWaterMark: 1 << 20 }), { ...options, knownLength: size });
         } else {
           form.append(part.name, source.stream, options);
         }
