@@ -99,6 +99,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new Faults();
   if (options.faults) faults.set(options.faults);
 
+  const pendingDelays = new Set<() => void>();
+  /** Waits `ms`; false when the connection closed or the emulator is closing first. */
+  function delay(ms: number, res: http.ServerResponse): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (waited: boolean) => {
+        clearTimeout(timer);
+        res.off('close', gone);
+        pendingDelays.delete(gone);
+        resolve(waited);
+      };
+      const gone = () => done(false);
+      const timer = setTimeout(() => done(true), ms);
+      res.once('close', gone);
+      pendingDelays.add(gone);
+    });
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', ctx.baseUrl);
     const method = req.method ?? 'GET';
@@ -127,7 +144,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const id = match.op.operationId;
     const fault = faults.pick(id);
     if (fault) {
-      if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      // A client that gave up, or an emulator closing, ends the wait: no timer outlives either.
+      if (fault.delayMs && !(await delay(fault.delayMs, res))) return void req.socket.destroy();
       if (fault.reset === 'before-read') return void req.socket.destroy();
       if (fault.reset === 'after-read') {
         await drain(req);
@@ -200,6 +218,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     runCount: () => store.listRuns(() => true).length,
     close() {
       closing ??= (async () => {
+        for (const end of [...pendingDelays]) end();
         await runner.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
