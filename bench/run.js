@@ -217,7 +217,7 @@ async function logFollow() {
     res.writeHead(match ? 206 : 200, { 'content-length': slice.length, ...(match ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}) });
     res.end(slice);
   });
-  const { waitForRun } = require(path.join(ROOT, 'dist', 'workflow', 'wait-for-run.js'));
+  const { waitForRun } = require(ROOT);
   let received = 0;
   await waitForRun({ access_token: 't', host: url }, { ...WS, runId: 'r1' }, { initialIntervalMs: 5, maxIntervalMs: 20, onLog: (text) => (received += Buffer.byteLength(text)) });
   clearInterval(timer);

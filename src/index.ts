@@ -10,6 +10,13 @@ import { createIntegration, type Integration } from './datafire/integration';
 import { executionSpec } from './spec/generated/execution-spec';
 import type { ExecutionActions } from './spec/generated/execution-types';
 import type { Emulator, EmulatorOptions } from './emulator/emulator';
+import { createClient, type AzureMLClient } from './client/create-client';
+import type { Account } from './account/account';
+import type { ClientOptions } from './client/client-core';
+import type * as Workflow from './workflow/index';
+import type { RunDetails, Run } from './spec/generated/runhistory-types';
+import type { StartRunResult } from './spec/generated/execution-types';
+import type { CallOptions } from './datafire/action-context';
 
 const integration: Integration<ExecutionActions> = createIntegration<ExecutionActions>(executionSpec);
 
@@ -20,12 +27,29 @@ export const description = integration.description;
 export const security = integration.security;
 export const actions = integration.actions;
 export const allActions = integration.allActions;
-export const create: Integration<ExecutionActions>['create'] = (account, options) => integration.create(account, options);
+/**
+ * The client of one account: every Execution Service and Run History action, the OAuth actions,
+ * and the workflow (submitRun, waitForRun, cancelRun, getRunLog, listRuns, iterateRuns).
+ */
+export const create = (account: Account, options?: ClientOptions): AzureMLClient => createClient(account, options);
 export const action: Integration<ExecutionActions>['action'] = (name) => integration.action(name);
 export const getDetails: Integration<ExecutionActions>['getDetails'] = (withActions) => integration.getDetails(withActions);
 
 /** The Run History integration (`azure_machinelearningservices_runhistory`), sharing the account. */
 export * as runHistory from './runhistory';
+
+// The workflow as functions of an account: the same as create(account).submitRun(...) and so on.
+/** Zips a folder (or takes a zip), creates the experiment if needed, and starts the run. */
+export const submitRun = (account: Account, input: Workflow.SubmitRunInput, options?: Workflow.SubmitRunOptions): Promise<Workflow.SubmittedRun> =>
+  create(account).submitRun(input, options);
+/** Polls until the run ends: Completed or Canceled resolve, Failed rejects with AzureMLRunFailedError. */
+export const waitForRun = (account: Account, run: Workflow.RunRef, options?: Workflow.WaitForRunOptions): Promise<RunDetails> => create(account).waitForRun(run, options);
+/** Cancels a run. */
+export const cancelRun = (account: Account, run: Workflow.RunRef, options?: CallOptions): Promise<StartRunResult> => create(account).cancelRun(run, options);
+/** A run's log from a byte offset. */
+export const getRunLog = (account: Account, run: Workflow.RunRef, options?: Workflow.GetRunLogOptions): Promise<Workflow.RunLog> => create(account).getRunLog(run, options);
+/** An experiment's runs, newest first. */
+export const listRuns = (account: Account, input?: Workflow.ListRunsInput, options?: CallOptions): Promise<Run[]> => create(account).listRuns(input, options);
 
 /** Starts the local emulator of the service (loaded on call: importing the package stays cheap). */
 export function startEmulator(options?: EmulatorOptions): Promise<Emulator> {
@@ -39,6 +63,8 @@ export {
   AzureMLAccountError,
   AzureMLAuthError,
   AzureMLNetworkError,
+  AzureMLProjectError,
+  AzureMLRunFailedError,
   AzureMLResponseFormatError,
   AzureMLServiceError,
   AzureMLTimeoutError,
@@ -47,9 +73,26 @@ export {
 export type { RetryOptions } from './http/policies/retry';
 export type { InputProblem } from './http/errors';
 export type { Account } from './account/account';
+export type { AzureMLClient, WorkflowMethods } from './client/create-client';
+export type {
+  SubmitRunInput,
+  SubmitRunOptions,
+  SubmittedRun,
+  WaitForRunOptions,
+  GetRunLogOptions,
+  RunLog,
+  ListRunsInput,
+  IterateRunsInput,
+  DefinitionInput,
+  RunRef,
+  RunLocator,
+  ExperimentLocator,
+  WorkspaceLocator,
+} from './workflow/index';
 export type { Emulator, EmulatorOptions } from './emulator/emulator';
 export type { FaultRule } from './emulator/faults';
 export type { ClientOptions } from './client/client-core';
+export type { UploadProgress } from './datafire/action-context';
 export type { TokenSource, TokenRequestContext } from './auth/token-source';
 export type { OAuthTokens } from './auth/oauth-actions';
 export type { Logger } from './http/policies/logging';
@@ -60,3 +103,29 @@ export type { ActionContext, CallOptions } from './datafire/action-context';
 export type { Integration, IntegrationDetails, ActionDetails } from './datafire/integration';
 export type { IntegrationAction } from './datafire/integration-action';
 export type * from './spec/generated/execution-types';
+// Run History's types but its error shapes, which are the Execution Service's (the same definitions).
+export type {
+  Experiment,
+  QueryParams,
+  PaginatedRunList,
+  Run,
+  CreatedBy,
+  RunDetailsWarning,
+  RunOptions,
+  CreatedFrom,
+  RunDetails,
+  Experiments_GetInput,
+  Experiments_GetOutput,
+  Experiments_CreateInput,
+  Experiments_CreateOutput,
+  Runs_GetChildInput,
+  Runs_GetChildOutput,
+  Runs_GetDetailsInput,
+  Runs_GetDetailsOutput,
+  Runs_GetInput,
+  Runs_GetOutput,
+  Runs_GetByQueryInput,
+  Runs_GetByQueryOutput,
+  RunHistoryOperationId,
+  RunHistoryActions,
+} from './spec/generated/runhistory-types';

@@ -8,8 +8,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { AzureMLServiceError, create, runHistory, startEmulator, type Emulator } from '../src';
-import { waitForRun, AzureMLRunFailedError } from '../src/workflow/wait-for-run';
+import { AzureMLRunFailedError, AzureMLServiceError, create, runHistory, startEmulator, waitForRun, type Emulator, type WaitForRunOptions } from '../src';
 import { makeZip, type RawEntry } from './helpers/make-zip';
 
 const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'e2e' };
@@ -46,7 +45,7 @@ async function submit(files: Record<string, string>, configuration: Record<strin
   return runId;
 }
 
-async function finish(runId: string, options: Parameters<typeof waitForRun>[2] = {}) {
+async function finish(runId: string, options: WaitForRunOptions = {}) {
   return waitForRun(account, { ...WS, runId }, { ...FAST, ...options });
 }
 

@@ -195,6 +195,23 @@ describe('Runs_CancelRunWithUri', () => {
     expectHeaders(req, { accept: 'application/json', 'content-length': '0' });
   });
 
+  it("fills the locator fields a call leaves out from the client's workspace defaults; the call's own win", async () => {
+    server.reply({ body: { runId: 'r1' } });
+    const withDefaults = create({ access_token: TOKEN, host: server.url }, { workspace: WORKSPACE });
+    await withDefaults.Runs_CancelRunWithUri({ runId: 'r1' } as never);
+    await withDefaults.Runs_CancelRunWithUri({ ...WORKSPACE, experimentName: 'other', runId: 'r2' });
+    await withDefaults.cancelRun('r3');
+    expect(server.requests.map((r) => r.url)).toEqual([
+      `${BASE_PATH}/runId/r1/cancel`,
+      `${BASE_PATH.replace('/experiments/my-exp', '/experiments/other')}/runId/r2/cancel`,
+      `${BASE_PATH}/runId/r3/cancel`,
+    ]);
+    await expect(client().Runs_CancelRunWithUri({ runId: 'r1' } as never)).rejects.toThrow(
+      'Action azure_machinelearningservices_execution/Runs_CancelRunWithUri was given invalid input: subscriptionId is required; resourceGroupName is required; workspaceName is required; experimentName is required',
+    );
+    expect(server.requests).toHaveLength(3);
+  });
+
   it('keeps one x-ms-client-request-id per call, a new one for each call', async () => {
     server.reply({ body: { runId: 'r1' } });
     await client().Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'r1' });

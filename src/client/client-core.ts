@@ -20,6 +20,7 @@ import { AzureMLAbortError, AzureMLTimeoutError } from '../http/errors';
 import { runHistorySpec } from '../spec/generated/runhistory-spec';
 import type { CallOptions } from '../datafire/action-context';
 import type { IntegrationSpec, OperationSpec } from '../spec/operation-spec';
+import { EXPERIMENT_FIELDS, locatorFields, type ExperimentLocator } from '../workflow/locator';
 
 export interface ClientOptions {
   /** Where tokens come from, instead of the account's own fields. */
@@ -38,6 +39,11 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Overall deadline of every call (default none). */
   deadlineMs?: number;
+  /**
+   * Defaults for the subscriptionId, resourceGroupName, workspaceName and experimentName of every
+   * call (actions and workflow), so that a run can be named by its id alone.
+   */
+  workspace?: Partial<ExperimentLocator>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -100,7 +106,7 @@ export class ClientCore {
     const signal = combineSignals(call, deadlineMs);
     try {
       if (signal?.aborted) throw signal.reason;
-      let given = input;
+      let given = this.withWorkspaceDefaults(op, input);
       if (STARTS_RUN.has(op.operationId) && given && typeof given === 'object' && !Array.isArray(given)) {
         const fields = given as Record<string, unknown>;
         if (fields.runId === undefined && typeof fields.experimentName === 'string') given = { ...fields, runId: newRunId(fields.experimentName) };
@@ -111,6 +117,7 @@ export class ClientCore {
       const request = buildRequest(op, validated, baseUrl, action);
       request.signal = signal;
       request.timeoutMs = call.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      if (call.onUploadProgress) request.onUploadProgress = call.onUploadProgress;
       if (CREATES_RUN.has(op.operationId)) request.recover = () => this.findStartedRun(validated.input, request, signal);
       const response = await send(request);
       // A retry answered 409 to the run id of an earlier, ambiguous attempt: that attempt started it.
@@ -123,6 +130,23 @@ export class ClientCore {
       }
       throw error;
     }
+  }
+
+  /** The input with the client's workspace defaults for the locator fields it leaves out. */
+  private withWorkspaceDefaults(op: OperationSpec, input: unknown): unknown {
+    const defaults = locatorFields(this.options.workspace);
+    if (!Object.keys(defaults).length || !input || typeof input !== 'object' || Array.isArray(input)) return input;
+    const fields = input as Record<string, unknown>;
+    const filled: Record<string, unknown> = { ...fields };
+    for (const name of EXPERIMENT_FIELDS) {
+      if (filled[name] === undefined && defaults[name] !== undefined && op.parameters.some((p) => p.name === name)) filled[name] = defaults[name];
+    }
+    return filled;
+  }
+
+  /** The workspace defaults this client was made with. */
+  get workspaceDefaults(): Partial<ExperimentLocator> | undefined {
+    return this.options.workspace;
   }
 
   /** Asks Run History whether the run of this id exists: if so, it was started, and is the answer. */

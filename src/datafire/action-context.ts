@@ -11,6 +11,17 @@ export interface CallOptions {
   deadlineMs?: number;
   /** Retry policy for this call. */
   retry?: RetryOptions;
+  /** Told as the request body goes out (uploads): bytes handed to the connection, of how many when known. */
+  onUploadProgress?: (progress: UploadProgress) => void;
+}
+
+export interface UploadProgress {
+  /** Bytes of the body written so far, in this attempt. */
+  sentBytes: number;
+  /** The body's length, when known (Content-Length). */
+  totalBytes?: number;
+  /** 1 for the first attempt, 2 for the first retry... */
+  attempt: number;
 }
 
 /**
@@ -21,7 +32,6 @@ export interface ActionContext extends CallOptions {
   accounts?: Record<string, Account | string | undefined>;
   type?: string;
   variables?: Record<string, unknown>;
-  [key: string]: unknown;
 }
 
 /** The account registered for an integration in a context, following one level of aliasing as DataFire does. */

@@ -64,10 +64,17 @@ function buildSecurity(spec: IntegrationSpec): ActionSecurity {
 }
 
 /** The per-call settings a context or options object carries (signal, timeouts, retry). */
-function callOptionsOf(context: ActionContext | undefined): CallOptions {
+export function callOptionsOf(context: ActionContext | undefined): CallOptions {
   if (!context) return {};
-  const { signal, timeoutMs, deadlineMs, retry } = context;
-  return { signal, timeoutMs, deadlineMs, retry };
+  const { signal, timeoutMs, deadlineMs, retry, onUploadProgress } = context;
+  return { signal, timeoutMs, deadlineMs, retry, onUploadProgress };
+}
+
+/** The operations of `spec` as methods `(input, callOptions?)` sending through `core`. */
+export function bindOperations(spec: IntegrationSpec, core: ClientCore): Record<string, (input?: unknown, call?: CallOptions) => Promise<unknown>> {
+  const methods: Record<string, (input?: unknown, call?: CallOptions) => Promise<unknown>> = {};
+  for (const op of spec.operations) methods[op.operationId] = (input, call) => core.run(spec, op, input, callOptionsOf(call as ActionContext));
+  return methods;
 }
 
 export function createIntegration<TActions>(spec: IntegrationSpec): Integration<TActions> {
@@ -119,8 +126,7 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
     create(account: Account, options?: ClientOptions): TActions & OAuthActions {
       if (!account || typeof account !== 'object') throw new AzureMLAccountError(`create() needs the ${spec.id} account object`, []);
       const core = options ? new ClientCore(account, options) : clientCoreForAccount(account);
-      const instance: Record<string, (input?: unknown, call?: unknown) => Promise<unknown>> = {};
-      for (const op of spec.operations) instance[op.operationId] = (input: unknown, call?: unknown) => core.run(spec, op, input, callOptionsOf(call as ActionContext));
+      const instance: Record<string, (input?: unknown, call?: CallOptions) => Promise<unknown>> = bindOperations(spec, core);
       instance.oauthCallback = (input: unknown) => oauthCallback(account, input, `${spec.id}/oauthCallback`);
       instance.oauthRefresh = () => oauthRefresh(account, `${spec.id}/oauthRefresh`);
       return instance as TActions & OAuthActions;

@@ -3,6 +3,7 @@
  * a transport error object: those carry the bearer token. What they hold is safe to log.
  */
 import type { ErrorDetails, ErrorResponse, InnerErrorResponse } from '../spec/generated/execution-types';
+import type { RunDetails } from '../spec/generated/runhistory-types';
 
 /** The base class: every error of this package is an AzureMLError. */
 export class AzureMLError extends Error {
@@ -42,6 +43,19 @@ export class AzureMLValidationError extends AzureMLError {
 
 function describeProblem(problem: InputProblem): string {
   return problem.path ? `${problem.path} ${problem.message}` : problem.message;
+}
+
+/** A project folder that cannot be submitted (over the size or file limits, or without its script): nothing was sent. */
+export class AzureMLProjectError extends AzureMLError {
+  /** 400, so that `datafire serve` answers 400 too. */
+  readonly statusCode = 400;
+  /** The folder. */
+  readonly project: string;
+
+  constructor(message: string, project: string, action?: string) {
+    super(message, action);
+    this.project = project;
+  }
 }
 
 /** The account cannot be used (no host, no credentials...): nothing was sent. */
@@ -266,5 +280,20 @@ export class AzureMLTimeoutError extends AzureMLError {
   constructor(action: string, deadlineMs: number) {
     super(`Action ${action} did not finish within its deadline of ${deadlineMs} ms`, action);
     this.deadlineMs = deadlineMs;
+  }
+}
+
+/** A run that ended Failed: carries the run's error and its details. */
+export class AzureMLRunFailedError extends AzureMLError {
+  readonly runId: string;
+  readonly runError?: ErrorResponse;
+  readonly details: RunDetails;
+
+  constructor(details: RunDetails) {
+    const root = details.error?.error;
+    super(`Run ${details.runId} failed${root ? `: ${[root.code, root.message].filter(Boolean).join(': ')}` : ''}`, 'azureml-execution/waitForRun');
+    this.runId = String(details.runId);
+    this.details = details;
+    if (details.error) this.runError = details.error;
   }
 }

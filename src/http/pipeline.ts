@@ -3,6 +3,7 @@
  * Azure's core-rest-pipeline. A policy may change the request, look at the answer, or send again.
  */
 import type { BodyFactory } from './body';
+import type { UploadProgress } from '../datafire/action-context';
 
 export interface PipelineRequest {
   method: string;
@@ -19,6 +20,10 @@ export interface PipelineRequest {
   signal?: AbortSignal;
   /** Per-attempt idle timeout (connect and between bytes), in ms. */
   timeoutMs?: number;
+  /** Told as the body goes out, per attempt. */
+  onUploadProgress?: (progress: UploadProgress) => void;
+  /** Attempts started so far for this call (kept by the transport, for progress). */
+  attemptsStarted?: number;
   /**
    * For requests that start work: after an ambiguous failure, tells whether the work was done
    * (an answer to return instead of sending again) before the retry policy sends it again.

@@ -91,11 +91,16 @@ export const nativeTransport: SendRequest = async (request: PipelineRequest): Pr
       req.setTimeout(ms, () => req.destroy(Object.assign(new Error(`no data for ${ms} ms (the per-attempt timeout)`), { code: 'ETIMEDOUT' })));
     }
     const data = built?.data;
+    const progress = data && request.onUploadProgress ? uploadProgress(request, headers) : undefined;
     if (!data) {
       req.end();
     } else if (Buffer.isBuffer(data)) {
-      req.end(data);
+      req.end(data, progress && (() => progress(data.length)));
     } else {
+      if (progress) {
+        let sent = 0;
+        data.on('data', (chunk: Buffer | string) => progress((sent += chunk.length)));
+      }
       data.on('error', (error: Error) => {
         bodyFailure = new AzureMLError(`Action ${request.action} could not read its request body: ${error.message}`, request.action);
         req.destroy(bodyFailure);
@@ -104,6 +109,20 @@ export const nativeTransport: SendRequest = async (request: PipelineRequest): Pr
     }
   });
 };
+
+/** A progress reporter for this attempt; a reporter that throws is not the request's problem. */
+function uploadProgress(request: PipelineRequest, headers: Record<string, string>): (sentBytes: number) => void {
+  const attempt = (request.attemptsStarted = (request.attemptsStarted ?? 0) + 1);
+  const length = Number(headers['content-length']);
+  const totalBytes = headers['content-length'] !== undefined && Number.isFinite(length) ? length : undefined;
+  return (sentBytes) => {
+    try {
+      request.onUploadProgress!({ sentBytes, totalBytes, attempt });
+    } catch {
+      // A progress display must not break the upload.
+    }
+  };
+}
 
 /** The transport every pipeline ends with. */
 export const defaultTransport: SendRequest = nativeTransport;

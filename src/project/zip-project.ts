@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
-import { AzureMLError } from '../http/errors';
+import { AzureMLProjectError } from '../http/errors';
 import { listProjectFiles, type ProjectFile } from './project-files';
 
 export interface ZipProjectOptions {
@@ -15,6 +15,8 @@ export interface ZipProjectOptions {
   maxBytes?: number;
   /** Most files (default 2,000, the snapshot limit). */
   maxFiles?: number;
+  /** The files to zip, when the caller listed them already (listProjectFiles). */
+  files?: ProjectFile[];
 }
 
 export interface ZippedProject {
@@ -28,6 +30,7 @@ export interface ZippedProject {
 export const DEFAULT_MAX_ZIP_BYTES = 25 * 1024 * 1024;
 export const DEFAULT_MAX_FILES = 2000;
 const FIXED_MTIME = new Date('2020-01-01T00:00:00Z');
+const ACTION = 'azureml-execution/zipProject';
 
 function biggest(files: ProjectFile[]): string {
   return [...files]
@@ -57,9 +60,9 @@ export function zipProjectStream(dir: string, files: ProjectFile[] = listProject
 export async function zipProject(dir: string, options: ZipProjectOptions = {}): Promise<ZippedProject> {
   const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ZIP_BYTES;
-  const files = listProjectFiles(dir);
+  const files = options.files ?? listProjectFiles(dir);
   if (files.length > maxFiles) {
-    throw new AzureMLError(`The project ${dir} has ${files.length} files, more than the ${maxFiles} allowed (raise maxFiles, or exclude files in .amlignore)`);
+    throw new AzureMLProjectError(`The project ${dir} has ${files.length} files, more than the ${maxFiles} allowed (raise maxFiles, or exclude files in .amlignore)`, dir, ACTION);
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-project-'));
   const file = path.join(tmp, 'project.zip');
@@ -68,8 +71,10 @@ export async function zipProject(dir: string, options: ZipProjectOptions = {}): 
     await pipeline(zipProjectStream(dir, files), fs.createWriteStream(file));
     const size = fs.statSync(file).size;
     if (size > maxBytes) {
-      throw new AzureMLError(
+      throw new AzureMLProjectError(
         `The project ${dir} zips to ${formatBytes(size)}, more than the ${formatBytes(maxBytes)} startrun accepts (raise maxBytes, or exclude files in .amlignore). Biggest files: ${biggest(files)}`,
+        dir,
+        ACTION,
       );
     }
     return { path: file, size, files: files.map((f) => f.name), remove };

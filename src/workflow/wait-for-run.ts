@@ -3,48 +3,25 @@
  * follows the driver log from the last byte read (HTTP Range: no byte is downloaded twice), and
  * reports status changes. An AbortSignal stops the waiting, not the run.
  */
-import type { Account } from '../account/account';
-import { AzureMLError, AzureMLServiceError } from '../http/errors';
-import { fetchFromByte } from '../http/fetch-range';
-import type { ErrorResponse, RunDetails } from '../spec/generated/runhistory-types';
-import { create as createRunHistory } from '../runhistory';
+import { AzureMLAbortError, AzureMLRunFailedError } from '../http/errors';
+import type { RunDetails } from '../spec/generated/runhistory-types';
+import { workflowAction, type WorkflowContext } from './context';
+import { resolveRun, type RunRef } from './locator';
+import { DRIVER_LOG, readLogFrom, TERMINAL_STATUSES } from './run-log';
 
-export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
-export const TERMINAL_STATUSES = ['Completed', 'Failed', 'Canceled'];
-
-export interface RunLocator {
-  subscriptionId: string;
-  resourceGroupName: string;
-  workspaceName: string;
-  experimentName: string;
-  runId: string;
-}
+export { DRIVER_LOG, TERMINAL_STATUSES, AzureMLRunFailedError };
 
 export interface WaitForRunOptions {
+  /** Stops the waiting (the run goes on): the call rejects with an AbortError. */
   signal?: AbortSignal;
   /** Called with each new status. */
   onStatus?: (status: string, details: RunDetails) => void;
-  /** Called with each new piece of the driver log. */
+  /** Called with each new piece of the driver log; without it, the log is not downloaded. */
   onLog?: (text: string) => void;
   /** First wait between polls (default 2000 ms); it grows by half each time up to maxIntervalMs. */
   initialIntervalMs?: number;
   /** Longest wait between polls (default 60000 ms). */
   maxIntervalMs?: number;
-}
-
-/** A run that ended Failed: carries the run's error and its details. */
-export class AzureMLRunFailedError extends AzureMLError {
-  readonly runId: string;
-  readonly runError?: ErrorResponse;
-  readonly details: RunDetails;
-
-  constructor(details: RunDetails) {
-    const root = details.error?.error;
-    super(`Run ${details.runId} failed${root ? `: ${[root.code, root.message].filter(Boolean).join(': ')}` : ''}`);
-    this.runId = String(details.runId);
-    this.details = details;
-    if (details.error) this.runError = details.error;
-  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -63,46 +40,44 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export async function waitForRun(account: Account, run: RunLocator, options: WaitForRunOptions = {}): Promise<RunDetails> {
-  const history = createRunHistory(account);
+export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: WaitForRunOptions = {}): Promise<RunDetails> {
+  const action = workflowAction('waitForRun');
+  const run = resolveRun(ref, ctx.defaults, action);
   const initial = options.initialIntervalMs ?? 2000;
   const max = options.maxIntervalMs ?? 60000;
+  const { signal, onLog, onStatus } = options;
   const decoder = new TextDecoder('utf-8');
   let interval = initial;
   let status: string | undefined;
   let logOffset = 0;
 
-  const readLog = async (details: RunDetails) => {
-    const url = details.logFiles?.[DRIVER_LOG];
-    if (!url || !options.onLog) return;
-    let data: Buffer;
-    try {
-      ({ data } = await fetchFromByte(url, logOffset, 'azureml-execution/waitForRun', options.signal));
-    } catch (error) {
-      if (error instanceof AzureMLServiceError && error.statusCode === 404) return; // not written yet
-      throw error;
+  try {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      const details = await ctx.client.Runs_GetDetails(run, { signal });
+      // The log first: what the run printed comes before the status it ended in.
+      if (onLog) {
+        const { data } = await readLogFrom(details, DRIVER_LOG, logOffset, action, signal);
+        logOffset += data.length;
+        // stream: a multi-byte character split across reads is completed by the next one.
+        const text = decoder.decode(data, { stream: true });
+        if (text) onLog(text);
+      }
+      if (details.status !== status) {
+        status = details.status;
+        interval = initial;
+        onStatus?.(String(status), details);
+      }
+      if (TERMINAL_STATUSES.includes(String(details.status))) {
+        if (details.status === 'Failed') throw new AzureMLRunFailedError(details);
+        return details;
+      }
+      await sleep(interval, signal);
+      interval = Math.min(max, Math.ceil(interval * 1.5));
     }
-    logOffset += data.length;
-    // stream: a multi-byte character split across reads is completed by the next one.
-    const text = decoder.decode(data, { stream: true });
-    if (text) options.onLog(text);
-  };
-
-  for (;;) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const details = await history.Runs_GetDetails(run);
-    // The log first: what the run printed comes before the status it ended in.
-    await readLog(details);
-    if (details.status !== status) {
-      status = details.status;
-      interval = initial;
-      options.onStatus?.(String(status), details);
-    }
-    if (TERMINAL_STATUSES.includes(String(details.status))) {
-      if (details.status === 'Failed') throw new AzureMLRunFailedError(details);
-      return details;
-    }
-    await sleep(interval, options.signal);
-    interval = Math.min(max, Math.ceil(interval * 1.5));
+  } catch (error) {
+    // Whether it came during a poll, a log read or the wait between them: the waiting was aborted.
+    if (signal?.aborted) throw new AzureMLAbortError(action, signal.reason);
+    throw error;
   }
 }

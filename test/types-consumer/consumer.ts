@@ -1,8 +1,14 @@
 // Compiled (not run) by types.test.ts against dist/ as a user's TypeScript project sees the package.
 import azureml, {
   create,
+  AzureMLRunFailedError,
   AzureMLServiceError,
   type Account,
+  type AzureMLClient,
+  type Run,
+  type RunDetails,
+  type RunLog,
+  type SubmittedRun,
   type ExecutionActions,
   type RunDefinition,
   type Runs_StartRunInput,
@@ -37,6 +43,25 @@ export async function typed(): Promise<void> {
       void status;
     }
   }
+}
+
+// One client: Run History actions and the workflow, with workspace defaults.
+export async function workflow(): Promise<void> {
+  const aml: AzureMLClient = create(account, { workspace: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'exp' } });
+  const run: SubmittedRun = await aml.submitRun({ project: './project', script: 'train.py', arguments: ['--epochs', '3'] }, { onUploadProgress: (p) => void p.sentBytes });
+  const details: RunDetails = await aml.waitForRun(run.runId, { onLog: (text: string) => void text });
+  const log: RunLog = await aml.getRunLog(run, { fromByte: 10 });
+  const runs: Run[] = await aml.listRuns({ status: 'Failed', top: 5 });
+  for await (const each of aml.iterateRuns({ queryParams: { filter: "Status eq 'Running'" } })) void each.runId;
+  const got: Run = await aml.Runs_Get(run);
+  void [details, log, runs, got];
+  try {
+    await aml.waitForRun(run);
+  } catch (error) {
+    if (error instanceof AzureMLRunFailedError) void error.runError?.error?.code;
+  }
+  // @ts-expect-error submitRun needs a project
+  await aml.submitRun({ script: 'train.py' });
 }
 
 // @ts-expect-error framework is one of the swagger's enum values

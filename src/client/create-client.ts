@@ -1,0 +1,65 @@
+/**
+ * `create(account, options)`: one client for the whole service. The Execution Service actions
+ * (the drop-in surface), the Run History actions and the workflow (submit, wait, logs, lists)
+ * share one request path, one token source and one set of options.
+ */
+import type { Account } from '../account/account';
+import { oauthCallback, oauthRefresh } from '../auth/oauth-actions';
+import type { CallOptions } from '../datafire/action-context';
+import { bindOperations, type OAuthActions } from '../datafire/integration';
+import { AzureMLAccountError } from '../http/errors';
+import { executionSpec } from '../spec/generated/execution-spec';
+import type { ExecutionActions, StartRunResult } from '../spec/generated/execution-types';
+import type { Run, RunDetails, RunHistoryActions } from '../spec/generated/runhistory-types';
+import { runHistorySpec } from '../spec/generated/runhistory-spec';
+import type * as Workflow from '../workflow/index';
+import type { ServiceActions, WorkflowContext } from '../workflow/context';
+import { ClientCore, clientCoreForAccount, type ClientOptions } from './client-core';
+
+export interface WorkflowMethods {
+  /** Zips a folder (or takes a zip), creates the experiment if needed, and starts the run with Runs_StartRun. */
+  submitRun(input: Workflow.SubmitRunInput, options?: Workflow.SubmitRunOptions): Promise<Workflow.SubmittedRun>;
+  /** Polls until the run is Completed (resolves), Canceled (resolves) or Failed (rejects with AzureMLRunFailedError). */
+  waitForRun(run: Workflow.RunRef, options?: Workflow.WaitForRunOptions): Promise<RunDetails>;
+  /** Cancels the run (Runs_CancelRunWithUri). */
+  cancelRun(run: Workflow.RunRef, options?: CallOptions): Promise<StartRunResult>;
+  /** The run's log from a byte offset (AZTK's tail with current_bytes). */
+  getRunLog(run: Workflow.RunRef, options?: Workflow.GetRunLogOptions): Promise<Workflow.RunLog>;
+  /** The experiment's runs, newest first, optionally in one status and at most `top`. */
+  listRuns(input?: Workflow.ListRunsInput, options?: CallOptions): Promise<Run[]>;
+  /** Every run a Runs_GetByQuery query matches, across all pages. */
+  iterateRuns(input?: Workflow.IterateRunsInput, options?: CallOptions): AsyncGenerator<Run, void, undefined>;
+  /** Every child run of a run (Runs_GetChild), across all pages. */
+  iterateChildRuns(run: Workflow.RunRef, options?: CallOptions): AsyncGenerator<Run, void, undefined>;
+}
+
+/** What `create(account)` gives: every action of both integrations, the OAuth actions, and the workflow. */
+export type AzureMLClient = ExecutionActions & RunHistoryActions & OAuthActions & WorkflowMethods;
+
+let workflow: typeof Workflow | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadWorkflow = (): typeof Workflow => (workflow ??= require('../workflow/index') as typeof Workflow);
+
+function workflowMethods(ctx: WorkflowContext): WorkflowMethods {
+  return {
+    submitRun: (input, options) => loadWorkflow().submitRun(ctx, input, options),
+    waitForRun: (run, options) => loadWorkflow().waitForRun(ctx, run, options),
+    cancelRun: async (run, options) => ctx.client.Runs_CancelRunWithUri(loadWorkflow().resolveRun(run, ctx.defaults, 'azureml-execution/cancelRun'), options),
+    getRunLog: (run, options) => loadWorkflow().getRunLog(ctx, run, options),
+    listRuns: (input, options) => loadWorkflow().listRuns(ctx, input, options),
+    iterateRuns: (input, options) => loadWorkflow().iterateRuns(ctx, input, options),
+    iterateChildRuns: (run, options) => loadWorkflow().iterateChildRuns(ctx, run, options),
+  };
+}
+
+export function createClient(account: Account, options?: ClientOptions): AzureMLClient {
+  if (!account || typeof account !== 'object') throw new AzureMLAccountError(`create() needs the ${executionSpec.id} account object`, []);
+  const core = options ? new ClientCore(account, options) : clientCoreForAccount(account);
+  const actions = {
+    ...bindOperations(executionSpec, core),
+    ...bindOperations(runHistorySpec, core),
+    oauthCallback: (input: unknown) => oauthCallback(account, input, `${executionSpec.id}/oauthCallback`),
+    oauthRefresh: () => oauthRefresh(account, `${executionSpec.id}/oauthRefresh`),
+  } as unknown as ServiceActions & OAuthActions;
+  return Object.assign(actions, workflowMethods({ client: actions, defaults: options?.workspace }));
+}

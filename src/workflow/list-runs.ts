@@ -1,0 +1,100 @@
+/**
+ * Runs of an experiment, page after page: Runs_GetByQuery answers at most a page and a
+ * continuation token; the iterators follow the tokens so callers see one sequence of runs.
+ */
+import type { CallOptions } from '../datafire/action-context';
+import { AzureMLError, AzureMLValidationError } from '../http/errors';
+import type { PaginatedRunList, QueryParams, Run } from '../spec/generated/runhistory-types';
+import { workflowAction, type WorkflowContext } from './context';
+import { closestName } from './definition';
+import { resolveExperiment, resolveRun, type ExperimentLocator, type RunRef } from './locator';
+
+/** Run statuses Run History reports. */
+export const RUN_STATUSES = [
+  'NotStarted',
+  'Queued',
+  'Preparing',
+  'Provisioning',
+  'Starting',
+  'Running',
+  'CancelRequested',
+  'Canceled',
+  'Finalizing',
+  'Completed',
+  'Failed',
+  'Unapproved',
+  'NotResponding',
+  'Pausing',
+  'Paused',
+] as const;
+
+export interface IterateRunsInput extends Partial<ExperimentLocator> {
+  /** Run History's query (an OData filter, orderBy, top); continuation tokens are followed for you. */
+  queryParams?: Omit<QueryParams, 'continuationToken'>;
+}
+
+export interface ListRunsInput extends Partial<ExperimentLocator> {
+  /** Only runs in this status (e.g. Running, Failed). */
+  status?: string;
+  /** At most this many runs (default all). */
+  top?: number;
+  /** Default `CreatedUtc desc`: the newest first. */
+  orderBy?: string;
+  /** An OData filter of your own, joined to the status with `and`. */
+  filter?: string;
+}
+
+/** Pages of runs until the service gives no continuation token. */
+async function* pages(fetchPage: (token: string | undefined) => Promise<PaginatedRunList>, action: string): AsyncGenerator<Run, void, undefined> {
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    yield* page.value ?? [];
+    token = page.continuationToken ?? undefined;
+    // A token met twice would page forever: the service is wrong, say so rather than loop.
+    if (token !== undefined && seen.has(token)) throw new AzureMLError(`Action ${action} got the same continuation token twice; stopped paging`, action);
+    if (token !== undefined) seen.add(token);
+  } while (token);
+}
+
+export function iterateRuns(ctx: WorkflowContext, input: IterateRunsInput = {}, call: CallOptions = {}): AsyncGenerator<Run, void, undefined> {
+  const action = workflowAction('iterateRuns');
+  const experiment = resolveExperiment(input, ctx.defaults, action);
+  const query = input.queryParams ?? {};
+  return pages((continuationToken) => ctx.client.Runs_GetByQuery({ ...experiment, queryParams: { ...query, ...(continuationToken ? { continuationToken } : {}) } }, call), action);
+}
+
+export function iterateChildRuns(ctx: WorkflowContext, ref: RunRef, call: CallOptions = {}): AsyncGenerator<Run, void, undefined> {
+  const action = workflowAction('iterateChildRuns');
+  const run = resolveRun(ref, ctx.defaults, action);
+  return pages((token) => ctx.client.Runs_GetChild({ ...run, ...(token ? { $continuationtoken: token } : {}) }, call), action);
+}
+
+/** `Status eq 'Failed'`, with the status checked first: a typo would only ever match nothing. */
+function statusFilter(status: string, action: string): string {
+  const known = RUN_STATUSES.find((s) => s.toLowerCase() === status.toLowerCase());
+  if (!known) {
+    const guess = closestName(status, [...RUN_STATUSES]);
+    throw new AzureMLValidationError(action, [{ path: 'status', message: `must be a run status${guess ? ` (did you mean ${guess}?)` : ''}: ${RUN_STATUSES.join(', ')} (got ${JSON.stringify(status)})` }]);
+  }
+  return `Status eq '${known}'`;
+}
+
+export async function listRuns(ctx: WorkflowContext, input: ListRunsInput = {}, call: CallOptions = {}): Promise<Run[]> {
+  const action = workflowAction('listRuns');
+  const { top } = input;
+  if (top !== undefined && (!Number.isSafeInteger(top) || top < 1)) {
+    throw new AzureMLValidationError(action, [{ path: 'top', message: `must be a whole number, 1 or more (got ${JSON.stringify(top)})` }]);
+  }
+  const filter = [input.status !== undefined ? statusFilter(input.status, action) : undefined, input.filter].filter(Boolean).join(' and ');
+  const queryParams: Omit<QueryParams, 'continuationToken'> = { orderBy: input.orderBy ?? 'CreatedUtc desc' };
+  if (filter) queryParams.filter = filter;
+  if (top !== undefined) queryParams.top = top;
+  const runs: Run[] = [];
+  for await (const run of iterateRuns(ctx, { ...input, queryParams }, call)) {
+    runs.push(run);
+    if (top !== undefined && runs.length >= top) break;
+  }
+  return runs;
+}

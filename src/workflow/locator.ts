@@ -1,0 +1,61 @@
+/**
+ * Where a run lives: subscription, resource group, workspace, experiment, run id. Workflow calls
+ * take a run id alone, or part of a locator, and fill the rest from the client's workspace
+ * defaults (`create(account, { workspace })`); what is still missing is named before any request.
+ */
+import { AzureMLValidationError, type InputProblem } from '../http/errors';
+
+export interface WorkspaceLocator {
+  subscriptionId: string;
+  resourceGroupName: string;
+  workspaceName: string;
+}
+
+export interface ExperimentLocator extends WorkspaceLocator {
+  experimentName: string;
+}
+
+export interface RunLocator extends ExperimentLocator {
+  runId: string;
+}
+
+/** A run: its id (the rest from the client's workspace defaults), or its locator, in part or whole. */
+export type RunRef = string | (Partial<ExperimentLocator> & { runId: string });
+
+export const EXPERIMENT_FIELDS = ['subscriptionId', 'resourceGroupName', 'workspaceName', 'experimentName'] as const;
+
+/** Only the locator fields of `from` that are set: other fields of an input never leak into requests. */
+export function locatorFields(from: Partial<ExperimentLocator> | undefined): Partial<ExperimentLocator> {
+  const out: Partial<ExperimentLocator> = {};
+  for (const field of EXPERIMENT_FIELDS) {
+    const value = from?.[field];
+    if (value !== undefined && value !== null && value !== '') out[field] = value;
+  }
+  return out;
+}
+
+function missingProblems(locator: Partial<RunLocator>, fields: readonly string[]): InputProblem[] {
+  return fields
+    .filter((field) => typeof locator[field as keyof RunLocator] !== 'string' || locator[field as keyof RunLocator] === '')
+    .map((field) => ({ path: field, message: 'is required (give it in the call, or in create(account, { workspace }))' }));
+}
+
+export function resolveExperiment(given: Partial<ExperimentLocator> | undefined, defaults: Partial<ExperimentLocator> | undefined, action: string): ExperimentLocator {
+  const locator = { ...locatorFields(defaults), ...locatorFields(given) };
+  const problems = missingProblems(locator, EXPERIMENT_FIELDS);
+  if (problems.length) throw new AzureMLValidationError(action, problems);
+  return locator as ExperimentLocator;
+}
+
+export function resolveRun(ref: RunRef, defaults: Partial<ExperimentLocator> | undefined, action: string): RunLocator {
+  const given = typeof ref === 'string' ? { runId: ref } : ref;
+  if (!given || typeof given !== 'object') {
+    throw new AzureMLValidationError(action, [{ path: 'runId', message: 'is required: give a run id, or an object with runId' }]);
+  }
+  const runId = given.runId;
+  const problems = typeof runId === 'string' && runId !== '' ? [] : [{ path: 'runId', message: 'is required' }];
+  const locator = { ...locatorFields(defaults), ...locatorFields(given) };
+  problems.push(...missingProblems(locator, EXPERIMENT_FIELDS));
+  if (problems.length) throw new AzureMLValidationError(action, problems);
+  return { ...(locator as ExperimentLocator), runId };
+}

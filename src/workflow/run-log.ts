@@ -1,0 +1,89 @@
+/**
+ * A run's log from a byte offset, as AZTK's get_application_log(tail, current_bytes) gives it:
+ * the text added since `fromByte`, and the offset to ask from next time. Run History lists the
+ * log files of a run as links (RunDetails.logFiles); they are read with HTTP Range, so a tail
+ * downloads only what is new.
+ */
+import type { CallOptions } from '../datafire/action-context';
+import { AzureMLServiceError, AzureMLValidationError } from '../http/errors';
+import { fetchFromByte } from '../http/fetch-range';
+import type { ErrorResponse, RunDetails } from '../spec/generated/runhistory-types';
+import { workflowAction, type WorkflowContext } from './context';
+import { resolveRun, type RunRef } from './locator';
+
+export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
+export const TERMINAL_STATUSES: readonly string[] = ['Completed', 'Failed', 'Canceled'];
+
+export interface GetRunLogOptions extends Pick<CallOptions, 'signal'> {
+  /** Bytes already read: only what comes after is downloaded (default 0, the whole log). */
+  fromByte?: number;
+  /** The log file (default the driver log, `azureml-logs/70_driver_log.txt`). */
+  file?: string;
+}
+
+export interface RunLog {
+  runId: string;
+  /** The log file's name. */
+  name: string;
+  /** The text from `fromByte` to `nextByte`: whole UTF-8 characters only. */
+  log: string;
+  fromByte: number;
+  /** Where the next read starts (AZTK's current_bytes): a character cut by the end of this read is read whole next time. */
+  nextByte: number;
+  /** The log's size when it was read (0 while the run has written none). */
+  totalBytes: number;
+  /** The run's status when the log was read. */
+  status: string;
+  /** The run's error, when it Failed. */
+  error?: ErrorResponse;
+}
+
+/** The bytes of a log file from `fromByte` on (empty while it does not exist yet). */
+export async function readLogFrom(details: RunDetails, file: string, fromByte: number, action: string, signal?: AbortSignal): Promise<{ data: Buffer; totalBytes: number }> {
+  const url = details.logFiles?.[file];
+  if (!url) return { data: Buffer.alloc(0), totalBytes: 0 };
+  try {
+    const { data, totalSize } = await fetchFromByte(url, fromByte, action, signal);
+    return { data, totalBytes: totalSize ?? fromByte + data.length };
+  } catch (error) {
+    if (error instanceof AzureMLServiceError && error.statusCode === 404) return { data: Buffer.alloc(0), totalBytes: 0 }; // not written yet
+    throw error;
+  }
+}
+
+/** How many bytes of `data` hold whole UTF-8 characters: a sequence cut at the end is left for the next read. */
+export function completeUtf8Length(data: Buffer): number {
+  for (let back = 1; back <= Math.min(4, data.length); back++) {
+    const byte = data[data.length - back];
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: keep looking for the lead byte
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? data.length - back : data.length;
+  }
+  return data.length;
+}
+
+export async function getRunLog(ctx: WorkflowContext, ref: RunRef, options: GetRunLogOptions = {}): Promise<RunLog> {
+  const action = workflowAction('getRunLog');
+  const fromByte = options.fromByte ?? 0;
+  if (!Number.isSafeInteger(fromByte) || fromByte < 0) {
+    throw new AzureMLValidationError(action, [{ path: 'fromByte', message: `must be a whole number of bytes, 0 or more (got ${JSON.stringify(fromByte)})` }]);
+  }
+  const run = resolveRun(ref, ctx.defaults, action);
+  const file = options.file ?? DRIVER_LOG;
+  const details = await ctx.client.Runs_GetDetails(run, { signal: options.signal });
+  const status = String(details.status ?? '');
+  const { data, totalBytes } = await readLogFrom(details, file, fromByte, action, options.signal);
+  // A run that ended writes no more: what is cut then stays cut, and is decoded as it is.
+  const length = TERMINAL_STATUSES.includes(status) ? data.length : completeUtf8Length(data);
+  const result: RunLog = {
+    runId: run.runId,
+    name: file,
+    log: data.subarray(0, length).toString('utf8'),
+    fromByte,
+    nextByte: fromByte + length,
+    totalBytes,
+    status,
+  };
+  if (details.error) result.error = details.error;
+  return result;
+}
