@@ -76,7 +76,7 @@ function listFolder(folder: string, script: string, action: string) {
     throw new AzureMLProjectError(
       ignored
         ? `The script ${script} is in ${folder}, but .amlignore (or .gitignore) leaves it out of the project`
-        : `The script ${script} is not in the project ${folder} (it has ${files.length} files${files.length ? `: ${files.slice(0, 10).map((f) => f.name).join(', ')}${files.length > 10 ? ', ...' : ''}` : ''})`,
+        : `The script ${script} is not in the project ${folder} (it has ${files.length} file${files.length === 1 ? '' : 's'}${files.length ? `: ${files.slice(0, 10).map((f) => f.name).join(', ')}${files.length > 10 ? ', ...' : ''}` : ''})`,
       folder,
       action,
     );

@@ -18,6 +18,8 @@ export interface WaitForRunOptions {
   onStatus?: (status: string, details: RunDetails) => void;
   /** Called with each new piece of the driver log; without it, the log is not downloaded. */
   onLog?: (text: string) => void;
+  /** Where following the log starts (default 0: the whole log). */
+  logFromByte?: number;
   /** First wait between polls (default 2000 ms); it grows by half each time up to maxIntervalMs. */
   initialIntervalMs?: number;
   /** Longest wait between polls (default 60000 ms). */
@@ -49,7 +51,7 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
   const decoder = new TextDecoder('utf-8');
   let interval = initial;
   let status: string | undefined;
-  let logOffset = 0;
+  let logOffset = options.logFromByte ?? 0;
 
   try {
     for (;;) {

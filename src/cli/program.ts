@@ -1,0 +1,278 @@
+/**
+ * `azureml-exec`: the workflow from a shell. Every command goes through the public client, so the
+ * CLI validates, retries and redacts exactly as the library does. stdout carries the result (a
+ * run id, the log, a table, or JSON with --json); progress and status go to stderr.
+ */
+import * as fs from 'fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { createClient, type AzureMLClient } from '../client/create-client';
+import { AzureMLError, AzureMLRunFailedError } from '../http/errors';
+import { formatBytes } from '../project/zip-project';
+import type { Run, RunDetails } from '../spec/generated/runhistory-types';
+import { CliUsageError, EXIT, exitCodeForError, exitCodeForStatus } from './exit-codes';
+import { formatDuration, Progress, type ProgressStream } from './progress';
+import { resolveSettings, type GlobalFlags } from './settings';
+
+export interface CliIO {
+  stdout: ProgressStream;
+  stderr: ProgressStream;
+  env: Record<string, string | undefined>;
+  /** Aborted on Ctrl-C: waiting stops, the run goes on. */
+  signal?: AbortSignal;
+  /** The package version, for --version. */
+  version: string;
+}
+
+interface WaitFlags {
+  follow?: boolean;
+  poll?: number;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number above 0');
+  return n;
+}
+
+function wholeNumber(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`must be a whole number, ${min} or more`);
+    return n;
+  };
+}
+
+function parseEnvAssignments(assignments: string[]): Record<string, string> | undefined {
+  if (!assignments.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) throw new CliUsageError(`--env ${assignment}: give NAME=VALUE`);
+    out[assignment.slice(0, eq)] = assignment.slice(eq + 1);
+  }
+  return out;
+}
+
+function readDefinitionFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliUsageError(`--definition ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+}
+
+function durationOf(run: { startTimeUtc?: string; endTimeUtc?: string }): string {
+  if (!run.startTimeUtc) return '';
+  const end = run.endTimeUtc ? Date.parse(run.endTimeUtc) : Date.now();
+  return formatDuration(end - Date.parse(run.startTimeUtc));
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+}
+
+function runError(details: RunDetails): string | undefined {
+  const root = details.error?.error;
+  return root ? [root.code, root.message].filter(Boolean).join(': ') : undefined;
+}
+
+export async function runCli(args: string[], io: CliIO): Promise<number> {
+  let exitCode: number = EXIT.completed;
+  const out = (text: string): void => void io.stdout.write(text);
+  const err = (text: string): void => void io.stderr.write(text);
+
+  const program = new Command('azureml-exec')
+    .description('Submit, watch and cancel Azure Machine Learning runs')
+    .version(io.version)
+    .option('--host <url>', 'the service base URL, e.g. https://eastus.api.azureml.ms [AZUREML_HOST]')
+    .option('--region <name>', 'the workspace region, e.g. eastus, instead of --host [AZUREML_REGION]')
+    .option('--subscription-id <id>', 'the Azure subscription [AZUREML_SUBSCRIPTION_ID]')
+    .option('--resource-group <name>', "the workspace's resource group [AZUREML_RESOURCE_GROUP]")
+    .option('--workspace <name>', 'the Azure ML workspace [AZUREML_WORKSPACE]')
+    .option('--experiment <name>', 'the experiment [AZUREML_EXPERIMENT]')
+    .option('--json', 'machine-readable output on stdout (JSON; one JSON object per line with --follow)')
+    .addHelpText(
+      'after',
+      '\nCredentials come from the environment, never from flags: AZUREML_ACCESS_TOKEN, or a service principal\n' +
+        'from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.\n' +
+        'Exit codes: 0 Completed, 1 Failed, 2 bad usage or input, 3 Canceled, 4 service or network error,\n' +
+        '130 interrupted (the run goes on).\n',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err })
+    .showHelpAfterError('(add --help for usage)');
+
+  const globals = () => program.opts<GlobalFlags & { json?: boolean }>();
+  const json = () => !!globals().json;
+  const emit = (value: unknown): void => void out(`${JSON.stringify(value)}\n`);
+
+  let client: AzureMLClient | undefined;
+  const getClient = (): AzureMLClient => {
+    if (client) return client;
+    const settings = resolveSettings(globals(), io.env);
+    return (client = createClient(settings.account, { workspace: settings.workspace, userAgentPrefix: `azureml-exec/${io.version}` }));
+  };
+
+  /** Waits for the end, following the log when asked; sets the exit code from the run's status. */
+  async function waitAndReport(runId: string, flags: WaitFlags, progress: Progress, logFromByte?: number): Promise<void> {
+    const interval = (flags.poll ?? 2) * 1000;
+    const follow = !!flags.follow;
+    const onLog = follow
+      ? (text: string) => (json() ? emit({ type: 'log', text }) : progress.print(() => out(text)))
+      : undefined;
+    let details: RunDetails;
+    try {
+      details = await getClient().waitForRun(runId, {
+        signal: io.signal,
+        initialIntervalMs: interval,
+        maxIntervalMs: Math.max(interval, 60000),
+        logFromByte,
+        onLog,
+        onStatus: (status) => {
+          if (json() && follow) emit({ type: 'status', runId, status });
+          progress.status(`Run ${runId}: ${status}`);
+        },
+      });
+    } catch (error) {
+      progress.done();
+      if (!(error instanceof AzureMLRunFailedError)) throw error;
+      details = error.details;
+    }
+    progress.done();
+    exitCode = exitCodeForStatus(details.status);
+    if (json()) {
+      emit(follow ? { type: 'end', ...details } : details);
+      return;
+    }
+    const why = details.status === 'Failed' ? runError(details) : undefined;
+    err(`Run ${runId} ${details.status} after ${durationOf(details) || progress.elapsed()}${why ? `: ${why}` : ''}\n`);
+  }
+
+  program
+    .command('submit')
+    .description('zip a project folder (honouring .amlignore) and start a run of one of its scripts')
+    .argument('<dir>', 'the project folder, or a .zip of it')
+    .argument('[scriptArgs...]', 'arguments for the script (after --)')
+    .option('--script <file>', 'the script to run, relative to the folder')
+    .option('--arg <value>', 'an argument for the script (repeat for more)', collect, [])
+    .option('--target <name>', 'the compute target (default: local)')
+    .option('--definition <file.json>', 'a run definition (camelCase, or PascalCase as the service writes them)')
+    .option('--env <NAME=VALUE>', 'an environment variable for the run (repeat for more)', collect, [])
+    .option('--run-id <id>', 'the run id (default: <experiment>_<unix seconds>_<8 hex>)')
+    .option('--wait', 'wait until the run ends; the exit code tells how it ended')
+    .option('--follow', 'print the driver log as it grows (implies --wait)')
+    .option('--poll <seconds>', 'first wait between status checks (default 2, growing to 60)', positiveNumber)
+    .action(async (dir: string, scriptArgs: string[], flags: { script?: string; arg: string[]; target?: string; definition?: string; env: string[]; runId?: string; wait?: boolean } & WaitFlags) => {
+      if (!flags.script && !flags.definition) throw new CliUsageError('submit needs --script <file> (or a --definition that names one)');
+      const args = [...flags.arg, ...scriptArgs];
+      const progress = new Progress(io.stderr);
+      const run = await getClient().submitRun(
+        {
+          project: dir,
+          definition: flags.definition ? readDefinitionFile(flags.definition) : undefined,
+          script: flags.script,
+          arguments: args.length ? args : undefined,
+          target: flags.target,
+          environmentVariables: parseEnvAssignments(flags.env),
+          runId: flags.runId,
+        },
+        {
+          signal: io.signal,
+          onZipped: ({ files, bytes }) => progress.note(`Zipped ${files.length} file${files.length === 1 ? '' : 's'} of ${dir} (${formatBytes(bytes)})`),
+          onUploadProgress: ({ sentBytes, totalBytes }) => progress.upload(sentBytes, totalBytes),
+        },
+      );
+      progress.done();
+      const wait = flags.wait || flags.follow;
+      if (json()) {
+        if (wait && flags.follow) emit({ type: 'submitted', ...run });
+        else if (!wait) emit(run);
+      } else if (wait && flags.follow) {
+        progress.note(`Started run ${run.runId} in experiment ${run.experimentName}`);
+      } else {
+        out(`${run.runId}\n`);
+      }
+      if (wait) await waitAndReport(run.runId, flags, progress);
+    });
+
+  program
+    .command('status')
+    .description("show a run's status")
+    .argument('<runId>')
+    .action(async (runId: string) => {
+      const details = await getClient().Runs_GetDetails({ runId } as never);
+      if (json()) return emit(details);
+      const rows: Array<[string, string | undefined]> = [
+        ['Run', details.runId],
+        ['Status', details.status],
+        ['Target', details.target],
+        ['Started', details.startTimeUtc],
+        ['Ended', details.endTimeUtc],
+        ['Duration', durationOf(details) || undefined],
+        ['Error', runError(details)],
+      ];
+      out(rows.filter(([, v]) => v).map(([k, v]) => `${`${k}:`.padEnd(10)}${v}`).join('\n') + '\n');
+    });
+
+  program
+    .command('wait')
+    .description('wait until a run ends; the exit code tells how it ended')
+    .argument('<runId>')
+    .option('--follow', 'print the driver log as it grows')
+    .option('--poll <seconds>', 'first wait between status checks (default 2, growing to 60)', positiveNumber)
+    .action(async (runId: string, flags: WaitFlags) => waitAndReport(runId, flags, new Progress(io.stderr)));
+
+  program
+    .command('cancel')
+    .description('cancel a run')
+    .argument('<runId>')
+    .action(async (runId: string) => {
+      const result = await getClient().cancelRun(runId, { signal: io.signal });
+      if (json()) return emit(result);
+      out(`Cancel requested for run ${result.runId ?? runId}\n`);
+    });
+
+  program
+    .command('logs')
+    .description("print a run's driver log")
+    .argument('<runId>')
+    .option('--from-byte <n>', 'start after this many bytes (what an earlier read gave as nextByte)', wholeNumber(0))
+    .option('--follow', 'keep printing as the log grows, until the run ends (the exit code tells how it ended)')
+    .option('--poll <seconds>', 'first wait between checks (default 2, growing to 60)', positiveNumber)
+    .action(async (runId: string, flags: { fromByte?: number } & WaitFlags) => {
+      if (flags.follow) return waitAndReport(runId, flags, new Progress(io.stderr), flags.fromByte);
+      const log = await getClient().getRunLog(runId, { fromByte: flags.fromByte, signal: io.signal });
+      if (json()) return emit(log);
+      out(log.log);
+    });
+
+  program
+    .command('runs')
+    .description("list the experiment's runs, newest first")
+    .option('--status <status>', 'only runs in this status (e.g. Running, Failed)')
+    .option('--top <n>', 'at most this many', wholeNumber(1))
+    .action(async (flags: { status?: string; top?: number }) => {
+      const runs: Run[] = await getClient().listRuns({ status: flags.status, top: flags.top }, { signal: io.signal });
+      if (json()) return emit(runs);
+      if (!runs.length) return void err('No runs\n');
+      out(table([['RUN ID', 'STATUS', 'CREATED', 'DURATION', 'TARGET'], ...runs.map((r) => [String(r.runId), String(r.status ?? ''), String(r.createdUtc ?? ''), durationOf(r), String(r.target ?? '')])]));
+    });
+
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end in 0; commander has printed its message already.
+      return error.exitCode === 0 ? EXIT.completed : EXIT.usage;
+    }
+    const code = exitCodeForError(error);
+    if (json()) emit({ error: error instanceof AzureMLError ? error.toJSON() : { name: (error as Error).name, message: (error as Error).message } });
+    if (code === EXIT.interrupted) err('Stopped waiting; the run goes on (cancel it with: azureml-exec cancel <runId>)\n');
+    else err(`error: ${(error as Error).message}\n`);
+    return code;
+  }
+}
