@@ -13,6 +13,8 @@ export const {
   getDetails,
   runHistory,
   startEmulator,
+  workflowAction,
+  toHandler,
   submitRun,
   waitForRun,
   cancelRun,

@@ -17,6 +17,9 @@ import type * as Workflow from './workflow/index';
 import type { RunDetails, Run } from './spec/generated/runhistory-types';
 import type { StartRunResult } from './spec/generated/execution-types';
 import type { CallOptions } from './datafire/action-context';
+import type { IntegrationAction } from './datafire/integration-action';
+import type { WorkflowActionName } from './datafire/workflow-actions';
+import type { HandlerOptions, LambdaHandler, Runnable } from './serverless/to-handler';
 
 const integration: Integration<ExecutionActions> = createIntegration<ExecutionActions>(executionSpec);
 
@@ -50,6 +53,23 @@ export const cancelRun = (account: Account, run: Workflow.RunRef, options?: Call
 export const getRunLog = (account: Account, run: Workflow.RunRef, options?: Workflow.GetRunLogOptions): Promise<Workflow.RunLog> => create(account).getRunLog(run, options);
 /** An experiment's runs, newest first. */
 export const listRuns = (account: Account, input?: Workflow.ListRunsInput, options?: CallOptions): Promise<Run[]> => create(account).listRuns(input, options);
+
+/**
+ * The workflow as DataFire actions (submitRun, getRun, waitForRun, cancelRun, getRunLog, listRuns,
+ * endedRuns, reportRun): a `datafire.Action` when DataFire is installed. The account comes from the
+ * DataFire context or the environment, the workspace from the input, DataFire variables or the
+ * environment.
+ */
+export function workflowAction(name: WorkflowActionName): IntegrationAction {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./datafire/workflow-actions') as typeof import('./datafire/workflow-actions')).workflowAction(name);
+}
+
+/** An action of this package (or any `{ run(input, context) }`) as an AWS Lambda handler: API Gateway, SQS/SNS or schedule events. */
+export function toHandler(action: Runnable, options?: HandlerOptions): LambdaHandler {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./serverless/to-handler') as typeof import('./serverless/to-handler')).toHandler(action, options);
+}
 
 /** Starts the local emulator of the service (loaded on call: importing the package stays cheap). */
 export function startEmulator(options?: EmulatorOptions): Promise<Emulator> {
@@ -102,6 +122,8 @@ export type { FileInput, DataFireFile, PathFile, FileEncoding } from './http/fil
 export type { ActionContext, CallOptions } from './datafire/action-context';
 export type { Integration, IntegrationDetails, ActionDetails } from './datafire/integration';
 export type { IntegrationAction } from './datafire/integration-action';
+export type { RunStatus, WorkflowActionName } from './datafire/workflow-actions';
+export type { HandlerOptions, HandlerResult, LambdaHandler, LambdaContext, Runnable } from './serverless/to-handler';
 export type * from './spec/generated/execution-types';
 // Run History's types but its error shapes, which are the Execution Service's (the same definitions).
 export type {

@@ -267,7 +267,10 @@ export class AzureMLAuthError extends AzureMLError {
 /** The caller's AbortSignal stopped the call. Named `AbortError`, as fetch and Node name theirs. */
 export class AzureMLAbortError extends AzureMLError {
   constructor(action: string, reason?: unknown) {
-    const why = reason instanceof Error && reason.name !== 'AbortError' ? `: ${reason.message}` : typeof reason === 'string' ? `: ${reason}` : '';
+    // Structural: a DOMException from AbortSignal.timeout() is not always `instanceof Error`.
+    const given = reason as { name?: unknown; message?: unknown } | null | undefined;
+    const why =
+      given && typeof given === 'object' && typeof given.message === 'string' && given.name !== 'AbortError' ? `: ${given.message}` : typeof reason === 'string' ? `: ${reason}` : '';
     super(`Action ${action} was aborted${why}`, action);
     this.name = 'AbortError';
   }

@@ -1,0 +1,4 @@
+// The runs that ended lately: the monitor of the report_ended_runs task.
+// The account comes from DataFire-accounts.yml or the environment (AZUREML_HOST, AZUREML_ACCESS_TOKEN...),
+// the workspace from the input, DataFire variables or the environment (AZUREML_SUBSCRIPTION_ID...).
+module.exports = require('..').workflowAction('endedRuns');

@@ -1,0 +1,4 @@
+// A run's status: GET /runs/{runId}.
+// The account comes from DataFire-accounts.yml or the environment (AZUREML_HOST, AZUREML_ACCESS_TOKEN...),
+// the workspace from the input, DataFire variables or the environment (AZUREML_SUBSCRIPTION_ID...).
+module.exports = require('..').workflowAction('getRun');

@@ -1,0 +1,371 @@
+/**
+ * The workflow as DataFire actions, for flows, `datafire serve` paths, tasks and serverless
+ * handlers: submit a project, get a run's status, wait, cancel, read the log, list runs, and the
+ * monitor and report actions of a task that tells when runs end.
+ *
+ * Where things come from, in order:
+ * - the account: `context.accounts.azure_machinelearningservices_execution` (or `_runhistory`),
+ *   else the environment (AZUREML_HOST or AZUREML_REGION, AZUREML_ACCESS_TOKEN, AZURE_* service
+ *   principal);
+ * - the workspace: the input, else DataFire variables (`subscriptionId`, `resourceGroupName`,
+ *   `workspaceName`, `experimentName`), else AZUREML_SUBSCRIPTION_ID, AZUREML_RESOURCE_GROUP,
+ *   AZUREML_WORKSPACE, AZUREML_EXPERIMENT.
+ *
+ * Input schemas hold no $ref: DataFire's server turns them into its request validator, which
+ * resolves references against its own document. The inputs are checked again, precisely, by the
+ * workflow functions.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Account } from '../account/account';
+import { createClient, type AzureMLClient } from '../client/create-client';
+import { accountFromEnvironment, ENVIRONMENT_VARIABLES, workspaceFromEnvironment } from '../config/environment';
+import { AzureMLRunFailedError, AzureMLValidationError } from '../http/errors';
+import type { JSONSchema } from '../spec/operation-spec';
+import type { Run, RunDetails } from '../spec/generated/runhistory-types';
+import { EXPERIMENT_FIELDS, locatorFields, type ExperimentLocator } from '../workflow/locator';
+import { accountFromContext, type ActionContext } from './action-context';
+import { resolveDataFire, toDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
+
+const EXECUTION_ID = 'azure_machinelearningservices_execution';
+const RUNHISTORY_ID = 'azure_machinelearningservices_runhistory';
+
+/** What GET /runs/{runId} and the lists answer: a run's state, without its signed file links. */
+export interface RunStatus {
+  runId: string;
+  experimentName: string;
+  status: string;
+  target?: string;
+  createdUtc?: string;
+  startTimeUtc?: string;
+  endTimeUtc?: string;
+  durationSeconds?: number;
+  error?: { code?: string; message?: string };
+}
+
+const LOCATOR_PROPERTIES: Record<string, JSONSchema> = {
+  subscriptionId: { type: 'string', description: 'The Azure subscription (default: variable subscriptionId, or AZUREML_SUBSCRIPTION_ID)' },
+  resourceGroupName: { type: 'string', description: "The workspace's resource group (default: variable resourceGroupName, or AZUREML_RESOURCE_GROUP)" },
+  workspaceName: { type: 'string', description: 'The workspace (default: variable workspaceName, or AZUREML_WORKSPACE)' },
+  experimentName: { type: 'string', description: 'The experiment (default: variable experimentName, or AZUREML_EXPERIMENT)' },
+};
+
+const RUN_ID: JSONSchema = { type: 'string', description: 'The run id' };
+
+const RUN_STATUS_SCHEMA: JSONSchema = {
+  type: 'object',
+  properties: {
+    runId: { type: 'string' },
+    experimentName: { type: 'string' },
+    status: { type: 'string' },
+    target: { type: 'string' },
+    createdUtc: { type: 'string', format: 'date-time' },
+    startTimeUtc: { type: 'string', format: 'date-time' },
+    endTimeUtc: { type: 'string', format: 'date-time' },
+    durationSeconds: { type: 'number' },
+    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+  },
+};
+
+const RUN_LIST_SCHEMA: JSONSchema = { type: 'object', properties: { runs: { type: 'array', items: RUN_STATUS_SCHEMA } } };
+
+export function runStatusOf(run: Run | RunDetails, experimentName: string): RunStatus {
+  const out: RunStatus = { runId: String(run.runId), experimentName, status: String(run.status ?? '') };
+  if (run.target) out.target = run.target;
+  if ('createdUtc' in run && run.createdUtc) out.createdUtc = run.createdUtc;
+  if (run.startTimeUtc) out.startTimeUtc = run.startTimeUtc;
+  if (run.endTimeUtc) out.endTimeUtc = run.endTimeUtc;
+  if (run.startTimeUtc && run.endTimeUtc) out.durationSeconds = (Date.parse(run.endTimeUtc) - Date.parse(run.startTimeUtc)) / 1000;
+  const root = run.error?.error;
+  if (root) out.error = { ...(root.code ? { code: root.code } : {}), ...(root.message ? { message: root.message } : {}) };
+  return out;
+}
+
+/** One account object per environment, so that its token source (and its cache) is shared by every call. */
+const environmentAccounts = new Map<string, Account>();
+
+function environmentAccount(): Account {
+  const account = accountFromEnvironment();
+  const key = JSON.stringify(account);
+  let shared = environmentAccounts.get(key);
+  if (!shared) environmentAccounts.set(key, (shared = account));
+  return shared;
+}
+
+function variablesOf(context: ActionContext | undefined): Partial<ExperimentLocator> {
+  const variables = (context?.variables ?? {}) as Record<string, unknown>;
+  const out: Partial<ExperimentLocator> = {};
+  for (const field of EXPERIMENT_FIELDS) if (typeof variables[field] === 'string' && variables[field]) out[field] = variables[field] as string;
+  return out;
+}
+
+interface Resolved {
+  client: AzureMLClient;
+  workspace: ExperimentLocator;
+}
+
+function resolve(input: Record<string, unknown>, context: ActionContext | undefined, action: string): Resolved {
+  const account = accountFromContext(context, EXECUTION_ID) ?? accountFromContext(context, RUNHISTORY_ID) ?? environmentAccount();
+  const workspace = { ...workspaceFromEnvironment(), ...variablesOf(context), ...locatorFields(input as Partial<ExperimentLocator>) };
+  const missing = EXPERIMENT_FIELDS.filter((field) => !workspace[field]);
+  if (missing.length) {
+    throw new AzureMLValidationError(
+      action,
+      missing.map((field) => ({ path: field, message: `is required: give it in the input, as the DataFire variable ${field}, or as ${ENVIRONMENT_VARIABLES[field]}` })),
+    );
+  }
+  return { client: createClient(account, { workspace }), workspace: workspace as ExperimentLocator };
+}
+
+function inputObject(input: unknown, action: string): Record<string, unknown> {
+  if (input === undefined || input === null) return {};
+  if (typeof input !== 'object' || Array.isArray(input)) throw new AzureMLValidationError(action, [{ path: '', message: 'input must be an object' }]);
+  return input as Record<string, unknown>;
+}
+
+function requireRunId(input: Record<string, unknown>, action: string): string {
+  if (typeof input.runId !== 'string' || !input.runId) throw new AzureMLValidationError(action, [{ path: 'runId', message: 'is required' }]);
+  return input.runId;
+}
+
+/**
+ * A folder given over HTTP is a path on this server: it must be inside the projects folder
+ * (variable `projectsDir`, default the DataFire project's folder), so that a caller cannot have
+ * any file of the machine uploaded.
+ */
+function projectFolder(given: string, context: ActionContext | undefined, action: string): string {
+  const variables = (context?.variables ?? {}) as Record<string, unknown>;
+  const root = fs.realpathSync(path.resolve(typeof variables.projectsDir === 'string' ? variables.projectsDir : process.cwd()));
+  let full: string;
+  try {
+    full = fs.realpathSync(path.resolve(root, given));
+  } catch {
+    throw new AzureMLValidationError(action, [{ path: 'project', message: `is not a folder or zip under ${root} (${given} does not exist)` }]);
+  }
+  if (full !== root && !full.startsWith(root + path.sep)) {
+    throw new AzureMLValidationError(action, [{ path: 'project', message: `must be inside ${root} (the projects folder; set the variable projectsDir to change it)` }]);
+  }
+  return full;
+}
+
+/** A zip sent in the input: base64 text, or DataFire's file object. */
+function projectZip(value: unknown, action: string): Buffer | Record<string, unknown> {
+  if (typeof value === 'string') return Buffer.from(value, 'base64');
+  if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  throw new AzureMLValidationError(action, [{ path: 'projectZip', message: 'must be the zip as base64 text, or a DataFire file object {content, encoding}' }]);
+}
+
+type Handler = (input: Record<string, unknown>, context: ActionContext | undefined, action: string) => Promise<unknown>;
+
+interface WorkflowActionInit {
+  title: string;
+  description: string;
+  inputSchema: JSONSchema;
+  outputSchema: JSONSchema;
+  handler: Handler;
+}
+
+const NO_SECURITY: ActionSecurity = {};
+
+function defineAction(name: string, init: WorkflowActionInit): IntegrationAction {
+  const id = `azureml-execution/${name}`;
+  const run = (input: unknown, context?: ActionContext) => init.handler(inputObject(input, id), context, id);
+  return { id, title: init.title, description: init.description, inputSchema: init.inputSchema, outputSchema: init.outputSchema, security: NO_SECURITY, inputs: null, run, handler: run };
+}
+
+async function waitFor(resolved: Resolved, runId: string, pollSeconds: unknown, context: ActionContext | undefined): Promise<RunStatus> {
+  const interval = typeof pollSeconds === 'number' && pollSeconds > 0 ? pollSeconds * 1000 : 2000;
+  try {
+    return runStatusOf(await resolved.client.waitForRun(runId, { initialIntervalMs: interval, maxIntervalMs: Math.max(interval, 60000), signal: context?.signal }), resolved.workspace.experimentName);
+  } catch (error) {
+    // In a flow a Failed run is an answer, not a broken call: the status says it.
+    if (error instanceof AzureMLRunFailedError) return runStatusOf(error.details, resolved.workspace.experimentName);
+    throw error;
+  }
+}
+
+const TERMINAL = ['Completed', 'Failed', 'Canceled'];
+
+export const workflowActions = {
+  submitRun: defineAction('submitRun', {
+    title: 'Submit a run',
+    description: 'Zips a project folder of this server (honouring .amlignore), or takes a zip, creates the experiment if needed, and starts the run.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        ...LOCATOR_PROPERTIES,
+        project: { type: 'string', description: 'A project folder (or .zip) under the projects folder (variable projectsDir, default the DataFire project folder)' },
+        // A string: DataFire's server JSON-parses body fields of no type. A flow may also pass DataFire's file object.
+        projectZip: { type: 'string', description: 'Instead of project: the zip as base64 (from a flow, a DataFire file object {content, encoding} too)' },
+        script: { type: 'string', description: 'The script to run (configuration.script)' },
+        arguments: { type: 'array', items: { type: 'string' }, description: "The script's arguments" },
+        target: { type: 'string', description: 'The compute target (default local)' },
+        definition: { type: 'object', description: 'A RunDefinition, camelCase or PascalCase; script, arguments and target are laid over it' },
+        environmentVariables: { type: 'object', additionalProperties: { type: 'string' }, description: 'Environment variables of the run' },
+        runId: { type: 'string', description: 'The run id (default {experiment}_{unix seconds}_{8 hex})' },
+      },
+    },
+    outputSchema: {
+      type: 'object',
+      properties: {
+        runId: { type: 'string' },
+        experimentName: { type: 'string' },
+        subscriptionId: { type: 'string' },
+        resourceGroupName: { type: 'string' },
+        workspaceName: { type: 'string' },
+        definition: { type: 'object' },
+        project: { type: 'object', properties: { files: { type: 'array', items: { type: 'string' } }, bytes: { type: 'integer' } } },
+      },
+    },
+    handler: async (input, context, action) => {
+      const resolved = resolve(input, context, action);
+      if ((input.project === undefined) === (input.projectZip === undefined)) {
+        throw new AzureMLValidationError(action, [{ path: 'project', message: 'give either project (a folder or zip on this server) or projectZip (the zip itself)' }]);
+      }
+      const project = input.project !== undefined ? projectFolder(String(input.project), context, action) : projectZip(input.projectZip, action);
+      return resolved.client.submitRun(
+        {
+          project: project as string,
+          script: input.script as string | undefined,
+          arguments: input.arguments as string[] | undefined,
+          target: input.target as string | undefined,
+          definition: input.definition as Record<string, unknown> | undefined,
+          environmentVariables: input.environmentVariables as Record<string, string> | undefined,
+          runId: input.runId as string | undefined,
+        },
+        { signal: context?.signal },
+      );
+    },
+  }),
+
+  getRun: defineAction('getRun', {
+    title: "Get a run's status",
+    description: "The run's status, target, times and error.",
+    inputSchema: { type: 'object', required: ['runId'], properties: { ...LOCATOR_PROPERTIES, runId: RUN_ID } },
+    outputSchema: RUN_STATUS_SCHEMA,
+    handler: async (input, context, action) => {
+      const resolved = resolve(input, context, action);
+      const details = await resolved.client.Runs_GetDetails({ ...resolved.workspace, runId: requireRunId(input, action) }, { signal: context?.signal });
+      return runStatusOf(details, resolved.workspace.experimentName);
+    },
+  }),
+
+  waitForRun: defineAction('waitForRun', {
+    title: 'Wait for a run to end',
+    description: 'Polls until the run is Completed, Failed or Canceled, and gives its final status.',
+    inputSchema: { type: 'object', required: ['runId'], properties: { ...LOCATOR_PROPERTIES, runId: RUN_ID, pollSeconds: { type: 'number', description: 'First wait between polls (default 2)' } } },
+    outputSchema: RUN_STATUS_SCHEMA,
+    handler: async (input, context, action) => waitFor(resolve(input, context, action), requireRunId(input, action), input.pollSeconds, context),
+  }),
+
+  cancelRun: defineAction('cancelRun', {
+    title: 'Cancel a run',
+    description: 'Asks the service to cancel the run.',
+    inputSchema: { type: 'object', required: ['runId'], properties: { ...LOCATOR_PROPERTIES, runId: RUN_ID } },
+    outputSchema: { type: 'object', properties: { runId: { type: 'string' } } },
+    handler: async (input, context, action) => resolve(input, context, action).client.cancelRun(requireRunId(input, action), { signal: context?.signal }),
+  }),
+
+  getRunLog: defineAction('getRunLog', {
+    title: "Read a run's log",
+    description: 'The driver log from a byte offset (fromByte), and the offset to read from next time (nextByte).',
+    inputSchema: {
+      type: 'object',
+      required: ['runId'],
+      properties: { ...LOCATOR_PROPERTIES, runId: RUN_ID, fromByte: { type: 'integer', minimum: 0, description: 'Bytes already read (default 0)' } },
+    },
+    outputSchema: {
+      type: 'object',
+      properties: {
+        runId: { type: 'string' },
+        name: { type: 'string' },
+        log: { type: 'string' },
+        fromByte: { type: 'integer' },
+        nextByte: { type: 'integer' },
+        totalBytes: { type: 'integer' },
+        status: { type: 'string' },
+      },
+    },
+    handler: async (input, context, action) => {
+      const fromByte = input.fromByte === undefined ? undefined : Number(input.fromByte);
+      const log = await resolve(input, context, action).client.getRunLog(requireRunId(input, action), { fromByte, signal: context?.signal });
+      const { error: _error, ...rest } = log;
+      return rest;
+    },
+  }),
+
+  listRuns: defineAction('listRuns', {
+    title: 'List runs',
+    description: "The experiment's runs, newest first.",
+    inputSchema: {
+      type: 'object',
+      properties: { ...LOCATOR_PROPERTIES, status: { type: 'string', description: 'Only runs in this status' }, top: { type: 'integer', minimum: 1, description: 'At most this many' } },
+    },
+    outputSchema: RUN_LIST_SCHEMA,
+    handler: async (input, context, action) => {
+      const resolved = resolve(input, context, action);
+      const top = input.top === undefined ? undefined : Number(input.top);
+      const runs = await resolved.client.listRuns({ status: input.status as string | undefined, top }, { signal: context?.signal });
+      return { runs: runs.map((run) => runStatusOf(run, resolved.workspace.experimentName)) };
+    },
+  }),
+
+  endedRuns: defineAction('endedRuns', {
+    title: 'Runs that ended',
+    description: "The experiment's latest Completed, Failed and Canceled runs, the last ended first: a task monitor (array runs, trackBy runId) that reports each run once when it ends.",
+    inputSchema: { type: 'object', properties: { ...LOCATOR_PROPERTIES, top: { type: 'integer', minimum: 1, description: 'How many of each status to look at (default 20)' } } },
+    outputSchema: RUN_LIST_SCHEMA,
+    handler: async (input, context, action) => {
+      const resolved = resolve(input, context, action);
+      const top = input.top === undefined ? 20 : Number(input.top);
+      const lists = await Promise.all(TERMINAL.map((status) => resolved.client.listRuns({ status, top }, { signal: context?.signal })));
+      const runs = lists.flat().map((run) => runStatusOf(run, resolved.workspace.experimentName));
+      runs.sort((a, b) => (b.endTimeUtc ?? '').localeCompare(a.endTimeUtc ?? ''));
+      return { runs };
+    },
+  }),
+
+  reportRun: defineAction('reportRun', {
+    title: 'Report a run that ended',
+    description:
+      'Logs one line for the run and, when the variable reportWebhook (or AZUREML_REPORT_WEBHOOK) is set, POSTs the run status there as JSON.',
+    inputSchema: RUN_STATUS_SCHEMA,
+    outputSchema: { type: 'object', properties: { message: { type: 'string' }, webhookStatus: { type: 'integer' } } },
+    handler: async (input, context) => {
+      const run = input as unknown as RunStatus;
+      const took = typeof run.durationSeconds === 'number' ? ` after ${run.durationSeconds.toFixed(1)} s` : '';
+      const why = run.error?.message ? `: ${run.error.code ? `${run.error.code}: ` : ''}${run.error.message}` : '';
+      const message = `Run ${run.runId} of experiment ${run.experimentName} ended ${run.status}${took}${why}`;
+      console.log(message);
+      const variables = (context?.variables ?? {}) as Record<string, unknown>;
+      const webhook = typeof variables.reportWebhook === 'string' ? variables.reportWebhook : process.env.AZUREML_REPORT_WEBHOOK;
+      if (!webhook) return { message };
+      const response = await fetch(webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: message, run }),
+        signal: AbortSignal.timeout(30000),
+      });
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`The report webhook answered ${response.status} for run ${run.runId}`);
+      return { message, webhookStatus: response.status };
+    },
+  }),
+};
+
+export type WorkflowActionName = keyof typeof workflowActions;
+
+const asDataFire = new Map<string, IntegrationAction>();
+
+/** The workflow action `name`: a `datafire.Action` when DataFire is installed (as `action(name)` gives for the service's actions). */
+export function workflowAction(name: WorkflowActionName): IntegrationAction {
+  const plain = Object.prototype.hasOwnProperty.call(workflowActions, name) ? workflowActions[name] : undefined;
+  if (!plain) throw new Error(`Action azureml-execution/${String(name)} not found. Known: ${Object.keys(workflowActions).join(', ')}`);
+  let action = asDataFire.get(name);
+  if (!action) {
+    const datafire = resolveDataFire();
+    action = datafire ? (toDataFireAction(plain, datafire) as unknown as IntegrationAction) : plain;
+    asDataFire.set(name, action);
+  }
+  return action;
+}

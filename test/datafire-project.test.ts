@@ -1,0 +1,210 @@
+/**
+ * This repository as a DataFire project (DataFire.yml): `datafire serve` answers the HTTP paths,
+ * the report_ended_runs task reports each run once when it ends, and `datafire run` runs the
+ * workflow actions, all against the emulator, with the account and workspace from the environment.
+ */
+import { execFile, spawn, type ChildProcess } from 'child_process';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import * as path from 'path';
+import { promisify } from 'util';
+import { create, startEmulator, type Emulator } from '../src';
+import { makeZip } from './helpers/make-zip';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const datafire = require('datafire');
+const REPO = path.resolve(__dirname, '..');
+const DATAFIRE_CLI = path.join(REPO, 'node_modules', 'datafire', 'bin', 'datafire');
+const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'flows' };
+
+let emulator: Emulator;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ maxConcurrentRuns: 4, killGraceMs: 300 });
+  env = {
+    AZUREML_HOST: emulator.url,
+    AZUREML_ACCESS_TOKEN: 'flow-token',
+    AZUREML_SUBSCRIPTION_ID: WS.subscriptionId,
+    AZUREML_RESOURCE_GROUP: WS.resourceGroupName,
+    AZUREML_WORKSPACE: WS.workspaceName,
+    AZUREML_EXPERIMENT: WS.experimentName,
+  };
+});
+afterAll(() => emulator.close());
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('datafire serve', () => {
+  let child: ChildProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, [DATAFIRE_CLI, 'serve', '--port', String(port)], { cwd: REPO, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`datafire serve did not start: ${output}`)), 20000);
+      const seen = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes(`DataFire listening on port ${port}`)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', seen);
+      child.stderr!.on('data', seen);
+      child.once('exit', (code) => reject(new Error(`datafire serve exited with ${code}: ${output}`)));
+    });
+  }, 30000);
+
+  afterAll(async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill();
+    await exited;
+  });
+
+  async function call(method: string, url: string, body?: unknown) {
+    const res = await fetch(`${base}${url}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json()) as any };
+  }
+
+  it('POST /runs submits a project folder; GET /runs/{runId} and /log follow it; GET /runs lists it', async () => {
+    const submitted = await call('POST', '/runs', { project: 'examples/hello', script: 'hello.py' });
+    expect(submitted.status).toBe(200);
+    const runId: string = submitted.body.runId;
+    expect(submitted.body).toEqual({
+      ...WS,
+      runId: expect.stringMatching(/^flows_\d{10}_[0-9a-f]{8}$/),
+      definition: { configuration: { framework: 'Python', communicator: 'None', target: 'local', script: 'hello.py' } },
+      project: { files: ['hello.py'], bytes: expect.any(Number) },
+    });
+
+    await create({ access_token: 't', host: emulator.url }, { workspace: WS }).waitForRun(runId, { initialIntervalMs: 30 });
+    const status = await call('GET', `/runs/${runId}`);
+    expect(status).toEqual({
+      status: 200,
+      body: { runId, experimentName: 'flows', status: 'Completed', target: 'local', startTimeUtc: expect.any(String), endTimeUtc: expect.any(String), durationSeconds: expect.any(Number) },
+    });
+    expect(await call('GET', `/runs/${runId}/log?fromByte=2`)).toEqual({
+      status: 200,
+      body: { runId, name: 'azureml-logs/70_driver_log.txt', log: 'llo!\n', fromByte: 2, nextByte: 7, totalBytes: 7, status: 'Completed' },
+    });
+    const listed = await call('GET', '/runs?status=Completed&top=1');
+    expect(listed.body.runs.map((r: { runId: string }) => r.runId)).toEqual([runId]);
+  });
+
+  it('POST /runs/{runId}/cancel cancels a running run', async () => {
+    const zip = makeZip([{ name: 'sleep.py', data: 'import time\nprint("up", flush=True)\ntime.sleep(30)' }]);
+    const submitted = await call('POST', '/runs', { projectZip: zip.toString('base64'), script: 'sleep.py' });
+    expect(submitted.status).toBe(200);
+    const runId = submitted.body.runId;
+    expect(await call('POST', `/runs/${runId}/cancel`)).toEqual({ status: 200, body: { runId } });
+    const final = await create({ access_token: 't', host: emulator.url }, { workspace: WS }).waitForRun(runId, { initialIntervalMs: 30 });
+    expect(final.status).toBe('Canceled');
+  });
+
+  it('answers bad input 400 and unknown runs 404, with the reason', async () => {
+    expect(await call('POST', '/runs', { project: '/etc', script: 'x.py' })).toEqual({
+      status: 400,
+      body: { error: `Action azureml-execution/submitRun was given invalid input: project must be inside ${REPO} (the projects folder; set the variable projectsDir to change it)` },
+    });
+    expect(await call('POST', '/runs', { project: 'examples/hello', script: 'hello.py', definition: { Configuration: { Scirpt: 'x' } } })).toEqual({
+      status: 400,
+      body: {
+        error:
+          'Action azureml-execution/submitRun was given invalid input: definition.configuration.Scirpt is not a known field (did you mean script?)',
+      },
+    });
+    expect(await call('GET', '/runs/no_such_run')).toEqual({
+      status: 404,
+      body: { error: 'Action azure_machinelearningservices_runhistory/Runs_GetDetails failed with status code 404: UserError: Run no_such_run was not found in experiment flows' },
+    });
+  });
+});
+
+describe('the report_ended_runs task, through DataFire classes', () => {
+  const saved: Record<string, string | undefined> = {};
+  let webhook: http.Server;
+  let posted: Array<{ text: string; run: { runId: string; status: string } }>;
+
+  beforeAll(async () => {
+    for (const [key, value] of Object.entries(env)) {
+      saved[key] = process.env[key];
+      process.env[key] = value;
+    }
+    posted = [];
+    webhook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        posted.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    await new Promise((resolve) => webhook.close(resolve));
+  });
+
+  it('reports each run once, when it has ended, and not the runs that had ended before it started', async () => {
+    const client = create({ access_token: 't', host: emulator.url }, { workspace: { ...WS, experimentName: 'watched' } });
+    const run = () => client.submitRun({ project: path.join(REPO, 'examples', 'hello'), script: 'hello.py' });
+    const before = await run();
+    await client.waitForRun(before.runId, { initialIntervalMs: 30 });
+
+    const project = datafire.Project.fromDirectory(REPO);
+    const config = project.tasks.report_ended_runs;
+    expect(config.schedule).toBe('rate(1 minute)');
+    const task = new datafire.Task({ id: 'report_ended_runs', project, ...config });
+    project.variables = { experimentName: 'watched', reportWebhook: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` };
+    const lines: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      await task.initializeMonitor();
+      expect(await task.run()).toEqual([]);
+
+      const after = await run();
+      await client.waitForRun(after.runId, { initialIntervalMs: 30 });
+      const reported = await task.run();
+      expect(reported).toEqual([{ message: expect.stringMatching(new RegExp(`^Run ${after.runId} of experiment watched ended Completed after \\d+\\.\\d s$`)), webhookStatus: 200 }]);
+      expect(await task.run()).toEqual([]);
+      expect(lines.filter((l) => l.startsWith('Run '))).toEqual([reported[0].message]);
+      expect(posted).toEqual([{ text: reported[0].message, run: expect.objectContaining({ runId: after.runId, status: 'Completed', experimentName: 'watched' }) }]);
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
+
+describe('datafire run', () => {
+  it('runs the workflow action files with the account and workspace from the environment', async () => {
+    const run = promisify(execFile);
+    const submitted = await run(process.execPath, [DATAFIRE_CLI, 'run', './actions/submit-run.js', '--input.project=examples/hello', '--input.script=hello.py'], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, ...env },
+      timeout: 30000,
+    });
+    const runId = /runId: .*?(flows_\d{10}_[0-9a-f]{8})/.exec(submitted.stdout)?.[1];
+    expect(runId).toBeDefined();
+    const waited = await run(process.execPath, [DATAFIRE_CLI, 'run', './actions/wait-for-run.js', `--input.runId=${runId}`, '--input.pollSeconds=0.05'], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, ...env },
+      timeout: 30000,
+    });
+    expect(waited.stdout).toMatch(new RegExp(`runId: .*${runId}[\\s\\S]*status: .*Completed`));
+  });
+});
