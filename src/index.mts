@@ -15,6 +15,8 @@ export const {
   startEmulator,
   workflowAction,
   toHandler,
+  zipProject,
+  zipProjectStream,
   submitRun,
   waitForRun,
   cancelRun,

@@ -20,6 +20,8 @@ import type { CallOptions } from './datafire/action-context';
 import type { IntegrationAction } from './datafire/integration-action';
 import type { WorkflowActionName } from './datafire/workflow-actions';
 import type { HandlerOptions, LambdaHandler, Runnable } from './serverless/to-handler';
+import type { ZipProjectOptions, ZippedProject } from './project/zip-project';
+import type { Readable } from 'stream';
 
 const integration: Integration<ExecutionActions> = createIntegration<ExecutionActions>(executionSpec);
 
@@ -69,6 +71,22 @@ export function workflowAction(name: WorkflowActionName): IntegrationAction {
 export function toHandler(action: Runnable, options?: HandlerOptions): LambdaHandler {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('./serverless/to-handler') as typeof import('./serverless/to-handler')).toHandler(action, options);
+}
+
+/**
+ * Zips a project folder for Runs_StartRun into a temporary file (`remove()` deletes it): what
+ * .amlignore (else .gitignore) leaves out stays out, entries are sorted, and a project over
+ * 25 MB or 2,000 files is refused with its size and biggest files unless the limits are raised.
+ */
+export function zipProject(dir: string, options?: ZipProjectOptions): Promise<ZippedProject> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./project/zip-project') as typeof import('./project/zip-project')).zipProject(dir, options);
+}
+
+/** The same zip as a stream, without limits or a temporary file. */
+export function zipProjectStream(dir: string): Readable {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./project/zip-project') as typeof import('./project/zip-project')).zipProjectStream(dir);
 }
 
 /** Starts the local emulator of the service (loaded on call: importing the package stays cheap). */
@@ -123,6 +141,7 @@ export type { ActionContext, CallOptions } from './datafire/action-context';
 export type { Integration, IntegrationDetails, ActionDetails } from './datafire/integration';
 export type { IntegrationAction } from './datafire/integration-action';
 export type { RunStatus, WorkflowActionName } from './datafire/workflow-actions';
+export type { ZipProjectOptions, ZippedProject } from './project/zip-project';
 export type { HandlerOptions, HandlerResult, LambdaHandler, LambdaContext, Runnable } from './serverless/to-handler';
 export type * from './spec/generated/execution-types';
 // Run History's types but its error shapes, which are the Execution Service's (the same definitions).

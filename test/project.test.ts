@@ -7,7 +7,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { zipProject } from '../src/project/zip-project';
+import { zipProject } from '../src';
 
 let dir: string;
 beforeEach(() => {

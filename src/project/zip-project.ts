@@ -15,7 +15,7 @@ export interface ZipProjectOptions {
   maxBytes?: number;
   /** Most files (default 2,000, the snapshot limit). */
   maxFiles?: number;
-  /** The files to zip, when the caller listed them already (listProjectFiles). */
+  /** @internal The files to zip, when the caller listed them already (listProjectFiles). */
   files?: ProjectFile[];
 }
 
