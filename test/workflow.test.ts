@@ -253,6 +253,44 @@ describe('waitForRun, getRunLog, cancelRun', () => {
     expect(statuses).toContain('Running');
   });
 
+  it('reports a new status before the log read in the same poll, and the final status after it', async () => {
+    let log = '';
+    const server = http.createServer((req, res) => {
+      const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+      if (from >= Buffer.byteLength(log)) {
+        res.writeHead(416, { 'content-range': `bytes */${Buffer.byteLength(log)}` });
+        return res.end();
+      }
+      const data = Buffer.from(log).subarray(from);
+      res.writeHead(from ? 206 : 200, from ? { 'content-range': `bytes ${from}-${Buffer.byteLength(log) - 1}/${Buffer.byteLength(log)}` } : {});
+      res.end(data);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/log`;
+      // Each poll: the status, and what the log holds by then.
+      const polls: Array<[string, string]> = [['Preparing', ''], ['Running', 'a\n'], ['Running', 'a\nb\n'], ['Completed', 'a\nb\nc\n']];
+      const fake = {
+        Runs_GetDetails: async () => {
+          const [status, text] = polls.shift()!;
+          log = text;
+          return { runId: 'r', status, logFiles: { 'azureml-logs/70_driver_log.txt': url } };
+        },
+      };
+      const events: string[] = [];
+      const { waitForRun } = await import('../src/workflow/wait-for-run');
+      const final = await waitForRun({ client: fake as never, defaults: { ...WORKSPACE, experimentName: 'e' } }, 'r', {
+        initialIntervalMs: 1,
+        onStatus: (status) => events.push(`status ${status}`),
+        onLog: (text) => events.push(`log ${text}`),
+      });
+      expect(final.status).toBe('Completed');
+      expect(events).toEqual(['status Preparing', 'status Running', 'log a\n', 'log b\n', 'log c\n', 'status Completed']);
+    } finally {
+      server.close();
+    }
+  });
+
   it("tails a log from a byte offset, as AZTK's current_bytes", async () => {
     const run = await client.submitRun({ project: project({ 't.py': 'print("first")\nprint("second ünïcode")' }), script: 't.py' });
     await client.waitForRun(run.runId, FAST);

@@ -57,7 +57,15 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       const details = await ctx.client.Runs_GetDetails(run, { signal });
-      // The log first: what the run printed comes before the status it ended in.
+      const ended = TERMINAL_STATUSES.includes(String(details.status));
+      const changed = details.status !== status;
+      if (changed) {
+        status = details.status;
+        interval = initial;
+      }
+      // A run is Running before it prints, and prints before it ends: the log read in this poll
+      // goes after a new running status, and before the status the run ended in.
+      if (changed && !ended) onStatus?.(String(status), details);
       if (onLog) {
         const { data } = await readLogFrom(details, DRIVER_LOG, logOffset, action, signal);
         logOffset += data.length;
@@ -65,12 +73,8 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
         const text = decoder.decode(data, { stream: true });
         if (text) onLog(text);
       }
-      if (details.status !== status) {
-        status = details.status;
-        interval = initial;
-        onStatus?.(String(status), details);
-      }
-      if (TERMINAL_STATUSES.includes(String(details.status))) {
+      if (changed && ended) onStatus?.(String(status), details);
+      if (ended) {
         if (details.status === 'Failed') throw new AzureMLRunFailedError(details);
         return details;
       }
