@@ -148,6 +148,46 @@ describe('submissions are never doubled', () => {
   });
 });
 
+describe('cancel is idempotent', () => {
+  /** A client that counts the requests it puts on the wire. */
+  function counting() {
+    const sent: string[] = [];
+    const c = create({ access_token: 't', host: emulator.url }, { policies: [{ name: 'count', sendRequest: (request, next) => (sent.push(request.method), next(request)) }] });
+    return { c, sent };
+  }
+
+  it('cancelling a Completed or an already Canceled run answers what the service answers, once, and changes nothing', async () => {
+    const { c, sent } = counting();
+    const done = await c.submitRun({ ...WS, project: PROJECT, script: 'ok.py' });
+    await c.waitForRun(done, { initialIntervalMs: 20 });
+    sent.length = 0;
+    expect(await c.cancelRun(done)).toEqual({ runId: done.runId });
+    expect(sent).toEqual(['post']);
+    expect((await c.Runs_Get({ ...WS, runId: done.runId })).status).toBe('Completed');
+
+    const long = await c.submitRun({ ...WS, project: makeZip([{ name: 'long.py', data: 'import time\ntime.sleep(30)' }]), script: 'long.py' });
+    await c.cancelRun(long);
+    await c.waitForRun(long, { initialIntervalMs: 20 });
+    sent.length = 0;
+    expect(await c.cancelRun(long)).toEqual({ runId: long.runId });
+    expect(await c.cancelRun(long)).toEqual({ runId: long.runId });
+    expect(sent).toEqual(['post', 'post']);
+    expect((await c.Runs_Get({ ...WS, runId: long.runId })).status).toBe('Canceled');
+  });
+
+  it("a service that refuses to cancel an ended run gives its 4xx at once: one request, no retries", async () => {
+    const server = await startRecordingServer();
+    try {
+      server.reply({ status: 400, body: { error: { code: 'UserError', message: 'Run r is already in a terminal state.' } } });
+      const error = (await create({ access_token: 't', host: server.url }).cancelRun({ ...WS, runId: 'r' }).catch((e: unknown) => e)) as AzureMLServiceError;
+      expect(error.message).toBe('Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed with status code 400: UserError: Run r is already in a terminal state.');
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('answers that cannot be read, slow servers, deadlines and aborts', () => {
   it('gives a clear parse error for truncated JSON, without retrying', async () => {
     emulator.faults.set([{ operation: 'Runs_CancelRunWithUri', truncateJson: true }]);

@@ -53,7 +53,8 @@ export async function workflow(): Promise<void> {
   const log: RunLog = await aml.getRunLog(run, { fromByte: 10 });
   const runs: Run[] = await aml.listRuns({ status: 'Failed', top: 5 });
   for await (const each of aml.iterateRuns({ queryParams: { filter: "Status eq 'Running'" } })) void each.runId;
-  const got: Run = await aml.Runs_Get(run);
+  const { subscriptionId, resourceGroupName, workspaceName, experimentName, runId } = run;
+  const got: Run = await aml.Runs_Get({ subscriptionId, resourceGroupName, workspaceName, experimentName, runId });
   void [details, log, runs, got];
   try {
     await aml.waitForRun(run);
