@@ -4,28 +4,19 @@
  * are each checked.
  */
 import { spawn } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { create, startEmulator, type Emulator } from '../src';
 import { Progress } from '../src/cli/progress';
+import { emulatorEnvironment } from './helpers/emulator-env';
+import { projectFolders } from './helpers/project-folders';
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'cli' };
 
 let emulator: Emulator;
 let env: Record<string, string>;
-const tmpDirs: string[] = [];
-
-function project(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-cli-'));
-  tmpDirs.push(dir);
-  for (const [name, data] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), data);
-  }
-  return dir;
-}
+const folders = projectFolders('azureml-cli-');
+const project = folders.make;
 
 interface Result {
   code: number | null;
@@ -55,18 +46,11 @@ function cli(args: string[], options: { env?: Record<string, string | undefined>
 
 beforeAll(async () => {
   emulator = await startEmulator({ maxConcurrentRuns: 4, killGraceMs: 300 });
-  env = {
-    AZUREML_HOST: emulator.url,
-    AZUREML_ACCESS_TOKEN: 'cli-token',
-    AZUREML_SUBSCRIPTION_ID: WS.subscriptionId,
-    AZUREML_RESOURCE_GROUP: WS.resourceGroupName,
-    AZUREML_WORKSPACE: WS.workspaceName,
-    AZUREML_EXPERIMENT: WS.experimentName,
-  };
+  env = emulatorEnvironment(emulator, WS, 'cli-token');
 });
 afterAll(async () => {
   await emulator.close();
-  for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
+  folders.cleanup();
 });
 
 /** Polls `check` every 50 ms, for at most 10 s. */

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { promisify } from 'util';
 import { create, startEmulator, type Emulator } from '../src';
+import { emulatorEnvironment } from './helpers/emulator-env';
 import { makeZip } from './helpers/make-zip';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,14 +23,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   emulator = await startEmulator({ maxConcurrentRuns: 4, killGraceMs: 300 });
-  env = {
-    AZUREML_HOST: emulator.url,
-    AZUREML_ACCESS_TOKEN: 'flow-token',
-    AZUREML_SUBSCRIPTION_ID: WS.subscriptionId,
-    AZUREML_RESOURCE_GROUP: WS.resourceGroupName,
-    AZUREML_WORKSPACE: WS.workspaceName,
-    AZUREML_EXPERIMENT: WS.experimentName,
-  };
+  env = emulatorEnvironment(emulator, WS, 'flow-token');
 });
 afterAll(() => emulator.close());
 

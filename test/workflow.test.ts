@@ -5,7 +5,6 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
-import * as os from 'os';
 import * as path from 'path';
 import {
   AzureMLProjectError,
@@ -21,6 +20,7 @@ import {
 } from '../src';
 import { prepareRunDefinition } from '../src/workflow/definition';
 import { completeUtf8Length } from '../src/workflow/run-log';
+import { projectFolders } from './helpers/project-folders';
 
 const WORKSPACE = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws' };
 const FAST = { initialIntervalMs: 30, maxIntervalMs: 150 };
@@ -28,18 +28,8 @@ const SUBMIT = 'Action azureml-execution/submitRun was given invalid input: ';
 
 let emulator: Emulator;
 let client: AzureMLClient;
-const tmpDirs: string[] = [];
-
-/** A project folder with these files. */
-function project(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-workflow-'));
-  tmpDirs.push(dir);
-  for (const [name, data] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), data);
-  }
-  return dir;
-}
+const folders = projectFolders('azureml-workflow-');
+const project = folders.make;
 
 beforeAll(async () => {
   emulator = await startEmulator({ maxConcurrentRuns: 4, killGraceMs: 300, pageSize: 2 });
@@ -47,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emulator.close();
-  for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
+  folders.cleanup();
 });
 
 describe('run definitions, as people write them', () => {

@@ -48,6 +48,20 @@ export function resolveDataFire(): DataFireModule | undefined {
   return undefined;
 }
 
+/**
+ * `plain` as DataFire's own Action class when DataFire is installed (converted once per key and
+ * kept in `cache`), else as it is.
+ */
+export function asDataFireAction(cache: Map<string, IntegrationAction>, key: string, plain: IntegrationAction): IntegrationAction {
+  let action = cache.get(key);
+  if (!action) {
+    const datafire = resolveDataFire();
+    action = datafire ? (toDataFireAction(plain, datafire) as unknown as IntegrationAction) : plain;
+    cache.set(key, action);
+  }
+  return action;
+}
+
 export function toDataFireAction(action: IntegrationAction, datafire: DataFireModule): Record<string, unknown> {
   const dfAction = new datafire.Action({
     title: action.title,

@@ -9,7 +9,7 @@ import { AzureMLAccountError } from '../http/errors';
 import { OAUTH_CALLBACK_INPUT_SCHEMA, OAUTH_OUTPUT_SCHEMA, oauthCallback, oauthRefresh, type OAuthTokens } from '../auth/oauth-actions';
 import type { IntegrationSpec, JSONSchema } from '../spec/operation-spec';
 import { accountFromContext, type ActionContext, type CallOptions } from './action-context';
-import { resolveDataFire, toDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
+import { asDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
 
 export type ActionFunction = ((input: unknown, context?: ActionContext) => Promise<unknown>) & { action: IntegrationAction };
 
@@ -135,13 +135,7 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
     action(name: string): IntegrationAction {
       const plain = Object.prototype.hasOwnProperty.call(actions, name) ? actions[name].action : undefined;
       if (!plain) throw new Error(`Action ${spec.id}/${name} not found.`);
-      let action = dataFireActions.get(name);
-      if (!action) {
-        const datafire = resolveDataFire();
-        action = datafire ? (toDataFireAction(plain, datafire) as unknown as IntegrationAction) : plain;
-        dataFireActions.set(name, action);
-      }
-      return action;
+      return asDataFireAction(dataFireActions, name, plain);
     },
 
     getDetails(withActions = false): IntegrationDetails {

@@ -25,7 +25,7 @@ import type { JSONSchema } from '../spec/operation-spec';
 import type { Run, RunDetails } from '../spec/generated/runhistory-types';
 import { EXPERIMENT_FIELDS, locatorFields, type ExperimentLocator } from '../workflow/locator';
 import { accountFromContext, type ActionContext } from './action-context';
-import { resolveDataFire, toDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
+import { asDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
 
 const EXECUTION_ID = 'azure_machinelearningservices_execution';
 const RUNHISTORY_ID = 'azure_machinelearningservices_runhistory';
@@ -361,11 +361,5 @@ const asDataFire = new Map<string, IntegrationAction>();
 export function workflowAction(name: WorkflowActionName): IntegrationAction {
   const plain = Object.prototype.hasOwnProperty.call(workflowActions, name) ? workflowActions[name] : undefined;
   if (!plain) throw new Error(`Action azureml-execution/${String(name)} not found. Known: ${Object.keys(workflowActions).join(', ')}`);
-  let action = asDataFire.get(name);
-  if (!action) {
-    const datafire = resolveDataFire();
-    action = datafire ? (toDataFireAction(plain, datafire) as unknown as IntegrationAction) : plain;
-    asDataFire.set(name, action);
-  }
-  return action;
+  return asDataFireAction(asDataFire, name, plain);
 }
