@@ -212,6 +212,20 @@ describe('Runs_CancelRunWithUri', () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it('follows a change of the account host between calls (the base URL is cached per host, not per account)', async () => {
+    const other = await startRecordingServer();
+    try {
+      const account = { access_token: TOKEN, host: server.url };
+      const c = create(account);
+      await c.Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'r1' });
+      account.host = other.url;
+      await c.Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'r2' });
+      expect([server.requests.length, other.requests.map((r) => r.url)]).toEqual([1, [`${BASE_PATH}/runId/r2/cancel`]]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('keeps one x-ms-client-request-id per call, a new one for each call', async () => {
     server.reply({ body: { runId: 'r1' } });
     await client().Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'r1' });

@@ -7,8 +7,21 @@ import type { Account } from './account';
 
 const REGION = /^[a-z][a-z0-9]*$/;
 
+/** The last base URL worked out for an account, kept while its host and region stay the same. */
+const resolved = new WeakMap<Account, { host: unknown; region: unknown; url: string }>();
+
 /** The base URL without a trailing slash, or an AzureMLAccountError that names both fields. */
 export function resolveBaseUrl(account: Account, integrationId: string, action?: string): string {
+  const { host, region } = account;
+  // Every call asks: parsing the host each time showed in profiles of concurrent calls.
+  const known = resolved.get(account);
+  if (known && known.host === host && known.region === region) return known.url;
+  const url = baseUrlOf(account, integrationId, action);
+  resolved.set(account, { host, region, url });
+  return url;
+}
+
+function baseUrlOf(account: Account, integrationId: string, action?: string): string {
   const { host, region } = account;
   if (host !== undefined && host !== '') {
     if (typeof host !== 'string') throw new AzureMLAccountError(`The ${integrationId} account's host must be a string`, ['host'], action);

@@ -69,11 +69,16 @@ function combineSignals(call: CallOptions, deadlineMs: number | undefined): Abor
 
 export class ClientCore {
   private pipeline?: SendRequest;
+  /** The locator fields of options.workspace that are set, or undefined: computed once, off the hot path. */
+  private readonly workspaceDefaults?: Partial<ExperimentLocator>;
 
   constructor(
     readonly account: Account,
     private readonly options: ClientOptions = {},
-  ) {}
+  ) {
+    const defaults = locatorFields(options.workspace);
+    if (Object.keys(defaults).length) this.workspaceDefaults = defaults;
+  }
 
   private buildPipeline(integrationId: string, action: string, retry: RetryOptions | undefined): SendRequest {
     const tokenSource = this.options.tokenSource ?? tokenSourceForAccount(this.account, integrationId, action);
@@ -134,19 +139,14 @@ export class ClientCore {
 
   /** The input with the client's workspace defaults for the locator fields it leaves out. */
   private withWorkspaceDefaults(op: OperationSpec, input: unknown): unknown {
-    const defaults = locatorFields(this.options.workspace);
-    if (!Object.keys(defaults).length || !input || typeof input !== 'object' || Array.isArray(input)) return input;
+    const defaults = this.workspaceDefaults;
+    if (!defaults || !input || typeof input !== 'object' || Array.isArray(input)) return input;
     const fields = input as Record<string, unknown>;
     const filled: Record<string, unknown> = { ...fields };
     for (const name of EXPERIMENT_FIELDS) {
       if (filled[name] === undefined && defaults[name] !== undefined && op.parameters.some((p) => p.name === name)) filled[name] = defaults[name];
     }
     return filled;
-  }
-
-  /** The workspace defaults this client was made with. */
-  get workspaceDefaults(): Partial<ExperimentLocator> | undefined {
-    return this.options.workspace;
   }
 
   /** Asks Run History whether the run of this id exists: if so, it was started, and is the answer. */

@@ -10,14 +10,28 @@ import type { OperationSpec } from '../spec/operation-spec';
 
 const SEPARATORS = { csv: ',', ssv: ' ', tsv: '\t', pipes: '|', multi: ',' } as const;
 
+/** A path template split once per operation: literal text, and the input names of its parameters. */
+type PathTemplate = Array<{ text: string } | { input: string }>;
+const templates = new WeakMap<OperationSpec, PathTemplate>();
+
+function pathTemplate(op: OperationSpec): PathTemplate {
+  let template = templates.get(op);
+  if (template) return template;
+  const byWireName = new Map(op.parameters.filter((p) => p.in === 'path').map((p) => [p.wireName, p.name]));
+  template = op.path.split(/(\{[^}]+\})/).filter(Boolean).map((part) => {
+    if (!part.startsWith('{')) return { text: part };
+    const input = byWireName.get(part.slice(1, -1));
+    if (!input) throw new Error(`${op.operationId}: path parameter ${part} is not declared`);
+    return { input };
+  });
+  templates.set(op, template);
+  return template;
+}
+
 export function buildRequest(op: OperationSpec, validated: ValidatedInput, baseUrl: string, action: string): PipelineRequest {
   const { input, files } = validated;
-  const byWireName = new Map(op.parameters.filter((p) => p.in === 'path').map((p) => [p.wireName, p]));
-  const path = op.path.replace(/\{([^}]+)\}/g, (_, wireName: string) => {
-    const param = byWireName.get(wireName);
-    if (!param) throw new Error(`${op.operationId}: path parameter {${wireName}} is not declared`);
-    return encodeURIComponent(String(input[param.name]));
-  });
+  let path = '';
+  for (const part of pathTemplate(op)) path += 'text' in part ? part.text : encodeURIComponent(String(input[part.input]));
 
   const query: string[] = [];
   const headers: Record<string, string> = {};
