@@ -206,6 +206,43 @@ describe('answers that cannot be read, slow servers, deadlines and aborts', () =
     );
   });
 
+  it('the per-attempt timeout is idle time: an answer and an upload that trickle, each byte in time, succeed; a stall mid-answer does not', async () => {
+    // The answer (an experiment, about 150 bytes) a byte at a time over 0.6 s, with a 200 ms idle timeout.
+    emulator.faults.set([{ operation: 'Experiments_Create', slowBodyMs: 600, times: 1 }]);
+    const started = Date.now();
+    const experiment = await client({ timeoutMs: 200, retry: { maxRetries: 0 } }).c.Experiments_Create(WS);
+    expect(experiment.name).toBe('faults');
+    expect(Date.now() - started).toBeGreaterThan(400);
+
+    // The upload: the project in 8 pieces, 80 ms apart (0.6 s in all), with a 200 ms idle timeout.
+    const pieces = Array.from({ length: 8 }, (_, i) => PROJECT.subarray(Math.floor((i * PROJECT.length) / 8), Math.floor(((i + 1) * PROJECT.length) / 8)));
+    const trickle = new Readable({
+      read() {
+        const next = pieces.shift();
+        setTimeout(() => this.push(next ?? null), next ? 80 : 0);
+      },
+    });
+    const run = await client({ timeoutMs: 200, retry: { maxRetries: 0 } }).c.Runs_StartRun({ ...WS, runId: 'trickle_upload', runDefinitionFile: DEFINITION, projectZipFile: trickle });
+    expect(run).toEqual({ runId: 'trickle_upload' });
+
+    // A server that sends part of the answer, then nothing: the idle timeout ends the attempt.
+    const { createServer } = await import('http');
+    const stalling = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '20' });
+      res.write('{"runId":');
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = `http://127.0.0.1:${(stalling.address() as { port: number }).port}`;
+      const error = await failure(create({ access_token: 't', host }, { timeoutMs: 150, retry: { maxRetries: 0 } }).Runs_CancelRunWithUri({ ...WS, runId: 'r' }));
+      expect(error.message).toBe(`Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from ${host} (no data for 150 ms (the per-attempt timeout))`);
+    } finally {
+      stalling.closeAllConnections();
+      stalling.close();
+    }
+  });
+
   it('stops at the overall deadline', async () => {
     emulator.faults.set([{ operation: 'Runs_CancelRunWithUri', delayMs: 3000 }]);
     const started = Date.now();
