@@ -97,7 +97,7 @@ async function perCall() {
   const sequential = QUICK ? 300 : 2000;
   const concurrentCalls = QUICK ? 1000 : 5000;
   const rounds = 3;
-  const samples = Object.fromEntries(Object.keys(callers).map((name) => [name, { latencies: [], callsPerSecond: [] }]));
+  const samples = Object.fromEntries(Object.keys(callers).map((name) => [name, { latencies: [], callsPerSecond: [], cpuMicrosPerCall: [] }]));
   for (const call of Object.values(callers)) for (let i = 0; i < 200; i++) await call(); // warm up: connections, lazy modules, compiled schemas
   // Rounds interleave the callers, so that a slow moment of the machine falls on all of them alike.
   for (let round = 0; round < rounds; round++) {
@@ -109,22 +109,33 @@ async function perCall() {
       }
       let next = 0;
       const started = process.hrtime.bigint();
+      const cpu = process.cpuUsage();
       await Promise.all(
         Array.from({ length: 64 }, async () => {
           while (next++ < concurrentCalls) await call();
         }),
       );
       samples[name].callsPerSecond.push(concurrentCalls / (Number(process.hrtime.bigint() - started) / 1e9));
+      // This process's CPU per call: the client's own cost, whatever the server and the scheduler do.
+      const used = process.cpuUsage(cpu);
+      samples[name].cpuMicrosPerCall.push((used.user + used.system) / concurrentCalls);
     }
   }
   const result = {};
-  for (const [name, { latencies, callsPerSecond }] of Object.entries(samples)) {
-    result[name] = { p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99), callsPerSecond: median(callsPerSecond), callsPerSecondRounds: callsPerSecond };
+  for (const [name, { latencies, callsPerSecond, cpuMicrosPerCall }] of Object.entries(samples)) {
+    result[name] = {
+      p50Ms: pct(latencies, 50),
+      p99Ms: pct(latencies, 99),
+      callsPerSecond: median(callsPerSecond),
+      callsPerSecondRounds: callsPerSecond,
+      cpuMicrosPerCall: median(cpuMicrosPerCall),
+    };
   }
   server.close();
   agent.destroy();
   result.p50VsRaw = result.package.p50Ms / result.raw.p50Ms;
   result.throughputVsGenerated = result.package.callsPerSecond / result.generated.callsPerSecond;
+  result.cpuPerCallVsGenerated = result.package.cpuMicrosPerCall / result.generated.cpuMicrosPerCall;
   result.goal = 'p50 within 1.3x of raw HTTP; throughput at least the generated integration\'s';
   result.met = result.p50VsRaw <= 1.3 && result.throughputVsGenerated >= 1;
   return result;
@@ -274,7 +285,7 @@ async function main() {
   const rows = [
     ['Cold start (require + create), median wall / peak RSS', `${f(c.package.wallMs)} ms / ${f(c.package.rssMb)} MB`, `generated ${f(c.generated.wallMs)} ms / ${f(c.generated.rssMb)} MB; empty node ${f(c.empty.wallMs)} ms / ${f(c.empty.rssMb)} MB`, `added ${f(c.addedMs.package)} vs ${f(c.addedMs.generated)} ms = ${f(c.ratio, 3)}x`, c.met],
     ['Per call, sequential p50 / p99', `${f(p.package.p50Ms, 3)} / ${f(p.package.p99Ms, 3)} ms`, `raw ${f(p.raw.p50Ms, 3)} / ${f(p.raw.p99Ms, 3)} ms; generated ${f(p.generated.p50Ms, 3)} / ${f(p.generated.p99Ms, 3)} ms`, `p50 ${f(p.p50VsRaw, 2)}x raw`, p.p50VsRaw <= 1.3],
-    ['Per call, 64 concurrent (median of 3 rounds)', `${f(p.package.callsPerSecond, 0)} calls/s`, `raw ${f(p.raw.callsPerSecond, 0)}; generated ${f(p.generated.callsPerSecond, 0)} calls/s`, `${f(p.throughputVsGenerated, 2)}x generated`, p.throughputVsGenerated >= 1],
+    ['Per call, 64 concurrent (median of 3 rounds)', `${f(p.package.callsPerSecond, 0)} calls/s, ${f(p.package.cpuMicrosPerCall, 0)} µs CPU per call`, `raw ${f(p.raw.callsPerSecond, 0)} calls/s, ${f(p.raw.cpuMicrosPerCall, 0)} µs; generated ${f(p.generated.callsPerSecond, 0)} calls/s, ${f(p.generated.cpuMicrosPerCall, 0)} µs`, `${f(p.throughputVsGenerated, 2)}x generated (CPU per call ${f(p.cpuPerCallVsGenerated, 2)}x)`, p.throughputVsGenerated >= 1],
     [`Upload ${f(u.bytes / 2 ** 20, 0)} MiB from {path} (median of ${u.raw.mbPerSecondRuns.length})`, `${f(u.package.mbPerSecond, 0)} MB/s, peak RSS ${f(u.package.peakRssMb)} MB`, `raw stream ${f(u.raw.mbPerSecond, 0)} MB/s, ${f(u.raw.peakRssMb)} MB; generated at ${f(u.generatedAt.bytes / 2 ** 20, 0)} MiB: ${f(u.generatedAt.mbPerSecond, 0)} MB/s, ${f(u.generatedAt.peakRssMb)} MB`, `${f(u.throughputVsRaw, 2)}x raw`, u.met],
     ['Tokens: service principal calls', `${t.servicePrincipal.tokenRequests} token request(s) for ${t.servicePrincipal.calls} calls`, '', '', t.servicePrincipal.tokenRequests === 1],
     ['Tokens: 20 concurrent 401s', `${t.concurrent401.package} refresh(es)`, `generated: ${t.concurrent401.generated} refreshes`, '', t.concurrent401.package === 1],
