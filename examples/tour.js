@@ -8,7 +8,7 @@ const azureml = require('..');
 async function main() {
   const emulator = await azureml.startEmulator();
   try {
-    const account = { access_token: 'any-token-the-emulator-accepts', host: emulator.url };
+    const account = { access_token: 'any-token', host: emulator.url }; // the emulator accepts any bearer token
     const workspace = {
       subscriptionId: '00000000-0000-0000-0000-000000000000',
       resourceGroupName: 'my-rg',
