@@ -14,6 +14,7 @@ import {
   create,
   startEmulator,
   submitRun,
+  waitForRun,
   type AzureMLClient,
   type Emulator,
   type UploadProgress,
@@ -221,10 +222,14 @@ describe('submitRun', () => {
     expect(((await client.Experiments_Get(experiment).catch((e: unknown) => e)) as AzureMLServiceError).statusCode).toBe(404);
   });
 
-  it('is also a function of an account', async () => {
+  it('is also a function of an account: the run is started, and waitForRun of the account follows it', async () => {
     const dir = project({ 'f.py': 'print(1)' });
-    const run = await submitRun({ access_token: 't', host: emulator.url }, { ...WORKSPACE, experimentName: 'by_function', project: dir, script: 'f.py' });
-    expect(run.experimentName).toBe('by_function');
+    const account = { access_token: 't', host: emulator.url };
+    const run = await submitRun(account, { ...WORKSPACE, experimentName: 'by_function', project: dir, script: 'f.py' });
+    expect(run.runId).toMatch(/^by_function_\d{10}_[0-9a-f]{8}$/);
+    let log = '';
+    const final = await waitForRun(account, run, { ...FAST, onLog: (text) => (log += text) });
+    expect([final.runId, final.status, log]).toEqual([run.runId, 'Completed', '1\n']);
   });
 });
 

@@ -69,7 +69,7 @@ const RUN_STATUS_SCHEMA: JSONSchema = {
 
 const RUN_LIST_SCHEMA: JSONSchema = { type: 'object', properties: { runs: { type: 'array', items: RUN_STATUS_SCHEMA } } };
 
-export function runStatusOf(run: Run | RunDetails, experimentName: string): RunStatus {
+function runStatusOf(run: Run | RunDetails, experimentName: string): RunStatus {
   const out: RunStatus = { runId: String(run.runId), experimentName, status: String(run.status ?? '') };
   if (run.target) out.target = run.target;
   if ('createdUtc' in run && run.createdUtc) out.createdUtc = run.createdUtc;

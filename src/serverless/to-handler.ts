@@ -57,7 +57,8 @@ export type LambdaHandler = (event: LambdaEvent, context?: LambdaContext) => Pro
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
-export class BadEventError extends AzureMLValidationError {}
+/** An event that cannot be an input (a body that is not a JSON object): a 400. */
+class BadEventError extends AzureMLValidationError {}
 
 /** The HTTP status an error answers with: the caller's mistakes are 4xx, the service's troubles 502/504. */
 export function statusForError(error: unknown): number {
