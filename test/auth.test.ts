@@ -232,7 +232,7 @@ describe('a service principal', () => {
   });
 
   it('works against the emulator (an http authority) in strict mode, one token for many calls', async () => {
-    const emulator = await startEmulator({ strictAuth: true });
+    const emulator = await startEmulator({ strictAuth: true, clients: [{ clientId: 'sp-app', clientSecret: SECRET }] });
     try {
       const account = { client_id: 'sp-app', client_secret: SECRET, tenant_id: 'sp-tenant', host: emulator.url, authority_host: emulator.authorityHost };
       const history = runHistory.create(account);

@@ -19,7 +19,7 @@ async function token(emulator: Emulator, form: Record<string, string>) {
 describe('strict auth', () => {
   let emulator: Emulator;
   beforeAll(async () => {
-    emulator = await startEmulator({ strictAuth: true, tokenLifetimeSeconds: 1 });
+    emulator = await startEmulator({ strictAuth: true, tokenLifetimeSeconds: 1, clients: [{ clientId: 'app', clientSecret: 's3cret' }] });
   });
   afterAll(() => emulator.close());
 
@@ -44,7 +44,7 @@ describe('strict auth', () => {
   });
 
   it('exchanges authorization codes and refresh tokens, refusing unknown refresh tokens as Azure AD does', async () => {
-    const code = await token(emulator, { grant_type: 'authorization_code', code: 'abc', client_id: 'app', client_secret: 's', redirect_uri: 'http://localhost/cb' });
+    const code = await token(emulator, { grant_type: 'authorization_code', code: 'abc', client_id: 'app', client_secret: 's3cret', redirect_uri: 'http://localhost/cb' });
     expect(code.status).toBe(200);
     expect(typeof code.body.refresh_token).toBe('string');
     const refreshed = await token(emulator, { grant_type: 'refresh_token', refresh_token: String(code.body.refresh_token), client_id: 'app' });

@@ -1,15 +1,24 @@
 /**
  * Sign-in for the emulator: an OAuth token endpoint (client_credentials, refresh_token and
  * authorization_code grants, with Azure AD's answers and error shapes) and the bearer check of
- * every service route. In strict mode only tokens it issued, and not yet expired, are accepted.
+ * every service route. In strict mode only tokens it issued, and not yet expired, are accepted,
+ * and it issues them only to the clients it was started with (a secret compared in constant time).
  */
 import { randomBytes } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
-import { HttpError, readBody, sendJson } from './http-util';
+import { HttpError, readBody, sameSecret, sendJson } from './http-util';
+
+/** A confidential client the emulator issues tokens to in strict mode. */
+export interface EmulatorClient {
+  clientId: string;
+  clientSecret: string;
+}
 
 export interface AuthOptions {
   strict: boolean;
   tokenLifetimeSeconds: number;
+  /** Strict mode: the only clients that get tokens. */
+  clients?: EmulatorClient[];
 }
 
 interface Issued {
@@ -47,17 +56,28 @@ export class EmulatorAuth {
     const clientId = form.get('client_id') ?? undefined;
     const fail = (error: string, description: string, status = 400) =>
       sendJson(res, status, { error, error_description: description, error_codes: [Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0)], timestamp: new Date().toISOString() });
+    const secret = form.get('client_secret') ?? '';
+    /** Strict mode: the client must be one the emulator was started with, with its secret. */
+    const unknownClient = () => {
+      if (!this.options.strict) return false;
+      const client = (this.options.clients ?? []).find((c) => c.clientId === clientId);
+      // Both compared, whatever the first gave: the answer's time says nothing about which was wrong.
+      const secretOk = sameSecret(secret, client?.clientSecret ?? randomBytes(16).toString('hex'));
+      return !client || !secretOk;
+    };
+    const invalidClient = () => fail('invalid_client', `AADSTS7000215: Invalid client secret provided, or client ${JSON.stringify(String(clientId ?? '').slice(0, 100))} is not registered with this emulator.`, 401);
 
     switch (grant) {
       case 'client_credentials':
-        if (!clientId || !(form.get('client_secret') || form.get('client_assertion'))) {
+        if (!clientId || !(secret || form.get('client_assertion'))) {
           return fail('invalid_client', 'AADSTS7000216: client_assertion or client_secret is required for a confidential client.', 401);
         }
+        if (unknownClient()) return invalidClient();
         return sendJson(res, 200, this.issue(clientId, false, scope));
       case 'refresh_token': {
         const token = form.get('refresh_token') ?? '';
         const issued = this.refreshTokens.get(token);
-        if (!token || (this.options.strict && (!issued || issued.expiresAt < Date.now()))) {
+        if (!token || (this.options.strict && (!issued || issued.expiresAt < Date.now() || (issued.clientId !== undefined && issued.clientId !== clientId)))) {
           return fail('invalid_grant', 'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.');
         }
         this.refreshTokens.delete(token);
@@ -65,6 +85,8 @@ export class EmulatorAuth {
       }
       case 'authorization_code':
         if (!form.get('code')) return fail('invalid_grant', 'AADSTS900144: The request body must contain the following parameter: code.');
+        // The emulator has no sign-in page to issue codes from: in strict mode the client's own secret is what counts.
+        if (unknownClient()) return invalidClient();
         return sendJson(res, 200, this.issue(clientId, true, scope));
       default:
         return fail('unsupported_grant_type', `AADSTS70003: The app requested an unsupported grant type '${grant}'.`);

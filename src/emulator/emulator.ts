@@ -3,6 +3,7 @@
  * an OAuth token endpoint, and a runner that executes the submitted scripts for real. State lives
  * under a data folder and survives restarts.
  */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -10,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { executionSpec } from '../spec/generated/execution-spec';
 import { runHistorySpec } from '../spec/generated/runhistory-spec';
-import { EmulatorAuth } from './auth';
+import { EmulatorAuth, type EmulatorClient } from './auth';
 import type { EmulatorContext } from './context';
 import { handleCancel, handleStartLocalRun, handleStartRun, handleStartSnapshotRun } from './handlers/execution';
 import { handleFile, isFileRoute } from './handlers/files';
@@ -24,19 +25,31 @@ import {
 } from './handlers/history';
 import { drain, Faults, interceptAnswer, type FaultRule } from './faults';
 import { HttpError, sendError, sendJson } from './http-util';
+import { checkName } from './names';
 import { compileRoutes, matchRoute, validatedInput } from './routes';
 import { Runner } from './runner';
-import { Store } from './store';
+import { PRIVATE_FILE, Store } from './store';
+import { allowedHosts, isLoopbackHost } from './host-check';
 
 export interface EmulatorOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
-  /** Loopback by default. */
+  /** Loopback by default (127.0.0.1). Any other address needs `allowRemote` and `strictAuth`. */
   host?: string;
+  /**
+   * Serve on a non-loopback address. Anyone who can reach it can run code on this machine, so it
+   * also needs `strictAuth` (and then the Host check, which guards loopback from web pages, is off).
+   */
+  allowRemote?: boolean;
   /** Where state, snapshots, logs and outputs live; a new temporary folder by default (removed on close). */
   dataDir?: string;
-  /** Accept only bearer tokens the emulator issued and that have not expired. */
+  /**
+   * Accept only bearer tokens the emulator issued and that have not expired, and issue them only
+   * to `clients`. Without clients, one is made and written to `{dataDir}/client-credentials.json` (0600).
+   */
   strictAuth?: boolean;
+  /** Strict mode: the clients that get tokens (client_credentials, authorization_code). */
+  clients?: EmulatorClient[];
   /** Lifetime of issued access tokens (default 3600 s). */
   tokenLifetimeSeconds?: number;
   /** Runs executing at once (default 2); the others wait in Queued. */
@@ -61,6 +74,8 @@ export interface Emulator {
   /** The OAuth authority host: `{url}`, with token endpoints at `{url}/{tenant}/oauth2/v2.0/token`. */
   authorityHost: string;
   dataDir: string;
+  /** Strict mode: the client id that gets tokens, and the file holding its secret when the emulator made it. */
+  credentials?: { clientIds: string[]; file?: string };
   /** Token requests by grant type, for tests and demos. */
   tokenRequests: Record<string, number>;
   /** Fault injection: `faults.set([{ operation: 'Runs_StartRun', status: 503, times: 1 }])`. */
@@ -72,17 +87,39 @@ export interface Emulator {
 
 const allOperations = [...executionSpec.operations, ...runHistorySpec.operations];
 
+/** Strict mode's clients: the given ones, else one made now and written to a private file. */
+function strictClients(options: EmulatorOptions, dataDir: string): { clients: EmulatorClient[]; file?: string } {
+  if (options.clients?.length) {
+    for (const c of options.clients) if (!c.clientId || !c.clientSecret) throw new Error('every client needs a clientId and a clientSecret');
+    return { clients: options.clients };
+  }
+  const file = path.join(dataDir, 'client-credentials.json');
+  if (fs.existsSync(file)) {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { client_id: string; client_secret: string };
+    return { clients: [{ clientId: saved.client_id, clientSecret: saved.client_secret }], file };
+  }
+  const client = { clientId: `emulator-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(24).toString('base64url') };
+  fs.writeFileSync(file, `${JSON.stringify({ client_id: client.clientId, client_secret: client.clientSecret }, null, 2)}\n`, { mode: PRIVATE_FILE, flag: 'wx' });
+  return { clients: [client], file };
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const bindHost = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(bindHost)) {
+    if (!options.allowRemote) throw new Error(`${bindHost} is not a loopback address: anyone who can reach it could run code on this machine (allow it with allowRemote / --allow-remote)`);
+    if (!options.strictAuth) throw new Error(`serving on ${bindHost} needs strict auth (strictAuth / --strict-auth): without it anyone who can reach it could run code on this machine`);
+  }
   const ownDataDir = !options.dataDir;
-  const dataDir = options.dataDir ? path.resolve(options.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-emulator-'));
-  const store = new Store(dataDir);
+  const store = new Store(options.dataDir ? path.resolve(options.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-emulator-')));
+  const dataDir = store.dataDir;
+  const strict = options.strictAuth ? strictClients(options, dataDir) : undefined;
   store.failInterruptedRuns(new Date().toISOString());
   const runner = new Runner(store, {
     maxConcurrentRuns: options.maxConcurrentRuns ?? 2,
     python: options.python ?? 'python3',
     killGraceMs: options.killGraceMs ?? 2000,
   });
-  const auth = new EmulatorAuth({ strict: !!options.strictAuth, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600 });
+  const auth = new EmulatorAuth({ strict: !!strict, clients: strict?.clients, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600 });
   const ctx: EmulatorContext = {
     store,
     runner,
@@ -116,8 +153,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   }
 
+  let hosts: Set<string> | undefined;
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', ctx.baseUrl);
+    // DNS rebinding: a web page whose name now points at 127.0.0.1 sends its own name as Host.
+    if (hosts && !hosts.has(String(req.headers.host ?? '').toLowerCase())) {
+      throw new HttpError(403, 'UserError', 'The Host header does not name this emulator: it answers only requests addressed to its own loopback address');
+    }
+    // `//execution/...`: the generated integration doubles the slash when the host ends in one.
+    const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), ctx.baseUrl);
     const method = req.method ?? 'GET';
     if (method === 'POST' && /^\/[^/]+\/oauth2\/(v2\.0\/)?token$/.test(url.pathname)) return auth.handleToken(req, res);
     const openid = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
@@ -162,6 +205,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       interceptAnswer(fault, res);
     }
     auth.check(req);
+    // Names that reach files and state follow the service's naming rule: checked before the body is read.
+    for (const field of ['experimentName', 'runId'] as const) if (match.input[field] !== undefined) checkName(match.input[field], field);
     const input = await validatedInput(req, match, { skipFiles: id === 'Runs_StartRun' });
     switch (id) {
       case 'Runs_StartRun':
@@ -202,17 +247,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, bindHost, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   ctx.baseUrl = `http://${host}:${address.port}`;
+  // Served remotely, strict auth guards it; on loopback, only requests addressed to loopback are answered.
+  if (isLoopbackHost(bindHost)) hosts = allowedHosts(address.address, address.port);
 
   let closing: Promise<void> | undefined;
   return {
     url: ctx.baseUrl,
     authorityHost: ctx.baseUrl,
     dataDir,
+    ...(strict ? { credentials: { clientIds: strict.clients.map((c) => c.clientId), file: strict.file } } : {}),
     tokenRequests: auth.tokenRequests,
     faults,
     runCount: () => store.listRuns(() => true).length,

@@ -1,4 +1,5 @@
 /** Small helpers for the emulator's HTTP answers: JSON, ErrorResponse bodies, bounded bodies. */
+import { createHash, timingSafeEqual } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { errorResponse } from './store';
 
@@ -44,4 +45,16 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
   } catch (error) {
     throw new HttpError(400, 'ValidationError', `The request body is not JSON: ${(error as Error).message}`);
   }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${bytes} B`;
+}
+
+/** Compares a given secret with the expected one in constant time (hashes make the lengths equal). */
+export function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected)) && given.length === expected.length;
 }

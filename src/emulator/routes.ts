@@ -57,6 +57,15 @@ function queryValue(param: ParameterSpec, op: OperationSpec, values: string[]): 
   }
 }
 
+/** A percent-decoded path segment; malformed encoding (`%E0%A4%A`) is the caller's error, a 400. */
+export function decodePathSegment(segment: string, field: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'ValidationError', `${field} is not valid percent-encoding: ${JSON.stringify(segment.slice(0, 100))}`, { target: field });
+  }
+}
+
 export function matchRoute(routes: CompiledRoute[], method: string, url: URL): RouteMatch | undefined {
   for (const route of routes) {
     if (route.op.method !== method.toLowerCase()) continue;
@@ -65,7 +74,7 @@ export function matchRoute(routes: CompiledRoute[], method: string, url: URL): R
     const input: Record<string, unknown> = {};
     route.names.forEach((wireName, i) => {
       const param = route.op.parameters.find((p) => p.in === 'path' && p.wireName === wireName)!;
-      input[param.name] = decodeURIComponent(match[i + 1]);
+      input[param.name] = decodePathSegment(match[i + 1], param.name);
     });
     for (const param of route.op.parameters.filter((p) => p.in === 'query')) {
       const values = url.searchParams.getAll(param.wireName);

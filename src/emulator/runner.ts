@@ -6,8 +6,9 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorResponse, isTerminal, type RunRecord, type RunStatus, type Store } from './store';
-import { extractZip } from './zip-archive';
+import { setLongTimeout, type LongTimeout } from './long-timeout';
+import { errorResponse, isTerminal, PRIVATE_DIR, PRIVATE_FILE, type RunRecord, type RunStatus, type Store } from './store';
+import { extractZip, ZipRejectedError } from './zip-archive';
 
 export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
 const STDERR_TAIL = 2000;
@@ -24,12 +25,26 @@ interface Active {
   child?: ChildProcess;
   /** Why the run is being stopped: the status it ends in and the error it carries. */
   stopping?: { status: 'Canceled' | 'Failed'; error?: ReturnType<typeof errorResponse> };
-  timer?: NodeJS.Timeout;
+  timer?: LongTimeout;
   killTimer?: NodeJS.Timeout;
   done: Promise<void>;
 }
 
 const now = () => new Date().toISOString();
+
+/** What a run inherits from the emulator's own environment: enough to find programs, nothing more. */
+const INHERITED = ['PATH', 'HOME', 'LANG'] as const;
+
+/**
+ * A run's environment: what its definition gives, plus PATH, HOME and LANG, plus what the service
+ * sets. Never the rest of the emulator's own: the shell that started it may hold secrets.
+ */
+export function runEnvironment(run: RunRecord, given: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of INHERITED) if (process.env[name] !== undefined) env[name] = process.env[name];
+  Object.assign(env, given);
+  return { ...env, PYTHONUNBUFFERED: '1', AZUREML_RUN_ID: run.runId, AZUREML_EXPERIMENT_NAME: run.experimentName };
+}
 
 function interpreterFor(run: RunRecord, script: string, python: string): { command: string; args: string[] } {
   if (script.endsWith('.js') || script.endsWith('.mjs') || script.endsWith('.cjs')) return { command: process.execPath, args: [script] };
@@ -69,7 +84,7 @@ export class Runner {
           if (!isTerminal(run.status)) this.finish(run, 'Failed', errorResponse('ServiceError', `The emulator could not run the script: ${error.message}`));
         })
         .finally(() => {
-          clearTimeout(entry.timer);
+          entry.timer?.clear();
           clearTimeout(entry.killTimer);
           this.active.delete(run);
           this.pump();
@@ -88,29 +103,36 @@ export class Runner {
     const dir = this.store.runDir(run);
     const work = path.join(dir, 'work');
     const logFile = path.join(dir, DRIVER_LOG);
-    fs.mkdirSync(path.dirname(logFile), { recursive: true });
-    fs.writeFileSync(logFile, '', { flag: 'a' }); // readable (empty) as soon as the run lists it
+    fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: PRIVATE_DIR });
+    fs.writeFileSync(logFile, '', { flag: 'a', mode: PRIVATE_FILE }); // readable (empty) as soon as the run lists it
     this.setStatus(run, 'Preparing', { startTimeUtc: now() });
-    await extractZip(this.store.snapshotPath(run.snapshotId), work);
+    try {
+      await extractZip(this.store.snapshotPath(run.snapshotId), work);
+    } catch (error) {
+      if (!(error instanceof ZipRejectedError)) throw error;
+      return this.finish(run, 'Failed', errorResponse('UserError', error.message, { innerCode: 'InvalidProject' }));
+    }
     if (entry.stopping) return this.finish(run, entry.stopping.status, entry.stopping.error);
 
     const config = (run.definition.configuration ?? {}) as { script?: string; arguments?: string[]; maxRunDurationSeconds?: number; environment?: { environmentVariables?: Record<string, string> } };
     const script = config.script as string;
-    const log = fs.createWriteStream(logFile, { flags: 'a' });
     const { command, args } = interpreterFor(run, script, this.options.python);
-    const env = {
-      ...process.env,
-      ...config.environment?.environmentVariables,
-      PYTHONUNBUFFERED: '1',
-      AZUREML_RUN_ID: run.runId,
-      AZUREML_EXPERIMENT_NAME: run.experimentName,
-    };
+    const env = runEnvironment(run, config.environment?.environmentVariables);
     let stderrTail = '';
 
     this.setStatus(run, 'Running');
+    const log = fs.createWriteStream(logFile, { flags: 'a', mode: PRIVATE_FILE });
+    let logError: Error | undefined;
+    log.on('error', (error) => (logError ??= error)); // a full disk fails the run, not the emulator
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
-      // detached: the script gets its own process group, so stopping it stops its children too.
-      const child = spawn(command, [...args, ...(config.arguments ?? []).map(String)], { cwd: work, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let child: ChildProcess;
+      try {
+        // detached: the script gets its own process group, so stopping it stops its children too.
+        child = spawn(command, [...args, ...(config.arguments ?? []).map(String)], { cwd: work, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (error) {
+        // Refused before a process existed (a NUL byte in an argument or a variable): nothing to wait for.
+        return resolve({ code: null, signal: null, spawnError: error as Error });
+      }
       entry.child = child;
       child.stdout!.pipe(log, { end: false });
       child.stderr!.on('data', (chunk: Buffer) => {
@@ -120,15 +142,21 @@ export class Runner {
       child.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
       child.once('close', (code, signal) => resolve({ code, signal }));
       if (config.maxRunDurationSeconds && config.maxRunDurationSeconds > 0) {
-        entry.timer = setTimeout(() => {
+        // Longer than setTimeout's 2^31 ms (24.8 days) is allowed: the swagger's limit is int64 seconds.
+        entry.timer = setLongTimeout(() => {
           const message = `The run exceeded maxRunDurationSeconds (${config.maxRunDurationSeconds} s) and was stopped.`;
           this.stop(run, entry, { status: 'Failed', error: errorResponse('UserError', message, { innerCode: 'RunTimeout' }) });
         }, config.maxRunDurationSeconds * 1000);
       }
       if (entry.stopping) this.killTree(entry);
     });
-    clearTimeout(entry.timer);
-    await new Promise<void>((resolve) => log.end(resolve));
+    entry.timer?.clear();
+    // Closed whatever happened: a spawn that failed leaves no descriptor open.
+    await new Promise<void>((resolve) => {
+      if (log.destroyed) return resolve();
+      log.once('close', () => resolve());
+      log.end();
+    });
 
     this.setStatus(run, 'Finalizing');
     this.store.updateRun(run, { outputs: listFiles(path.join(work, 'outputs')).map((f) => `outputs/${f}`) });
@@ -136,8 +164,10 @@ export class Runner {
     const stopping = entry.stopping as Active['stopping'];
     if (stopping) return this.finish(run, stopping.status, stopping.error);
     if (exit.spawnError) {
-      return this.finish(run, 'Failed', errorResponse('UserError', `Could not start ${command}: ${exit.spawnError.message}`, { innerCode: 'InterpreterNotFound' }));
+      const notFound = (exit.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
+      return this.finish(run, 'Failed', errorResponse('UserError', `Could not start ${command}: ${exit.spawnError.message}`, { innerCode: notFound ? 'InterpreterNotFound' : 'InvalidArguments' }));
     }
+    if (logError) return this.finish(run, 'Failed', errorResponse('ServiceError', `The emulator could not write the run's log: ${logError.message}`));
     if (exit.code === 0) return this.finish(run, 'Completed', undefined, 0);
     const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     const tail = stderrTail.trim();

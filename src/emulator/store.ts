@@ -7,6 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ErrorResponse } from '../spec/generated/execution-types';
+import { inside } from './names';
 
 export const TERMINAL_STATUSES = ['Completed', 'Failed', 'Canceled'] as const;
 
@@ -38,7 +39,7 @@ export interface RunRecord {
   snapshotId: string;
   error?: ErrorResponse;
   exitCode?: number;
-  /** The run's folder name under runs/. */
+  /** The run's folder name under runs/: a hash of workspace and run id, never the id itself. */
   dir: string;
   /** Signs the run's file URLs (as a SAS token does): they need no bearer token. */
   fileToken: string;
@@ -58,13 +59,31 @@ export function workspaceKey(subscriptionId: string, resourceGroupName: string, 
 
 const key = (workspace: string, name: string) => `${workspace}/${name}`;
 
+/**
+ * The data folder, made private to its owner: 0700, as are the folders the emulator makes in it
+ * (files are 0600). An existing folder of the caller's is tightened, not replaced.
+ */
+export function privateDataDir(dataDir: string): string {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const stat = fs.statSync(dataDir);
+  if (!stat.isDirectory()) throw new Error(`${dataDir} is not a folder`);
+  if (typeof process.getuid === 'function' && stat.uid === process.getuid() && (stat.mode & 0o077) !== 0) fs.chmodSync(dataDir, 0o700);
+  // Resolved once: every path the emulator builds is compared with this one.
+  return fs.realpathSync(dataDir);
+}
+
+export const PRIVATE_FILE = 0o600;
+export const PRIVATE_DIR = 0o700;
+
 export class Store {
   private state: StateFile;
   private readonly file: string;
+  readonly dataDir: string;
 
-  constructor(readonly dataDir: string) {
-    for (const dir of ['snapshots', 'runs', 'uploads']) fs.mkdirSync(path.join(dataDir, dir), { recursive: true });
-    this.file = path.join(dataDir, 'state.json');
+  constructor(dataDir: string) {
+    this.dataDir = privateDataDir(dataDir);
+    for (const dir of ['snapshots', 'runs', 'uploads']) fs.mkdirSync(path.join(this.dataDir, dir), { recursive: true, mode: PRIVATE_DIR });
+    this.file = path.join(this.dataDir, 'state.json');
     this.state = fs.existsSync(this.file)
       ? (JSON.parse(fs.readFileSync(this.file, 'utf8')) as StateFile)
       : { version: 1, runCounter: 0, experiments: {}, runs: {} };
@@ -83,7 +102,7 @@ export class Store {
 
   save(): void {
     const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(this.state));
+    fs.writeFileSync(tmp, JSON.stringify(this.state), { mode: PRIVATE_FILE });
     fs.renameSync(tmp, this.file);
   }
 
@@ -119,7 +138,8 @@ export class Store {
       runNumber: ++this.state.runCounter,
       status: 'NotStarted',
       createdUtc: now,
-      dir: `${createHash('sha256').update(key(init.workspace, init.runId)).digest('hex').slice(0, 12)}_${init.runId}`,
+      // A hash: a 256-character run id (which the swagger allows) would not fit in a file name.
+      dir: createHash('sha256').update(key(init.workspace, init.runId)).digest('hex').slice(0, 32),
       fileToken: randomBytes(18).toString('base64url'),
       outputs: [],
     };
@@ -136,15 +156,15 @@ export class Store {
   }
 
   snapshotPath(snapshotId: string): string {
-    return path.join(this.dataDir, 'snapshots', `${snapshotId}.zip`);
+    return inside(this.dataDir, 'snapshots', `${snapshotId}.zip`);
   }
 
   runDir(run: RunRecord): string {
-    return path.join(this.dataDir, 'runs', run.dir);
+    return inside(this.dataDir, 'runs', run.dir);
   }
 
   uploadPath(): string {
-    return path.join(this.dataDir, 'uploads', `${randomUUID()}.zip`);
+    return inside(this.dataDir, 'uploads', `${randomUUID()}.zip`);
   }
 }
 

@@ -7,15 +7,14 @@ import * as fs from 'fs';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { pipeline } from 'stream/promises';
 import { executionSpec } from '../../spec/generated/execution-spec';
-import { formatBytes } from '../../project/zip-project';
 import { normalizeRunDefinition } from '../../spec/run-definition';
 import { validateSchema } from '../../spec/validate';
-import { HttpError, sendJson } from '../http-util';
+import { formatBytes, HttpError, sendJson } from '../http-util';
 import type { EmulatorContext } from '../context';
 import { LOCAL_RUN_SCRIPT } from '../local-run-script';
-import { workspaceKey } from '../store';
-import { listFiles } from '../runner';
-import { extractZip, inspectZip, ZipRejectedError, type ZipEntryInfo } from '../zip-archive';
+import { checkName, checkSnapshotId } from '../names';
+import { PRIVATE_FILE, workspaceKey } from '../store';
+import { inspectZip, lazyEntries, ZipRejectedError, type ZipEntryInfo } from '../zip-archive';
 
 const MAX_DEFINITION_BYTES = 1024 * 1024;
 
@@ -34,6 +33,8 @@ function parseDefinition(raw: unknown, field: string): Record<string, unknown> {
       details: problems.map((p) => ({ code: 'Invalid', message: `${p.path} ${p.message}`, target: p.path })),
     });
   }
+  if (typeof definition.parentRunId === 'string') checkName(definition.parentRunId, `${field}.parentRunId`);
+  if (typeof definition.snapshotId === 'string') checkSnapshotId(definition.snapshotId, `${field}.snapshotId`);
   return definition;
 }
 
@@ -52,13 +53,18 @@ function checkScriptInProject(script: string, entries: ZipEntryInfo[]): void {
   }
 }
 
-async function inspect(ctx: EmulatorContext, file: string): Promise<ZipEntryInfo[]> {
+/** A zip the emulator will not run is the caller's problem: a 400 InvalidProject. */
+async function asInvalidProject<T>(work: Promise<T>): Promise<T> {
   try {
-    return await inspectZip(file, { maxExtractedBytes: ctx.options.maxExtractedBytes, maxEntries: ctx.options.maxZipEntries });
+    return await work;
   } catch (error) {
     if (error instanceof ZipRejectedError) throw new HttpError(400, 'UserError', error.message, { target: 'projectZipFile', innerCode: 'InvalidProject' });
     throw error;
   }
+}
+
+function inspect(ctx: EmulatorContext, file: string): Promise<ZipEntryInfo[]> {
+  return asInvalidProject(inspectZip(file, { maxExtractedBytes: ctx.options.maxExtractedBytes, maxEntries: ctx.options.maxZipEntries }));
 }
 
 function newRunId(experimentName: string): string {
@@ -101,25 +107,55 @@ interface Upload {
   zipBytes: number;
 }
 
-/** Reads the multipart body: the definition into memory (bounded), the zip to a file (bounded). */
-async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage): Promise<Upload> {
+const PARTS = ['runDefinitionFile', 'projectZipFile'];
+
+/** A failure of the request itself (a malformed or cut body): a 400, which clients do not retry. */
+function badBody(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const message = (error as Error)?.message ?? String(error);
+  return new HttpError(400, 'ValidationError', `The multipart body cannot be read: ${message}`);
+}
+
+/**
+ * Reads the multipart body: the definition into memory (bounded), the zip to a file (bounded).
+ * Any other part, a part given twice, a malformed or truncated body, or a client that leaves,
+ * ends the read at once: the rest is not read (the answer closes the connection).
+ */
+async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage, upload: Upload): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const busboy = require('busboy') as typeof import('busboy');
   const contentType = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data/i.test(contentType)) throw new HttpError(415, 'UserError', 'startrun takes multipart/form-data with runDefinitionFile and projectZipFile');
-  const upload: Upload = { zipBytes: 0 };
-  const parser = busboy({ headers: req.headers, limits: { files: 2, fields: 10 } });
+  let parser: import('busboy').Busboy;
+  try {
+    parser = busboy({ headers: req.headers, limits: { parts: PARTS.length + 1, fieldSize: MAX_DEFINITION_BYTES + 1, headerPairs: 20 } });
+  } catch (error) {
+    throw badBody(error); // no boundary, or a content type busboy cannot parse
+  }
+  const seen = new Set<string>();
   const pending: Promise<void>[] = [];
   let failure: unknown;
-  // A part that fails (too large) stops the whole parse: the answer goes out without reading the rest.
-  const track = (work: Promise<void>) =>
-    pending.push(
-      work.catch((error: unknown) => {
-        failure ??= error;
-        parser.destroy(error as Error);
-      }),
-    );
+  let finish!: () => void;
+  const ended = new Promise<void>((resolve) => (finish = resolve));
+  const stop = (error: unknown) => {
+    failure ??= error;
+    req.unpipe(parser);
+    parser.destroy(error as Error);
+    finish();
+  };
+  const track = (work: Promise<void>) => pending.push(work.catch(stop));
+  /** Accepts a part's name once; anything else stops the read with a 400 that names it. */
+  const claim = (name: string): boolean => {
+    if (!PARTS.includes(name)) stop(new HttpError(400, 'ValidationError', `Unknown part ${JSON.stringify(name.slice(0, 100))}: startrun takes runDefinitionFile and projectZipFile`, { target: name.slice(0, 100) }));
+    else if (seen.has(name)) stop(new HttpError(400, 'ValidationError', `The part ${name} appears more than once`, { target: name }));
+    else {
+      seen.add(name);
+      return true;
+    }
+    return false;
+  };
   parser.on('file', (name, stream) => {
+    if (!claim(name)) return void stream.resume();
     if (name === 'runDefinitionFile') {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -133,39 +169,48 @@ async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage): Pr
           upload.definition = Buffer.concat(chunks);
         })(),
       );
-    } else if (name === 'projectZipFile') {
-      const file = ctx.store.uploadPath();
-      upload.zipFile = file;
-      const limit = ctx.options.maxZipBytes;
-      track(
-        pipeline(
-          stream,
-          async function* count(source: AsyncIterable<Buffer>) {
-            for await (const chunk of source) {
-              upload.zipBytes += chunk.length;
-              if (upload.zipBytes > limit) throw new HttpError(413, 'UserError', `project.zip is larger than the ${formatBytes(limit)} startrun accepts`, { target: 'projectZipFile' });
-              yield chunk;
-            }
-          },
-          fs.createWriteStream(file),
-        ),
-      );
-    } else {
-      stream.resume();
+      return;
     }
+    const file = ctx.store.uploadPath();
+    upload.zipFile = file;
+    const limit = ctx.options.maxZipBytes;
+    track(
+      pipeline(
+        stream,
+        async function* count(source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            upload.zipBytes += chunk.length;
+            if (upload.zipBytes > limit) throw new HttpError(413, 'UserError', `project.zip is larger than the ${formatBytes(limit)} startrun accepts`, { target: 'projectZipFile' });
+            yield chunk;
+          }
+        },
+        fs.createWriteStream(file, { flags: 'wx', mode: PRIVATE_FILE }),
+      ),
+    );
   });
-  await pipeline(req, parser).catch((error: unknown) => {
-    failure ??= error;
+  parser.on('field', (name, value, info) => {
+    if (!claim(name)) return;
+    // curl -F 'runDefinitionFile=<definition.json' sends the definition without a file name.
+    if (name !== 'runDefinitionFile') return stop(new HttpError(400, 'ValidationError', `${name} must be a file part (with a filename)`, { target: name }));
+    if (info.valueTruncated) return stop(new HttpError(413, 'UserError', 'runDefinitionFile is larger than 1 MB', { target: 'runDefinitionFile' }));
+    upload.definition = Buffer.from(value, 'utf8');
   });
+  parser.on('error', (error) => stop(badBody(error)));
+  parser.on('close', () => finish());
+  req.on('error', (error) => stop(badBody(error)));
+  req.on('close', () => {
+    if (!req.complete) stop(new HttpError(400, 'ValidationError', 'The client closed the connection before the body was complete'));
+  });
+  req.pipe(parser);
+  await ended;
   await Promise.all(pending);
   if (failure) throw failure;
-  return upload;
 }
 
 export async function handleStartRun(ctx: EmulatorContext, input: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  let upload: Upload | undefined;
+  const upload: Upload = { zipBytes: 0 };
   try {
-    upload = await readStartRunParts(ctx, req);
+    await readStartRunParts(ctx, req, upload);
     if (!upload.definition) throw new HttpError(400, 'ValidationError', 'runDefinitionFile is required', { target: 'runDefinitionFile' });
     if (!upload.zipFile) throw new HttpError(400, 'ValidationError', 'projectZipFile is required', { target: 'projectZipFile' });
     let raw: unknown;
@@ -182,7 +227,7 @@ export async function handleStartRun(ctx: EmulatorContext, input: Record<string,
     upload.zipFile = undefined;
     sendJson(res, 200, { runId: startRun(ctx, input, { ...definition, snapshotId }, snapshotId) });
   } finally {
-    if (upload?.zipFile) fs.rmSync(upload.zipFile, { force: true });
+    if (upload.zipFile) fs.rmSync(upload.zipFile, { force: true });
   }
 }
 
@@ -192,6 +237,7 @@ function knownSnapshot(ctx: EmulatorContext, definition: Record<string, unknown>
     if (required) throw new HttpError(400, 'UserError', 'definition.snapshotId is required: the snapshot to run', { target: 'definition.snapshotId' });
     return undefined;
   }
+  checkSnapshotId(snapshotId, 'definition.snapshotId');
   if (!fs.existsSync(ctx.store.snapshotPath(snapshotId))) {
     throw new HttpError(400, 'UserError', `Snapshot ${snapshotId} was not found`, { target: 'definition.snapshotId', innerCode: 'SnapshotNotFound' });
   }
@@ -207,32 +253,40 @@ export async function handleStartSnapshotRun(ctx: EmulatorContext, input: Record
 
 /**
  * Answers a zip with definition.json, the project (from definition.snapshotId, when given) under
- * project/, and azureml_local_run.py, which runs the definition's script on this machine.
+ * project/, and azureml_local_run.py, which runs the definition's script on this machine. The
+ * snapshot's files are streamed from its archive into the answer one at a time: nothing is
+ * extracted to disk, and memory does not grow with the project.
  */
 export async function handleStartLocalRun(ctx: EmulatorContext, input: Record<string, unknown>, res: ServerResponse): Promise<void> {
   const definition = parseDefinition(input.definition, 'definition');
   const snapshotId = knownSnapshot(ctx, definition, false);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const yazl = require('yazl') as typeof import('yazl');
-  const zip = new yazl.ZipFile();
-  const mtime = new Date('2020-01-01T00:00:00Z');
-  zip.addBuffer(Buffer.from(JSON.stringify(definition, null, 2)), 'definition.json', { mtime });
-  zip.addBuffer(Buffer.from(LOCAL_RUN_SCRIPT), 'azureml_local_run.py', { mtime, mode: 0o100755 });
-  if (snapshotId) {
-    const dir = fs.mkdtempSync(`${ctx.store.dataDir}/uploads/local-`);
-    try {
-      await extractZip(ctx.store.snapshotPath(snapshotId), dir);
-      for (const file of listFiles(dir)) zip.addBuffer(fs.readFileSync(`${dir}/${file}`), `project/${file}`, { mtime });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+  const snapshot = snapshotId ? await asInvalidProject(lazyEntries(ctx.store.snapshotPath(snapshotId))) : undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const yazl = require('yazl') as typeof import('yazl');
+    const zip = new yazl.ZipFile();
+    const output = zip.outputStream as NodeJS.ReadableStream as import('stream').Readable;
+    // A failed entry read fails the answer (the client sees a cut body), never the process.
+    zip.on('error', (error: Error) => output.destroy(error));
+    const mtime = new Date('2020-01-01T00:00:00Z');
+    zip.addBuffer(Buffer.from(JSON.stringify(definition, null, 2)), 'definition.json', { mtime });
+    zip.addBuffer(Buffer.from(LOCAL_RUN_SCRIPT), 'azureml_local_run.py', { mtime, mode: 0o100755 });
+    for (const entry of snapshot?.entries ?? []) {
+      const mode = (entry.mode & 0o170000) === 0o100000 ? entry.mode : 0o100644;
+      if (entry.directory) zip.addEmptyDirectory(`project/${entry.name}`, { mtime });
+      else zip.addReadStreamLazy(`project/${entry.name}`, { mtime, mode }, (callback) => {
+          entry.open().then(
+            (stream) => void callback(null, stream),
+            (error: Error) => void callback(error, undefined as never),
+          );
+        });
     }
+    zip.end();
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="local-run.zip"' });
+    await pipeline(output, res);
+  } finally {
+    snapshot?.close();
   }
-  zip.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zip.outputStream as AsyncIterable<Buffer>) chunks.push(chunk);
-  const body = Buffer.concat(chunks);
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, 'content-disposition': 'attachment; filename="local-run.zip"' });
-  res.end(body);
 }
 
 export function handleCancel(ctx: EmulatorContext, input: Record<string, unknown>, res: ServerResponse): void {

@@ -6,7 +6,10 @@ import * as fs from 'fs';
 import type { IncomingMessage, ServerResponse } from 'http';
 import * as path from 'path';
 import type { EmulatorContext } from '../context';
-import { HttpError } from '../http-util';
+import { pipeline } from 'stream/promises';
+import { HttpError, sameSecret } from '../http-util';
+import { inside } from '../names';
+import { decodePathSegment } from '../routes';
 
 const PREFIX = '/emulator/v1.0/runs/';
 const SERVED = [/^azureml-logs\/[^/]+$/, /^work\/outputs\/.+$/];
@@ -29,40 +32,73 @@ export function isFileRoute(pathname: string): boolean {
   return pathname.startsWith(PREFIX);
 }
 
-export function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Opens a served file without following links and without blocking: a script controls what is in
+ * its folder, and may leave a link to a file outside it, a FIFO (whose open would block a worker
+ * thread for ever) or a file it made unreadable. Each of those is a 4xx, never a crash or a leak.
+ */
+async function openServedFile(runRoot: string, full: string, label: string): Promise<{ fd: fs.promises.FileHandle; size: number }> {
+  const flags = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(full, flags);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') throw new HttpError(403, 'UserError', `${label} is a link: links are not served`);
+    if (code === 'EACCES' || code === 'EPERM') throw new HttpError(403, 'UserError', `${label} is not readable`);
+    if (code === 'EISDIR') throw new HttpError(404, 'UserError', `${label} is a folder, not a file`);
+    throw new HttpError(404, 'UserError', `${label} was not found (yet)`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new HttpError(403, 'UserError', `${label} is not a regular file`);
+    // O_NOFOLLOW guards the last name only: a folder on the way may be a link. What was opened must lie in the run's folder.
+    const real = await fs.promises.realpath(process.platform === 'linux' ? `/proc/self/fd/${handle.fd}` : full);
+    if (real !== full || !real.startsWith(runRoot + path.sep)) throw new HttpError(403, 'UserError', `${label} lies behind a link: links are not served`);
+    return { fd: handle, size: stat.size };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+export async function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'UserError', 'Files are read with GET or HEAD');
   const rest = url.pathname.slice(PREFIX.length);
   const slash = rest.indexOf('/files/');
-  const dir = decodeURIComponent(rest.slice(0, slash));
-  const file = rest.slice(slash + '/files/'.length).split('/').map(decodeURIComponent).join('/');
+  const dir = slash > 0 ? decodePathSegment(rest.slice(0, slash), 'run') : '';
+  const file = slash > 0 ? rest.slice(slash + '/files/'.length).split('/').map((segment) => decodePathSegment(segment, 'file')).join('/') : '';
   const run = slash > 0 ? ctx.store.findRunByDir(dir) : undefined;
-  if (!run || url.searchParams.get('sig') !== run.fileToken) throw new HttpError(403, 'UserError', 'The file link is not valid (unknown run or wrong signature)');
-  if (!SERVED.some((pattern) => pattern.test(file)) || file.split('/').includes('..')) throw new HttpError(404, 'UserError', `No file ${file} in run ${run.runId}`);
-  const full = path.join(ctx.store.runDir(run), file);
-  let size: number;
+  if (!run || !sameSecret(url.searchParams.get('sig') ?? '', run.fileToken)) throw new HttpError(403, 'UserError', 'The file link is not valid (unknown run or wrong signature)');
+  const segments = file.split('/');
+  if (!SERVED.some((pattern) => pattern.test(file)) || segments.some((s) => s === '..' || s === '.' || s === '' || s.includes('\0'))) {
+    throw new HttpError(404, 'UserError', `No file ${file} in run ${run.runId}`);
+  }
+  const runRoot = ctx.store.runDir(run);
+  const { fd, size } = await openServedFile(runRoot, inside(runRoot, file), `${file} of run ${run.runId}`);
+  let stream: fs.ReadStream | undefined;
   try {
-    const stat = fs.statSync(full);
-    if (!stat.isFile()) throw new Error('not a file');
-    size = stat.size;
-  } catch {
-    throw new HttpError(404, 'UserError', `No file ${file} in run ${run.runId} (yet)`);
+    const headers: Record<string, string | number> = {
+      'content-type': file.endsWith('.txt') || file.endsWith('.log') ? 'text/plain; charset=utf-8' : 'application/octet-stream',
+      'accept-ranges': 'bytes',
+    };
+    const range = req.headers.range ? parseRange(req.headers.range, size) : undefined;
+    if (range === 'unsatisfiable') {
+      res.writeHead(416, { ...headers, 'content-range': `bytes */${size}`, 'content-length': 0 });
+      res.end();
+      return;
+    }
+    const { start, end } = range ?? { start: 0, end: size - 1 };
+    const length = size === 0 ? 0 : end - start + 1;
+    res.writeHead(range ? 206 : 200, { ...headers, 'content-length': length, ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}) });
+    if (req.method === 'HEAD' || length === 0) {
+      res.end();
+      return;
+    }
+    // The handle is closed by the stream, whatever happens to the answer.
+    stream = fd.createReadStream({ start, end, autoClose: true });
+    await pipeline(stream, res);
+  } finally {
+    if (!stream) await fd.close();
   }
-  const headers: Record<string, string | number> = {
-    'content-type': file.endsWith('.txt') || file.endsWith('.log') ? 'text/plain; charset=utf-8' : 'application/octet-stream',
-    'accept-ranges': 'bytes',
-  };
-  const range = req.headers.range ? parseRange(req.headers.range, size) : undefined;
-  if (range === 'unsatisfiable') {
-    res.writeHead(416, { ...headers, 'content-range': `bytes */${size}`, 'content-length': 0 });
-    res.end();
-    return;
-  }
-  const { start, end } = range ?? { start: 0, end: size - 1 };
-  const length = size === 0 ? 0 : end - start + 1;
-  res.writeHead(range ? 206 : 200, { ...headers, 'content-length': length, ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}) });
-  if (req.method === 'HEAD' || length === 0) {
-    res.end();
-    return;
-  }
-  fs.createReadStream(full, { start, end }).pipe(res);
 }
