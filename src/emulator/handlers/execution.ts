@@ -26,7 +26,8 @@ function workspaceOf(input: Record<string, unknown>): string {
 function parseDefinition(raw: unknown, field: string): Record<string, unknown> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new HttpError(400, 'ValidationError', `${field} must be a JSON object`, { target: field });
   const { definition } = normalizeRunDefinition(raw as Record<string, unknown>, executionSpec.definitions);
-  const problems = validateSchema({ $ref: '#/definitions/RunDefinition', definitions: executionSpec.definitions }, definition, field);
+  // The service reads a null as "not given" (maxRunDurationSeconds: null is no limit), as the SDK writes them.
+  const problems = validateSchema({ $ref: '#/definitions/RunDefinition', definitions: executionSpec.definitions }, withoutNulls(definition), field);
   if (problems.length) {
     throw new HttpError(400, 'ValidationError', problems.map((p) => `${p.path} ${p.message}`).join('; '), {
       target: problems[0].path,
@@ -36,6 +37,17 @@ function parseDefinition(raw: unknown, field: string): Record<string, unknown> {
   if (typeof definition.parentRunId === 'string') checkName(definition.parentRunId, `${field}.parentRunId`);
   if (typeof definition.snapshotId === 'string') checkSnapshotId(definition.snapshotId, `${field}.snapshotId`);
   return definition;
+}
+
+/** A copy without the null values of objects, at any depth. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, item]) => item !== null)
+      .map(([key, item]) => [key, withoutNulls(item)]),
+  );
 }
 
 function scriptOf(definition: Record<string, unknown>): string {
@@ -104,6 +116,8 @@ function startRun(ctx: EmulatorContext, input: Record<string, unknown>, definiti
 interface Upload {
   definition?: Buffer;
   zipFile?: string;
+  /** The zip's file stream: a stream destroyed while it opens still creates the file, so removal waits for its close. */
+  zipStream?: fs.WriteStream;
   zipBytes: number;
 }
 
@@ -155,7 +169,9 @@ async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage, upl
     return false;
   };
   parser.on('file', (name, stream) => {
-    if (!claim(name)) return void stream.resume();
+    // A part's stream is destroyed with the parser's error when the read stops: its readers see it.
+    stream.on('error', () => undefined);
+    if (!claim(name)) return;
     if (name === 'runDefinitionFile') {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -173,6 +189,7 @@ async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage, upl
     }
     const file = ctx.store.uploadPath();
     upload.zipFile = file;
+    upload.zipStream = fs.createWriteStream(file, { flags: 'wx', mode: PRIVATE_FILE });
     const limit = ctx.options.maxZipBytes;
     track(
       pipeline(
@@ -184,7 +201,7 @@ async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage, upl
             yield chunk;
           }
         },
-        fs.createWriteStream(file, { flags: 'wx', mode: PRIVATE_FILE }),
+        upload.zipStream,
       ),
     );
   });
@@ -227,7 +244,11 @@ export async function handleStartRun(ctx: EmulatorContext, input: Record<string,
     upload.zipFile = undefined;
     sendJson(res, 200, { runId: startRun(ctx, input, { ...definition, snapshotId }, snapshotId) });
   } finally {
-    if (upload.zipFile) fs.rmSync(upload.zipFile, { force: true });
+    const stream = upload.zipStream;
+    if (upload.zipFile) {
+      if (stream && !stream.closed) await new Promise<void>((resolve) => stream.once('close', () => resolve()));
+      fs.rmSync(upload.zipFile, { force: true });
+    }
   }
 }
 

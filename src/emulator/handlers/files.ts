@@ -46,7 +46,6 @@ async function openServedFile(runRoot: string, full: string, label: string): Pro
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP' || code === 'EMLINK') throw new HttpError(403, 'UserError', `${label} is a link: links are not served`);
     if (code === 'EACCES' || code === 'EPERM') throw new HttpError(403, 'UserError', `${label} is not readable`);
-    if (code === 'EISDIR') throw new HttpError(404, 'UserError', `${label} is a folder, not a file`);
     throw new HttpError(404, 'UserError', `${label} was not found (yet)`);
   }
   try {
