@@ -4,20 +4,21 @@
  */
 import { AzureMLAccountError } from '../http/errors';
 import type { Account } from './account';
+import { credentialUrl } from './secure-url';
 
 const REGION = /^[a-z][a-z0-9]*$/;
 
 /** The last base URL worked out for an account, kept while its host and region stay the same. */
-const resolved = new WeakMap<Account, { host: unknown; region: unknown; url: string }>();
+const resolved = new WeakMap<Account, { host: unknown; region: unknown; insecure: unknown; url: string }>();
 
 /** The base URL without a trailing slash, or an AzureMLAccountError that names both fields. */
 export function resolveBaseUrl(account: Account, integrationId: string, action?: string): string {
   const { host, region } = account;
   // Every call asks: parsing the host each time showed in profiles of concurrent calls.
   const known = resolved.get(account);
-  if (known && known.host === host && known.region === region) return known.url;
+  if (known && known.host === host && known.region === region && known.insecure === account.allow_insecure_http) return known.url;
   const url = baseUrlOf(account, integrationId, action);
-  resolved.set(account, { host, region, url });
+  resolved.set(account, { host, region, insecure: account.allow_insecure_http, url });
   return url;
 }
 
@@ -25,19 +26,7 @@ function baseUrlOf(account: Account, integrationId: string, action?: string): st
   const { host, region } = account;
   if (host !== undefined && host !== '') {
     if (typeof host !== 'string') throw new AzureMLAccountError(`The ${integrationId} account's host must be a string`, ['host'], action);
-    let url: URL;
-    try {
-      url = new URL(host);
-    } catch {
-      throw new AzureMLAccountError(
-        `The ${integrationId} account's host must be an absolute http(s) URL such as https://eastus.api.azureml.ms (got "${host}")`,
-        ['host'],
-        action,
-      );
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new AzureMLAccountError(`The ${integrationId} account's host must use https or http (got "${url.protocol}")`, ['host'], action);
-    }
+    const url = credentialUrl(host, 'host', account, integrationId, action);
     if (url.search || url.hash || url.username || url.password) {
       throw new AzureMLAccountError(`The ${integrationId} account's host must not carry a query, fragment or credentials`, ['host'], action);
     }

@@ -38,7 +38,7 @@ export const OAUTH_CALLBACK_INPUT_SCHEMA: JSONSchema = {
 
 async function grant(account: Account, form: Record<string, string | undefined>, action: string, doing: string): Promise<OAuthTokens> {
   const answer = await requestToken(
-    tokenEndpoint(account),
+    tokenEndpoint(account, action),
     {
       client_id: account.client_id,
       client_secret: account.client_secret,

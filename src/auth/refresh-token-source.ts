@@ -18,7 +18,7 @@ export function refreshTokenSource(account: Account, integrationId: string): Tok
 
   const fetchToken = async (context: TokenRequestContext): Promise<AccessToken> => {
     const answer = await requestToken(
-      tokenEndpoint(account),
+      tokenEndpoint(account, context.action),
       {
         grant_type: 'refresh_token',
         refresh_token: account.refresh_token,

@@ -57,7 +57,8 @@ export function servicePrincipalSource(account: Account, principal: ServicePrinc
     return { token: answer.access_token, expiresAt: Number.isFinite(expiresIn) ? Date.now() + expiresIn * 1000 : undefined };
   };
 
-  const fetchToken = host.startsWith('https://') ? viaMsal : direct;
+  // msal speaks only https; a loopback http authority (the emulator) gets the form POST directly.
+  const fetchToken = new URL(host).protocol === 'https:' ? viaMsal : direct;
   const cycler = new TokenCycler(
     () => token,
     async (context) => (token = await fetchToken(context)),

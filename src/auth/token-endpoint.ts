@@ -3,23 +3,32 @@
  * endpoint for its tenant), and one form POST to it, whose failure keeps the endpoint's reason.
  */
 import type { Account } from '../account/account';
+import { credentialUrl, displayUrl } from '../account/secure-url';
 import { bufferBody } from '../http/body';
 import { AzureMLAuthError, AzureMLError } from '../http/errors';
 import { createPipeline, type PipelinePolicy } from '../http/pipeline';
+import { scrubSecrets, secretValues } from '../http/scrub';
 import { defaultTransport } from '../http/transport';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_SCOPE = 'https://management.azure.com/.default';
 
-export function authorityHost(account: Account): string {
-  const host = (typeof account.authority_host === 'string' && account.authority_host) || process.env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST;
-  return host.replace(/\/+$/, '');
+/** The integration named by errors about the account's token fields (one account serves every integration). */
+const ACCOUNT_OWNER = 'azure_machinelearningservices_execution';
+
+/** The authority (account.authority_host, AZURE_AUTHORITY_HOST, else Azure AD), https unless loopback or allowed. */
+export function authorityHost(account: Account, action?: string): string {
+  const own = typeof account.authority_host === 'string' && account.authority_host;
+  const host = own || process.env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST;
+  const url = credentialUrl(host, own ? 'authority_host' : 'authority_host (from AZURE_AUTHORITY_HOST)', account, ACCOUNT_OWNER, action);
+  return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
 }
 
-export function tokenEndpoint(account: Account): string {
-  if (typeof account.refresh_url === 'string' && account.refresh_url) return account.refresh_url;
+/** Where refresh tokens and client secrets are sent: refresh_url, else the authority's v2 endpoint for the tenant. */
+export function tokenEndpoint(account: Account, action?: string): string {
+  if (typeof account.refresh_url === 'string' && account.refresh_url) return credentialUrl(account.refresh_url, 'refresh_url', account, ACCOUNT_OWNER, action).toString();
   const tenant = (typeof account.tenant_id === 'string' && account.tenant_id) || 'common';
-  return `${authorityHost(account)}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
+  return `${authorityHost(account, action)}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
 }
 
 export interface TokenAnswer {
@@ -39,7 +48,9 @@ export async function requestToken(
 ): Promise<TokenAnswer> {
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(form)) if (value !== undefined && value !== '') body.set(key, value);
-  const endpoint = url.split('?')[0];
+  const endpoint = displayUrl(url);
+  // What the form carries (refresh token, client secret, code) never comes back in an error.
+  const secrets = () => secretValues([form.refresh_token, form.client_secret, form.code, form.client_assertion]);
   const send = createPipeline(context.policies ?? [], defaultTransport);
   let response;
   try {
@@ -52,10 +63,13 @@ export async function requestToken(
       action: context.action,
       baseUrl: new URL(url).origin,
       signal: context.signal,
+      secrets,
     });
   } catch (error) {
-    throw new AzureMLAuthError({ action: context.action, tokenEndpoint: endpoint, doing: context.doing, errorDescription: error instanceof AzureMLError ? error.message : String(error) });
+    const description = scrubSecrets(error instanceof AzureMLError ? error.message : String(error), secrets());
+    throw new AzureMLAuthError({ action: context.action, tokenEndpoint: endpoint, doing: context.doing, errorDescription: description });
   }
+  // Parsed as sent: a token endpoint may hand back the same refresh token, which must stay intact.
   const text = response.body.toString('utf8');
   let json: Record<string, unknown> | undefined;
   try {
@@ -64,9 +78,10 @@ export async function requestToken(
     json = undefined;
   }
   if (response.status < 200 || response.status >= 300 || typeof json?.access_token !== 'string') {
-    const error = typeof json?.error === 'string' ? json.error : undefined;
-    let description = typeof json?.error_description === 'string' ? json.error_description : undefined;
-    if (!error && !description) description = response.status >= 300 ? text.replace(/\s+/g, ' ').trim().slice(0, 200) || undefined : 'the answer has no access_token';
+    const scrub = (value: string) => scrubSecrets(value, secrets());
+    const error = typeof json?.error === 'string' ? scrub(json.error) : undefined;
+    let description = typeof json?.error_description === 'string' ? scrub(json.error_description) : undefined;
+    if (!error && !description) description = response.status >= 300 ? scrub(text).replace(/\s+/g, ' ').trim().slice(0, 200) || undefined : 'the answer has no access_token';
     throw new AzureMLAuthError({ action: context.action, tokenEndpoint: endpoint, doing: context.doing, statusCode: response.status, error, errorDescription: description });
   }
   return json as TokenAnswer;

@@ -79,6 +79,16 @@ function runError(details: RunDetails): string | undefined {
   return root ? [root.code, root.message].filter(Boolean).join(': ') : undefined;
 }
 
+/** The size of each read of `azureml-exec logs`. */
+const LOG_PIECE_BYTES = 4 * 1024 * 1024;
+
+/** Writes, then waits for the stream to take it (a pipe to a slow reader must not fill memory). */
+function writeDrained(stream: ProgressStream, text: string): Promise<void> {
+  const writable = stream as ProgressStream & { once?: (event: 'drain', listener: () => void) => unknown };
+  if (stream.write(text) !== false || typeof writable.once !== 'function') return Promise.resolve();
+  return new Promise((resolve) => writable.once!('drain', resolve));
+}
+
 export async function runCli(args: string[], io: CliIO): Promise<number> {
   let exitCode: number = EXIT.completed;
   const out = (text: string): void => void io.stdout.write(text);
@@ -182,6 +192,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
         {
           signal: io.signal,
           onZipped: ({ files, bytes }) => progress.note(`Zipped ${files.length} file${files.length === 1 ? '' : 's'} of ${dir} (${formatBytes(bytes)})`),
+          onWarning: (message) => progress.note(`warning: ${message}`),
           onUploadProgress: ({ sentBytes, totalBytes }) => progress.upload(sentBytes, totalBytes),
         },
       );
@@ -244,9 +255,16 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .option('--poll <seconds>', 'first wait between checks (default 2, growing to 60)', positiveNumber)
     .action(async (runId: string, flags: { fromByte?: number } & WaitFlags) => {
       if (flags.follow) return waitAndReport(runId, flags, new Progress(io.stderr), flags.fromByte);
-      const log = await getClient().getRunLog(runId, { fromByte: flags.fromByte, signal: io.signal });
-      if (json()) return emit(log);
-      out(log.log);
+      // In pieces of LOG_PIECE_BYTES, each written before the next is read: a log of any size
+      // prints in bounded memory. With --json, one object per piece (one per line).
+      let fromByte = flags.fromByte ?? 0;
+      for (;;) {
+        const log = await getClient().getRunLog(runId, { fromByte, maxBytes: LOG_PIECE_BYTES, signal: io.signal });
+        if (json()) emit(log);
+        else await writeDrained(io.stdout, log.log);
+        if (log.nextByte >= log.totalBytes || log.nextByte === fromByte) break;
+        fromByte = log.nextByte;
+      }
     });
 
   program

@@ -17,6 +17,8 @@ import { defaultTransport } from '../http/transport';
 import { validateInput } from '../http/validate-input';
 import { retryPolicy, type RetryOptions } from '../http/policies/retry';
 import { AzureMLAbortError, AzureMLTimeoutError } from '../http/errors';
+import { DEFAULT_MAX_FILE_RESPONSE_BYTES } from '../http/limits';
+import { secretValues } from '../http/scrub';
 import { runHistorySpec } from '../spec/generated/runhistory-spec';
 import type { CallOptions } from '../datafire/action-context';
 import type { IntegrationSpec, OperationSpec } from '../spec/operation-spec';
@@ -39,6 +41,10 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Overall deadline of every call (default none). */
   deadlineMs?: number;
+  /** Largest JSON answer or error body, after decompression (default 64 MiB). */
+  maxResponseBytes?: number;
+  /** Largest file answer, such as Runs_StartLocalRun's zip, after decompression (default 1 GiB). */
+  maxFileResponseBytes?: number;
   /**
    * Defaults for the subscriptionId, resourceGroupName, workspaceName and experimentName of every
    * call (actions and workflow), so that a run can be named by its id alone.
@@ -112,9 +118,15 @@ export class ClientCore {
     try {
       if (signal?.aborted) throw signal.reason;
       let given = this.withWorkspaceDefaults(op, input);
+      // A run id this call made is known to be ours: after an ambiguous failure, a run with it was
+      // started by this call. A caller's own id may name a run that existed before: a 409 then says so.
+      let ownRunId = false;
       if (STARTS_RUN.has(op.operationId) && given && typeof given === 'object' && !Array.isArray(given)) {
         const fields = given as Record<string, unknown>;
-        if (fields.runId === undefined && typeof fields.experimentName === 'string') given = { ...fields, runId: newRunId(fields.experimentName) };
+        if (fields.runId === undefined && typeof fields.experimentName === 'string') {
+          given = { ...fields, runId: newRunId(fields.experimentName) };
+          ownRunId = true;
+        }
       }
       const validated = await validateInput(spec, op, given, action);
       const baseUrl = resolveBaseUrl(this.account, spec.id, action);
@@ -122,11 +134,20 @@ export class ClientCore {
       const request = buildRequest(op, validated, baseUrl, action);
       request.signal = signal;
       request.timeoutMs = call.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      if (op.responseKind === 'binary') {
+        request.maxResponseBytes = this.options.maxFileResponseBytes ?? DEFAULT_MAX_FILE_RESPONSE_BYTES;
+        request.maxResponseSetting = 'maxFileResponseBytes';
+      } else if (this.options.maxResponseBytes !== undefined) {
+        request.maxResponseBytes = this.options.maxResponseBytes;
+      }
+      const account = this.account;
+      request.secrets = () => secretValues([account.access_token, account.refresh_token, account.client_secret]);
       if (call.onUploadProgress) request.onUploadProgress = call.onUploadProgress;
-      if (CREATES_RUN.has(op.operationId)) request.recover = () => this.findStartedRun(validated.input, request, signal);
+      const ownsRun = ownRunId && CREATES_RUN.has(op.operationId);
+      if (ownsRun) request.recover = () => this.findStartedRun(validated.input, request, signal);
       const response = await send(request);
-      // A retry answered 409 to the run id of an earlier, ambiguous attempt: that attempt started it.
-      if (response.status === 409 && (response.attempts ?? 1) > 1 && CREATES_RUN.has(op.operationId)) return { runId: validated.input.runId };
+      // A retry answered 409 to the run id of an earlier, ambiguous attempt of this call: that attempt started it.
+      if (response.status === 409 && (response.attempts ?? 1) > 1 && ownsRun) return { runId: validated.input.runId };
       return readResponse(op, response);
     } catch (error) {
       if (signal?.aborted) {

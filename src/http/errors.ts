@@ -4,6 +4,7 @@
  */
 import type { ErrorDetails, ErrorResponse, InnerErrorResponse } from '../spec/generated/execution-types';
 import type { RunDetails } from '../spec/generated/runhistory-types';
+import { scrubSecrets } from './scrub';
 
 /** The base class: every error of this package is an AzureMLError. */
 export class AzureMLError extends Error {
@@ -125,6 +126,8 @@ export interface ServiceErrorInit {
   attempts?: number;
   /** Why the retries ended, or why there were none. */
   retryNote?: string;
+  /** Tokens and secrets the request carried: scrubbed from the body and the message (not kept). */
+  secrets?: readonly string[];
 }
 
 /** The service answered with a status that is not 2xx. */
@@ -152,7 +155,9 @@ export class AzureMLServiceError extends AzureMLError {
   /** Attempts made (1 when not retried). */
   readonly attempts: number;
 
-  constructor(init: ServiceErrorInit) {
+  constructor(given: ServiceErrorInit) {
+    const init = { ...given, body: scrubSecrets(given.body, given.secrets) };
+    delete init.secrets;
     const parsed = parseErrorResponse(init.body);
     const root = parsed?.error;
     const refreshed = init.afterTokenRefresh ? ' (after refreshing the access token)' : '';

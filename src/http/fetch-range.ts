@@ -3,6 +3,7 @@
  * bearer token: such links carry their own signature, and may point at another host.
  */
 import { AzureMLServiceError } from './errors';
+import { DEFAULT_LOG_READ_BYTES } from './limits';
 import { defaultTransport } from './transport';
 
 export interface RangeRead {
@@ -12,16 +13,20 @@ export interface RangeRead {
   totalSize?: number;
 }
 
-export async function fetchFromByte(url: string, fromByte: number, action: string, signal?: AbortSignal): Promise<RangeRead> {
+/** At most `maxBytes` from `fromByte` on: a bounded range, so a huge log is read in pieces of known size. */
+export async function fetchFromByte(url: string, fromByte: number, action: string, signal?: AbortSignal, maxBytes = DEFAULT_LOG_READ_BYTES): Promise<RangeRead> {
   const response = await defaultTransport({
     method: 'get',
     url,
-    headers: fromByte > 0 ? { range: `bytes=${fromByte}-` } : {},
+    headers: { range: `bytes=${fromByte}-${fromByte + maxBytes - 1}` },
     responseType: 'buffer',
     action,
     baseUrl: new URL(url).origin,
     signal,
     timeoutMs: 120_000,
+    // A server that ignores Range sends the whole file: read up to the offset plus one piece, no more.
+    maxResponseBytes: fromByte + maxBytes,
+    maxResponseSetting: 'maxBytes (the server ignored Range)',
   });
   const contentRange = String(response.headers['content-range'] ?? '');
   const total = /\/(\d+)$/.exec(contentRange)?.[1];
@@ -29,8 +34,9 @@ export async function fetchFromByte(url: string, fromByte: number, action: strin
   if (response.status === 416) return { data: Buffer.alloc(0), totalSize };
   if (response.status === 206) return { data: response.body, totalSize };
   if (response.status === 200) {
-    // A server that ignores Range sends the whole file: keep only what is new.
-    return { data: response.body.subarray(Math.min(fromByte, response.body.length)), totalSize: response.body.length };
+    // A server that ignores Range sends the whole file: keep only what is new, one piece of it.
+    const start = Math.min(fromByte, response.body.length);
+    return { data: response.body.subarray(start, start + maxBytes), totalSize: response.body.length };
   }
   throw new AzureMLServiceError({ action, statusCode: response.status, body: response.body.toString('utf8'), headers: response.headers });
 }

@@ -29,6 +29,12 @@ export interface PipelineRequest {
    * (an answer to return instead of sending again) before the retry policy sends it again.
    */
   recover?: () => Promise<PipelineResponse | undefined>;
+  /** Largest answer body, after decompression (a larger one is an AzureMLResponseFormatError). */
+  maxResponseBytes?: number;
+  /** Which setting raises maxResponseBytes, for its error. */
+  maxResponseSetting?: string;
+  /** Values to scrub from anything an answer puts into an error (tokens, secrets), computed only when needed: see scrub.ts. */
+  secrets?: () => readonly string[];
 }
 
 export interface PipelineResponse {

@@ -4,6 +4,7 @@
  */
 import { AzureMLResponseFormatError, AzureMLServiceError } from './errors';
 import type { PipelineResponse } from './pipeline';
+import { scrubSecrets } from './scrub';
 import type { OperationSpec } from '../spec/operation-spec';
 import { validateSchema } from '../spec/validate';
 
@@ -18,11 +19,12 @@ export function readResponse(op: OperationSpec, response: PipelineResponse): unk
       afterTokenRefresh: response.afterTokenRefresh,
       attempts: response.attempts,
       retryNote: response.retryNote,
+      secrets: response.request.secrets?.(),
     });
   }
   if (op.responseKind === 'binary') return response.body;
 
-  const text = response.body.toString('utf8');
+  const text = scrubSecrets(response.body.toString('utf8'), response.request.secrets?.());
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -10,8 +10,10 @@
  */
 import type { IncomingMessage } from 'http';
 import type { Readable } from 'stream';
-import { AzureMLError, AzureMLNetworkError } from './errors';
+import { AzureMLError, AzureMLNetworkError, AzureMLResponseFormatError } from './errors';
+import { DEFAULT_MAX_RESPONSE_BYTES, describeBytes } from './limits';
 import type { PipelineRequest, PipelineResponse, SendRequest } from './pipeline';
+import { scrubSecrets } from './scrub';
 
 type Http = typeof import('http');
 type Https = typeof import('https');
@@ -36,13 +38,28 @@ function networkError(request: PipelineRequest, error: NodeJS.ErrnoException): A
   return new AzureMLNetworkError(request.action, request.baseUrl, reason, error.code);
 }
 
+function contentEncoding(response: IncomingMessage): string {
+  return String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+}
+
+/**
+ * The body as sent, decompressed. Decoders finish strictly: a compressed body cut short is an
+ * error ("unexpected end of file"), never a short success.
+ */
 function decoded(response: IncomingMessage): Readable {
   const { zlib } = load();
-  const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (encoding === 'gzip' || encoding === 'x-gzip') return response.pipe(zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH }));
-  if (encoding === 'deflate') return response.pipe(zlib.createInflate({ finishFlush: zlib.constants.Z_SYNC_FLUSH }));
-  if (encoding === 'br') return response.pipe(zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH }));
+  const encoding = contentEncoding(response);
+  if (encoding === 'gzip' || encoding === 'x-gzip') return response.pipe(zlib.createGunzip());
+  if (encoding === 'deflate') return response.pipe(zlib.createInflate());
+  if (encoding === 'br') return response.pipe(zlib.createBrotliDecompress());
   return response;
+}
+
+/** A decoder's failure: the answer arrived cut or garbled, which is worth another attempt. */
+function decodeError(request: PipelineRequest, encoding: string, error: NodeJS.ErrnoException): AzureMLNetworkError {
+  const truncated = error.code === 'Z_BUF_ERROR';
+  const reason = truncated ? `the ${encoding} body of the answer is truncated` : `the ${encoding} body of the answer cannot be decoded (${error.message})`;
+  return new AzureMLNetworkError(request.action, request.baseUrl, reason, truncated ? 'ETRUNCATED' : 'EBADENCODING');
 }
 
 export const nativeTransport: SendRequest = async (request: PipelineRequest): Promise<PipelineResponse> => {
@@ -79,20 +96,48 @@ export const nativeTransport: SendRequest = async (request: PipelineRequest): Pr
       if (bodyFailure) return finish(bodyFailure);
       finish(networkError(request, error));
     };
-    const req = (secure ? https : http).request(url, { method: request.method.toUpperCase(), headers, agent: secure ? httpsAgent : httpAgent }, (response) => {
+    const onResponse = (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
+      // Counted after decompression: a small gzip body may expand without bound.
+      const cap = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+      const tooLarge = (what: string) => {
+        const setting = request.maxResponseSetting ?? 'maxResponseBytes';
+        finish(new AzureMLResponseFormatError(request.action, response.statusCode ?? 0, '', `the body is larger than the ${describeBytes(cap)} limit (${what}); raise ${setting} if such answers are expected`));
+        // After finishing: the 'aborted' this causes must not become the call's error.
+        response.destroy();
+      };
+      const encoding = contentEncoding(response);
+      const declared = Number(response.headers['content-length']);
+      if (!encoding && Number.isFinite(declared) && declared > cap) return tooLarge(`Content-Length: ${declared}`);
       const body = decoded(response);
+      let size = 0;
       active?.();
       body.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        size += chunk.length;
+        if (size > cap) {
+          tooLarge(`more than ${cap} bytes arrived`);
+          return void body.destroy();
+        }
         chunks.push(chunk);
         active?.();
       });
-      body.on('error', (error: NodeJS.ErrnoException) => fail(error));
+      body.on('error', (error: NodeJS.ErrnoException) => (body === response ? fail(error) : finish(decodeError(request, encoding, error))));
       response.on('aborted', () => fail(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' })));
       body.on('end', () =>
         finish(undefined, { status: response.statusCode ?? 0, headers: response.headers as PipelineResponse['headers'], body: Buffer.concat(chunks), request }),
       );
-    });
+    };
+    let req: import('http').ClientRequest;
+    try {
+      req = (secure ? https : http).request(url, { method: request.method.toUpperCase(), headers, agent: secure ? httpsAgent : httpAgent }, onResponse);
+    } catch (error) {
+      // Node refuses a header value with a line break or other control character (a token pasted
+      // with its newline, say) before anything is sent. Its message names the header, not the value.
+      const reason = scrubSecrets((error as Error).message, request.secrets?.());
+      if (idle) clearTimeout(idle);
+      return reject(new AzureMLError(`Action ${request.action} could not send its request: ${reason}`, request.action));
+    }
     const onAbort = () => req.destroy(signal!.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', fail);

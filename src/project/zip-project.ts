@@ -11,6 +11,8 @@ import { AzureMLProjectError } from '../http/errors';
 import { listProjectFiles, type ProjectFile } from './project-files';
 
 export interface ZipProjectOptions {
+  /** Told about ignore files the user may not have meant (default: process.emitWarning). */
+  onWarning?: (message: string) => void;
   /** Largest zip (default 25 MB, the startrun limit). */
   maxBytes?: number;
   /** Most files (default 2,000, the snapshot limit). */
@@ -46,21 +48,29 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
-/** A zip stream of the folder's files (after .amlignore/.gitignore). */
-export function zipProjectStream(dir: string, files: ProjectFile[] = listProjectFiles(dir)): Readable {
+/** A warning as Node reports them (on stderr unless the process listens for 'warning'). */
+export function emitProjectWarning(message: string): void {
+  process.emitWarning(message, { type: 'AzureMLProjectWarning', code: 'AZUREML_PROJECT_IGNORE' });
+}
+
+/** A zip stream of the folder's files (after .amlignore/.gitignore). A file that cannot be read fails the stream, naming it. */
+export function zipProjectStream(dir: string, files: ProjectFile[] = listProjectFiles(dir, { onWarning: emitProjectWarning })): Readable {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yazl = require('yazl') as typeof import('yazl');
   const zip = new yazl.ZipFile();
+  const output = zip.outputStream as Readable;
+  // yazl reports a file it cannot open on the ZipFile: without this listener, the process would die.
+  zip.on('error', (error: Error) => output.destroy(new AzureMLProjectError(`The project ${dir} could not be zipped: ${error.message}`, dir, ACTION)));
   for (const file of files) zip.addFile(file.absolute, file.name, { mtime: FIXED_MTIME, mode: file.mode });
   zip.end();
-  return zip.outputStream as Readable;
+  return output;
 }
 
 /** Zips the folder into a temporary file, refusing a project over the limits with its size and biggest files. */
 export async function zipProject(dir: string, options: ZipProjectOptions = {}): Promise<ZippedProject> {
   const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ZIP_BYTES;
-  const files = options.files ?? listProjectFiles(dir);
+  const files = options.files ?? listProjectFiles(dir, { onWarning: options.onWarning ?? emitProjectWarning });
   if (files.length > maxFiles) {
     throw new AzureMLProjectError(`The project ${dir} has ${files.length} files, more than the ${maxFiles} allowed (raise maxFiles, or exclude files in .amlignore)`, dir, ACTION);
   }
@@ -68,18 +78,29 @@ export async function zipProject(dir: string, options: ZipProjectOptions = {}): 
   const file = path.join(tmp, 'project.zip');
   const remove = () => fs.rmSync(tmp, { recursive: true, force: true });
   try {
-    await pipeline(zipProjectStream(dir, files), fs.createWriteStream(file));
-    const size = fs.statSync(file).size;
-    if (size > maxBytes) {
-      throw new AzureMLProjectError(
-        `The project ${dir} zips to ${formatBytes(size)}, more than the ${formatBytes(maxBytes)} startrun accepts (raise maxBytes, or exclude files in .amlignore). Biggest files: ${biggest(files)}`,
-        dir,
-        ACTION,
-      );
-    }
+    let size = 0;
+    await pipeline(
+      zipProjectStream(dir, files),
+      // Stops at the limit: a project ten times too big is not zipped whole to be refused.
+      async function* limit(source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          size += chunk.length;
+          if (size > maxBytes) {
+            throw new AzureMLProjectError(
+              `The project ${dir} zips to more than the ${formatBytes(maxBytes)} startrun accepts (zipping stopped there; raise maxBytes, or exclude files in .amlignore). Biggest files: ${biggest(files)}`,
+              dir,
+              ACTION,
+            );
+          }
+          yield chunk;
+        }
+      },
+      fs.createWriteStream(file, { mode: 0o600 }),
+    );
     return { path: file, size, files: files.map((f) => f.name), remove };
   } catch (error) {
     remove();
-    throw error;
+    if (error instanceof AzureMLProjectError) throw error;
+    throw new AzureMLProjectError(`The project ${dir} could not be zipped: ${(error as Error).message}`, dir, ACTION);
   }
 }

@@ -7,6 +7,7 @@
 import type { CallOptions } from '../datafire/action-context';
 import { AzureMLServiceError, AzureMLValidationError } from '../http/errors';
 import { fetchFromByte } from '../http/fetch-range';
+import { DEFAULT_LOG_READ_BYTES } from '../http/limits';
 import type { ErrorResponse, RunDetails } from '../spec/generated/runhistory-types';
 import { workflowAction, type WorkflowContext } from './context';
 import { resolveRun, type RunRef } from './locator';
@@ -19,6 +20,8 @@ export interface GetRunLogOptions extends Pick<CallOptions, 'signal'> {
   fromByte?: number;
   /** The log file (default the driver log, `azureml-logs/70_driver_log.txt`). */
   file?: string;
+  /** Most bytes to read (default 8 MiB): read on from `nextByte` while it is below `totalBytes`. */
+  maxBytes?: number;
 }
 
 export interface RunLog {
@@ -39,11 +42,18 @@ export interface RunLog {
 }
 
 /** The bytes of a log file from `fromByte` on (empty while it does not exist yet). */
-export async function readLogFrom(details: RunDetails, file: string, fromByte: number, action: string, signal?: AbortSignal): Promise<{ data: Buffer; totalBytes: number }> {
+export async function readLogFrom(
+  details: RunDetails,
+  file: string,
+  fromByte: number,
+  action: string,
+  signal?: AbortSignal,
+  maxBytes = DEFAULT_LOG_READ_BYTES,
+): Promise<{ data: Buffer; totalBytes: number }> {
   const url = details.logFiles?.[file];
   if (!url) return { data: Buffer.alloc(0), totalBytes: 0 };
   try {
-    const { data, totalSize } = await fetchFromByte(url, fromByte, action, signal);
+    const { data, totalSize } = await fetchFromByte(url, fromByte, action, signal, maxBytes);
     return { data, totalBytes: totalSize ?? fromByte + data.length };
   } catch (error) {
     if (error instanceof AzureMLServiceError && error.statusCode === 404) return { data: Buffer.alloc(0), totalBytes: 0 }; // not written yet
@@ -68,13 +78,18 @@ export async function getRunLog(ctx: WorkflowContext, ref: RunRef, options: GetR
   if (!Number.isSafeInteger(fromByte) || fromByte < 0) {
     throw new AzureMLValidationError(action, [{ path: 'fromByte', message: `must be a whole number of bytes, 0 or more (got ${JSON.stringify(fromByte)})` }]);
   }
+  const maxBytes = options.maxBytes ?? DEFAULT_LOG_READ_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 4) {
+    throw new AzureMLValidationError(action, [{ path: 'maxBytes', message: `must be a whole number of bytes, 4 or more (got ${JSON.stringify(maxBytes)})` }]);
+  }
   const run = resolveRun(ref, ctx.defaults, action);
   const file = options.file ?? DRIVER_LOG;
   const details = await ctx.client.Runs_GetDetails(run, { signal: options.signal });
   const status = String(details.status ?? '');
-  const { data, totalBytes } = await readLogFrom(details, file, fromByte, action, options.signal);
-  // A run that ended writes no more: what is cut then stays cut, and is decoded as it is.
-  const length = TERMINAL_STATUSES.includes(status) ? data.length : completeUtf8Length(data);
+  const { data, totalBytes } = await readLogFrom(details, file, fromByte, action, options.signal, maxBytes);
+  // A run that ended writes no more: what is cut at the end of the log stays cut, and is decoded as it is.
+  const atEnd = fromByte + data.length >= totalBytes;
+  const length = TERMINAL_STATUSES.includes(status) && atEnd ? data.length : completeUtf8Length(data);
   const result: RunLog = {
     runId: run.runId,
     name: file,

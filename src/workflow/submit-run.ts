@@ -6,13 +6,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { newRunId } from '../client/client-core';
 import type { CallOptions } from '../datafire/action-context';
 import { AzureMLAbortError, AzureMLProjectError, AzureMLServiceError, AzureMLValidationError } from '../http/errors';
 import type { FileInput } from '../http/file-input';
 import { validateInput } from '../http/validate-input';
 import { listProjectFiles } from '../project/project-files';
-import { zipProject, type ZippedProject } from '../project/zip-project';
+import { emitProjectWarning, zipProject, type ZippedProject } from '../project/zip-project';
 import { executionSpec } from '../spec/generated/execution-spec';
 import type { RunDefinition } from '../spec/generated/execution-types';
 import { workflowAction, type ServiceActions, type WorkflowContext } from './context';
@@ -36,6 +35,8 @@ export interface SubmitRunInput extends Partial<ExperimentLocator>, DefinitionIn
 export interface SubmitRunOptions extends CallOptions {
   /** Told when a folder has been zipped, before anything is sent. */
   onZipped?: (project: { files: string[]; bytes: number }) => void;
+  /** Told about ignore files the user may not have meant, such as an empty .amlignore (default: process.emitWarning). */
+  onWarning?: (message: string) => void;
 }
 
 export interface SubmittedRun extends RunLocator {
@@ -68,8 +69,8 @@ function isFolder(file: string): boolean | undefined {
 }
 
 /** The folder's files, with the script among them: a missing script would only fail in the cloud. */
-function listFolder(folder: string, script: string, action: string) {
-  const files = listProjectFiles(folder);
+function listFolder(folder: string, script: string, action: string, onWarning: (message: string) => void) {
+  const files = listProjectFiles(folder, { onWarning });
   const wanted = script.replace(/^\.\//, '');
   if (!files.some((f) => f.name === wanted)) {
     const ignored = fs.existsSync(path.join(folder, wanted));
@@ -89,8 +90,10 @@ export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, opt
   if (!input || typeof input !== 'object') throw new AzureMLValidationError(action, [{ path: '', message: 'input must be an object with project and script (or definition)' }]);
   const experiment = resolveExperiment(input, ctx.defaults, action);
   const definition = prepareRunDefinition(input, action);
-  const runId = input.runId ?? newRunId(experiment.experimentName);
-  const { onZipped, ...call } = options;
+  // Left to Runs_StartRun when not given: a run id the call makes itself is one it may recover after
+  // an ambiguous failure; a caller's own id that names an existing run must surface the 409.
+  const runId = input.runId;
+  const { onZipped, onWarning, ...call } = options;
 
   let zipInput: Exclude<FileInput, string>;
   let folder: string | undefined;
@@ -114,7 +117,7 @@ export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, opt
   try {
     const project: SubmittedRun['project'] = {};
     if (folder) {
-      const files = listFolder(folder, String(definition.configuration?.script), action);
+      const files = listFolder(folder, String(definition.configuration?.script), action, onWarning ?? emitProjectWarning);
       zipped = await zipProject(folder, { maxBytes: input.maxBytes, maxFiles: input.maxFiles, files });
       Object.assign(project, { files: zipped.files, bytes: zipped.size });
       onZipped?.({ files: zipped.files, bytes: zipped.size });
@@ -127,7 +130,7 @@ export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, opt
     if (call.signal?.aborted) throw new AzureMLAbortError(action, call.signal.reason);
     await ensureExperiment(ctx.client, experiment, call);
     const started = await ctx.client.Runs_StartRun(startInput as Parameters<ServiceActions['Runs_StartRun']>[0], call);
-    return { ...experiment, runId: started.runId ?? runId, definition, project };
+    return { ...experiment, runId: started.runId, definition, project };
   } finally {
     zipped?.remove();
   }

@@ -4,6 +4,7 @@
  * reports status changes. An AbortSignal stops the waiting, not the run.
  */
 import { AzureMLAbortError, AzureMLRunFailedError } from '../http/errors';
+import { DEFAULT_LOG_READ_BYTES } from '../http/limits';
 import type { RunDetails } from '../spec/generated/runhistory-types';
 import { workflowAction, type WorkflowContext } from './context';
 import { resolveRun, type RunRef } from './locator';
@@ -67,11 +68,15 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
       // goes after a new running status, and before the status the run ended in.
       if (changed && !ended) onStatus?.(String(status), details);
       if (onLog) {
-        const { data } = await readLogFrom(details, DRIVER_LOG, logOffset, action, signal);
-        logOffset += data.length;
-        // stream: a multi-byte character split across reads is completed by the next one.
-        const text = decoder.decode(data, { stream: true });
-        if (text) onLog(text);
+        // In bounded pieces until caught up: a log that grew by a gigabyte is never held whole.
+        for (;;) {
+          const { data, totalBytes } = await readLogFrom(details, DRIVER_LOG, logOffset, action, signal, DEFAULT_LOG_READ_BYTES);
+          logOffset += data.length;
+          // stream: a multi-byte character split across reads is completed by the next one.
+          const text = decoder.decode(data, { stream: true });
+          if (text) onLog(text);
+          if (data.length < DEFAULT_LOG_READ_BYTES || logOffset >= totalBytes) break;
+        }
       }
       if (changed && ended) onStatus?.(String(status), details);
       if (ended) {

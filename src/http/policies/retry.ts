@@ -20,7 +20,8 @@ export interface RetryOptions {
 }
 
 export const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-const RETRY_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN']);
+// ETRUNCATED and EBADENCODING: a compressed answer that arrived cut or garbled (see transport.ts).
+const RETRY_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ETRUNCATED', 'EBADENCODING']);
 
 /** The request may have been processed: the connection dropped after it was sent, or a 5xx/408. */
 export function isAmbiguous(outcome: PipelineResponse | AzureMLNetworkError): boolean {
