@@ -72,7 +72,7 @@ describe('datafire serve', () => {
   }
 
   it('POST /runs submits a project folder; GET /runs/{runId} and /log follow it; GET /runs lists it', async () => {
-    const submitted = await call('POST', '/runs', { project: 'examples/hello', script: 'hello.py' });
+    const submitted = await call('POST', '/runs', { project: 'hello', script: 'hello.py' });
     expect(submitted.status).toBe(200);
     const runId: string = submitted.body.runId;
     expect(submitted.body).toEqual({
@@ -109,9 +109,9 @@ describe('datafire serve', () => {
   it('answers bad input 400 and unknown runs 404, with the reason', async () => {
     expect(await call('POST', '/runs', { project: '/etc', script: 'x.py' })).toEqual({
       status: 400,
-      body: { error: `Action azureml-execution/submitRun was given invalid input: project must be inside ${REPO} (the projects folder; set the variable projectsDir to change it)` },
+      body: { error: `Action azureml-execution/submitRun was given invalid input: project must be inside ${path.join(REPO, 'examples')} (set the variable projectsDir to change it)` },
     });
-    expect(await call('POST', '/runs', { project: 'examples/hello', script: 'hello.py', definition: { Configuration: { Scirpt: 'x' } } })).toEqual({
+    expect(await call('POST', '/runs', { project: 'hello', script: 'hello.py', definition: { Configuration: { Scirpt: 'x' } } })).toEqual({
       status: 400,
       body: {
         error:

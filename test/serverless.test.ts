@@ -13,7 +13,8 @@ const TOKEN = 'lambda-secret-token-0123456789';
 
 let emulator: Emulator;
 let account: { access_token: string; host: string };
-const variables = WS;
+// This suite's handlers take zips over HTTP: a deployment must say so (allowProjectZipUploads).
+const variables = { ...WS, allowProjectZipUploads: true };
 
 function event(name: string, replace: Record<string, string> = {}): Record<string, unknown> {
   let text = fs.readFileSync(path.join(__dirname, 'fixtures', 'lambda', name), 'utf8');
@@ -97,6 +98,43 @@ describe('API Gateway proxy events', () => {
     const bad = await toHandler(workflowAction('submitRun'), { account, variables })(event('apigateway-v1-post-runs.json', { BODY: Buffer.from('{"projectZip":"bm90IGEgemlw","script":"a.py"}').toString('base64') }));
     expect([bad.statusCode, json(bad).error.problems]).toEqual([400, [{ path: 'projectZipFile', message: 'is not a zip archive (it does not start with the zip signature PK\\x03\\x04)' }]]);
     expectNoSecrets([missing, notJson, bad], [TOKEN]);
+  });
+
+  it('refuses { path } file objects in raw actions over HTTP, unless inside localFilesDir', async () => {
+    const { actions } = await import('../src');
+    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'azureml-local-files-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'p.zip'), makeZip([{ name: 'a.py', data: 'print(1)' }]));
+      const input = (file: string) => ({ ...WS, runDefinitionFile: { configuration: { script: 'a.py' } }, projectZipFile: { path: file } });
+      const http = (vars: Record<string, unknown>) => ({ type: 'http', accounts: { azure_machinelearningservices_execution: account }, variables: vars });
+      const refused = (await actions.Runs_StartRun(input('/etc/passwd'), http({})).catch((e: unknown) => e)) as { problems: unknown };
+      expect(refused.problems).toEqual([
+        { path: 'projectZipFile.path', message: 'names a file on this server, which a remote caller may not do (send the content instead, or set the variable localFilesDir to a folder such files must be in)' },
+      ]);
+      const outside = (await actions.Runs_StartRun(input('../../etc/passwd'), http({ localFilesDir: dir })).catch((e: unknown) => e)) as { problems: unknown };
+      expect(outside.problems).toEqual([{ path: 'projectZipFile.path', message: `must be inside ${fs.realpathSync(dir)} (set the variable localFilesDir to change it)` }]);
+      const inside = (await actions.Runs_StartRun(input('p.zip'), http({ localFilesDir: dir }))) as { runId: string };
+      expect(inside.runId).toMatch(/^lambda_\d{10}_[0-9a-f]{8}$/);
+      // A local flow (no HTTP caller) names files as before.
+      expect(((await actions.Runs_StartRun(input(path.join(dir, 'p.zip')), { accounts: { azure_machinelearningservices_execution: account } })) as { runId: string }).runId).toBeDefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses zips, and files named by path, from HTTP unless the deployment allows them', async () => {
+    const zipBody = Buffer.from(JSON.stringify({ projectZip: makeZip([{ name: 'a.py', data: '' }]).toString('base64'), script: 'a.py' })).toString('base64');
+    const off = await toHandler(workflowAction('submitRun'), { account, variables: WS })(event('apigateway-v1-post-runs.json', { BODY: zipBody }));
+    expect([off.statusCode, json(off).error.problems]).toEqual([
+      400,
+      [{ path: 'projectZip', message: 'uploads over HTTP are off: a remote caller could run any code (set the variable allowProjectZipUploads to true to take them)' }],
+    ]);
+    const folderBody = Buffer.from(JSON.stringify({ project: '/etc', script: 'passwd' })).toString('base64');
+    const folder = await toHandler(workflowAction('submitRun'), { account, variables: WS })(event('apigateway-v1-post-runs.json', { BODY: folderBody }));
+    expect([folder.statusCode, json(folder).error.problems]).toEqual([400, [{ path: 'project', message: `cannot be used: the folder it must be in, ${path.join(process.cwd(), 'projects')} (variable projectsDir), does not exist` }]]);
+    const pathBody = Buffer.from(JSON.stringify({ projectZip: { path: '/etc/passwd' }, script: 'a.py' })).toString('base64');
+    const byPath = await toHandler(workflowAction('submitRun'), { account, variables })(event('apigateway-v1-post-runs.json', { BODY: pathBody }));
+    expect([byPath.statusCode, json(byPath).error.problems]).toEqual([400, [{ path: 'projectZip.path', message: 'names a file on this server, which a remote caller may not do (send the content)' }]]);
   });
 
   it("gives a file answer (Runs_StartLocalRun's zip) as base64", async () => {

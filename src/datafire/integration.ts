@@ -9,6 +9,7 @@ import { AzureMLAccountError } from '../http/errors';
 import { OAUTH_CALLBACK_INPUT_SCHEMA, OAUTH_OUTPUT_SCHEMA, oauthCallback, oauthRefresh, type OAuthTokens } from '../auth/oauth-actions';
 import type { IntegrationSpec, JSONSchema } from '../spec/operation-spec';
 import { accountFromContext, type ActionContext, type CallOptions } from './action-context';
+import { checkRemoteFileInputs } from './untrusted-input';
 import { asDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
 
 export type ActionFunction = ((input: unknown, context?: ActionContext) => Promise<unknown>) & { action: IntegrationAction };
@@ -98,7 +99,7 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
   for (const op of spec.operations) {
     const id = `${spec.id}/${op.operationId}`;
     addAction(op.operationId, { title: op.title, description: op.description, inputSchema: op.inputSchema, outputSchema: op.outputSchema }, async (input, context) =>
-      clientCoreForAccount(accountOf(context, id)).run(spec, op, input, callOptionsOf(context)),
+      clientCoreForAccount(accountOf(context, id)).run(spec, op, checkRemoteFileInputs(op, input, context, id), callOptionsOf(context)),
     );
   }
   // What DataFire adds to every OAuth integration: exchange a code, or a refresh token, for tokens.

@@ -15,8 +15,6 @@
  * resolves references against its own document. The inputs are checked again, precisely, by the
  * workflow functions.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import type { Account } from '../account/account';
 import { createClient, type AzureMLClient } from '../client/create-client';
 import { accountFromEnvironment, ENVIRONMENT_VARIABLES, workspaceFromEnvironment } from '../config/environment';
@@ -25,6 +23,7 @@ import type { JSONSchema } from '../spec/operation-spec';
 import type { Run, RunDetails } from '../spec/generated/runhistory-types';
 import { EXPERIMENT_FIELDS, locatorFields, type ExperimentLocator } from '../workflow/locator';
 import { accountFromContext, type ActionContext } from './action-context';
+import { isUntrusted, pathInside, projectsRoot, projectZipUploadsAllowed } from './untrusted-input';
 import { asDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
 
 const EXECUTION_ID = 'azure_machinelearningservices_execution';
@@ -129,27 +128,22 @@ function requireRunId(input: Record<string, unknown>, action: string): string {
 }
 
 /**
- * A folder given over HTTP is a path on this server: it must be inside the projects folder
- * (variable `projectsDir`, default the DataFire project's folder), so that a caller cannot have
- * any file of the machine uploaded.
+ * A folder given over HTTP (or in a queue message) is a path on this server: it must be inside the
+ * projects folder (variable `projectsDir`, default `projects/` of the DataFire project), so that a
+ * caller cannot have any file of the machine uploaded. A local flow or `datafire run` names any folder.
  */
 function projectFolder(given: string, context: ActionContext | undefined, action: string): string {
-  const variables = (context?.variables ?? {}) as Record<string, unknown>;
-  const root = fs.realpathSync(path.resolve(typeof variables.projectsDir === 'string' ? variables.projectsDir : process.cwd()));
-  let full: string;
-  try {
-    full = fs.realpathSync(path.resolve(root, given));
-  } catch {
-    throw new AzureMLValidationError(action, [{ path: 'project', message: `is not a folder or zip under ${root} (${given} does not exist)` }]);
-  }
-  if (full !== root && !full.startsWith(root + path.sep)) {
-    throw new AzureMLValidationError(action, [{ path: 'project', message: `must be inside ${root} (the projects folder; set the variable projectsDir to change it)` }]);
-  }
-  return full;
+  return isUntrusted(context) ? pathInside(projectsRoot(context), given, 'project', action, 'projectsDir') : given;
 }
 
 /** A zip sent in the input: base64 text, or DataFire's file object. */
-function projectZip(value: unknown, action: string): Buffer | Record<string, unknown> {
+function projectZip(value: unknown, context: ActionContext | undefined, action: string): Buffer | Record<string, unknown> {
+  if (!projectZipUploadsAllowed(context)) {
+    throw new AzureMLValidationError(action, [{ path: 'projectZip', message: 'uploads over HTTP are off: a remote caller could run any code (set the variable allowProjectZipUploads to true to take them)' }]);
+  }
+  if (value && typeof value === 'object' && 'path' in value && isUntrusted(context)) {
+    throw new AzureMLValidationError(action, [{ path: 'projectZip.path', message: 'names a file on this server, which a remote caller may not do (send the content)' }]);
+  }
   if (typeof value === 'string') return Buffer.from(value, 'base64');
   if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
   throw new AzureMLValidationError(action, [{ path: 'projectZip', message: 'must be the zip as base64 text, or a DataFire file object {content, encoding}' }]);
@@ -194,9 +188,9 @@ export const workflowActions = {
       type: 'object',
       properties: {
         ...LOCATOR_PROPERTIES,
-        project: { type: 'string', description: 'A project folder (or .zip) under the projects folder (variable projectsDir, default the DataFire project folder)' },
+        project: { type: 'string', description: 'A project folder (or .zip); over HTTP, one under the projects folder (variable projectsDir, default projects/ of the DataFire project)' },
         // A string: DataFire's server JSON-parses body fields of no type. A flow may also pass DataFire's file object.
-        projectZip: { type: 'string', description: 'Instead of project: the zip as base64 (from a flow, a DataFire file object {content, encoding} too)' },
+        projectZip: { type: 'string', description: 'Instead of project: the zip as base64 (from a flow, a DataFire file object {content, encoding} too); over HTTP only with the variable allowProjectZipUploads: true' },
         script: { type: 'string', description: 'The script to run (configuration.script)' },
         arguments: { type: 'array', items: { type: 'string' }, description: "The script's arguments" },
         target: { type: 'string', description: 'The compute target (default local)' },
@@ -222,7 +216,7 @@ export const workflowActions = {
       if ((input.project === undefined) === (input.projectZip === undefined)) {
         throw new AzureMLValidationError(action, [{ path: 'project', message: 'give either project (a folder or zip on this server) or projectZip (the zip itself)' }]);
       }
-      const project = input.project !== undefined ? projectFolder(String(input.project), context, action) : projectZip(input.projectZip, action);
+      const project = input.project !== undefined ? projectFolder(String(input.project), context, action) : projectZip(input.projectZip, context, action);
       return resolved.client.submitRun(
         {
           project: project as string,
