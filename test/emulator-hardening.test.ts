@@ -429,3 +429,35 @@ describe('the data folder', () => {
     }
   });
 });
+
+describe('an output file its own script made unreadable', () => {
+  // Root reads any file: the emulator runs as an unprivileged user (nobody) when the tests run as root.
+  it('is refused with a 403, and the emulator lives on', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-unreadable-'));
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    if (asNobody.uid) fs.chownSync(dataDir, 65534, 65534);
+    const { spawn } = await import('child_process');
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'emulator', 'cli.js'), '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], ...asNobody });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0]);
+        });
+        child.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
+      });
+      const acct = { access_token: 't', host: url };
+      const script = "const fs = require('fs');\nfs.mkdirSync('outputs');\nfs.writeFileSync('outputs/secret.txt', 'x');\nfs.chmodSync('outputs/secret.txt', 0);\nfs.writeFileSync('outputs/ok.txt', 'ok');";
+      const { runId } = await create(acct).Runs_StartRun({ ...WS, runDefinitionFile: JSON.stringify({ configuration: { script: 'lock.js' } }), projectZipFile: zip({ 'lock.js': script }) });
+      const details = await waitForRun(acct, { ...WS, runId }, FAST);
+      const outputs = (details as { outputFiles?: Record<string, string> }).outputFiles!;
+      const res = await fetch(outputs['outputs/secret.txt']);
+      expect([res.status, ((await res.json()) as { error: { message: string } }).error.message]).toEqual([403, `work/outputs/secret.txt of run ${runId} is not readable`]);
+      expect(await (await fetch(outputs['outputs/ok.txt'])).text()).toBe('ok');
+    } finally {
+      child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
