@@ -36,6 +36,7 @@ async function main() {
   ]);
   const counts = { ok: 0, clearError: 0, wrongAnswer: 0, submissions: 0, cancels: 0 };
   const errors = {};
+  const seenRunIds = new Set();
   const started = Date.now();
   let next = 0;
   async function worker() {
@@ -44,10 +45,13 @@ async function main() {
       try {
         if (i % 2 === 0) {
           counts.submissions++;
-          const runId = `bench_${i}`;
-          const result = await client.Runs_StartSnapshotRun({ ...WS, runId, definition: { snapshotId, configuration: { script: 'ok.py' } } });
-          if (result.runId === runId) counts.ok++;
-          else counts.wrongAnswer++;
+          // The client makes the run id, as it does unless told one: after a lost answer it may then
+          // take the run as its own. (A run id of the caller's that already exists is a 409 to surface.)
+          const result = await client.Runs_StartSnapshotRun({ ...WS, definition: { snapshotId, configuration: { script: 'ok.py' } } });
+          if (typeof result.runId === 'string' && /^faults_\d{10}_[0-9a-f]{8}$/.test(result.runId) && !seenRunIds.has(result.runId)) {
+            seenRunIds.add(result.runId);
+            counts.ok++;
+          } else counts.wrongAnswer++;
         } else {
           counts.cancels++;
           const result = await client.Runs_CancelRunWithUri({ ...WS, runId: first.runId });
@@ -56,7 +60,7 @@ async function main() {
         }
       } catch (error) {
         counts.clearError++;
-        const key = `${error.name}: ${error.message.replace(/bench_\d+/g, 'bench_N').slice(0, 160)}`;
+        const key = `${error.name}: ${error.message.replace(/faults_\d{10}_[0-9a-f]{8}/g, 'RUN').slice(0, 160)}`;
         errors[key] = (errors[key] || 0) + 1;
       }
     }
