@@ -169,7 +169,7 @@ describe('names that reach files', () => {
       `POST ${BASE}/hardening/snapshotrun HTTP/1.1\nHost: 127.0.0.1:${port}\nAuthorization: Bearer t\nContent-Type: application/json\nContent-Length: 67\nConnection: close\n`,
       JSON.stringify({ snapshotId: '../../state', configuration: { script: 'a.py' } }).padEnd(67),
     );
-    expect(errorOf(answer)).toMatchObject({ status: 400 });
+    expect(errorOf(answer)).toMatchObject({ status: 400, message: 'definition.snapshotId must be a UUID (e.g. 00000000-0000-0000-0000-000000000000) (got "../../state")' });
     const parent = (await create(account)
       .Runs_StartRun({ ...WS, runDefinitionFile: JSON.stringify({ parentRunId: '../x', configuration: { script: 'hello.py' } }), projectZipFile: HELLO })
       .catch((e: unknown) => e)) as AzureMLServiceError;
