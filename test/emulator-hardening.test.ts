@@ -12,6 +12,7 @@ import { runEnvironment } from '../src/emulator/runner';
 import { setLongTimeout } from '../src/emulator/long-timeout';
 import { makeZip, type RawEntry } from './helpers/make-zip';
 import { rawRequest, type RawAnswer } from './helpers/raw-http';
+import { withoutPermissionOverride } from './helpers/unprivileged';
 
 const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'hardening' };
 const BASE = `/execution/v1.0/subscriptions/${WS.subscriptionId}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/experiments`;
@@ -431,13 +432,12 @@ describe('the data folder', () => {
 });
 
 describe('an output file its own script made unreadable', () => {
-  // Root reads any file: the emulator runs as an unprivileged user (nobody) when the tests run as root.
+  // Root reads any file: the emulator (and so its script) runs without root's permission override.
   it('is refused with a 403, and the emulator lives on', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-unreadable-'));
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    if (asNobody.uid) fs.chownSync(dataDir, 65534, 65534);
     const { spawn } = await import('child_process');
-    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'emulator', 'cli.js'), '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], ...asNobody });
+    const [command, args] = withoutPermissionOverride(process.execPath, [path.join(__dirname, '..', 'dist', 'emulator', 'cli.js'), '--port', '0', '--data-dir', dataDir]);
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';

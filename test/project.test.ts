@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { AzureMLProjectError, zipProject } from '../src';
 import { listProjectFiles } from '../src/project/project-files';
+import { withoutPermissionOverride } from './helpers/unprivileged';
 
 let dir: string;
 beforeEach(() => {
@@ -133,13 +134,13 @@ describe('ignore files as git reads them', () => {
 });
 
 describe('files that cannot be read', () => {
-  // Root reads everything: the listing runs as an unprivileged user (nobody) when the tests run as root.
+  // Root reads everything: the listing runs without root's permission override.
   function listAs(project: string): { status: number | null; stdout: string } {
     const script = `const { listProjectFiles } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'project', 'project-files.js'))});
       try { listProjectFiles(process.argv[1]); console.log('listed'); } catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message, action: e.action })); }`;
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     const { spawnSync } = require('child_process') as typeof import('child_process');
-    const result = spawnSync(process.execPath, ['-e', script, project], { encoding: 'utf8', ...asNobody });
+    const [command, args] = withoutPermissionOverride(process.execPath, ['-e', script, project]);
+    const result = spawnSync(command, args, { encoding: 'utf8' });
     return { status: result.status, stdout: result.stdout.trim() };
   }
 
@@ -148,9 +149,6 @@ describe('files that cannot be read', () => {
     ['a folder', 'private', (p: string) => fs.chmodSync(path.join(p, 'private'), 0o000)],
   ])('%s is an AzureMLProjectError naming it', (_what, name, lock) => {
     write({ 'train.py': 'x', 'secret.key': 'k', 'private/x.txt': 'x' });
-    fs.chmodSync(dir, 0o755);
-    fs.chmodSync(path.join(dir, 'private'), 0o755);
-    for (const f of ['train.py', 'secret.key', 'private/x.txt']) fs.chmodSync(path.join(dir, f), 0o644);
     lock(dir);
     const { stdout } = listAs(dir);
     expect(JSON.parse(stdout)).toEqual({
