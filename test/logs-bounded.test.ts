@@ -102,3 +102,19 @@ it('azureml-exec logs prints a 600 MB driver log within 150 MB of memory', async
   if (process.env.SHOW_MEMORY) console.log(`azureml-exec logs peak RSS: ${(maxRssKb / 1024).toFixed(1)} MB`);
   expect(maxRssKb / 1024).toBeLessThan(150);
 }, 120_000);
+
+it('keeps one piece in memory when the server ignores Range: a small log is sliced, a larger one is an error naming the cap', async () => {
+  const server = await startRecordingServer();
+  try {
+    const details = { status: 200, body: { runId: 'r1', status: 'Running', logFiles: { 'azureml-logs/70_driver_log.txt': `${server.url}/log?sig=abc` } } };
+    const client = createClient({ access_token: 'token-for-logs', host: server.url }, { workspace: WS });
+    server.reply(details, { status: 200, body: Buffer.from('0123456789') });
+    expect(await client.getRunLog('r1', { fromByte: 4, maxBytes: 16 })).toMatchObject({ log: '456789', fromByte: 4, nextByte: 10, totalBytes: 10 });
+    server.reply(details, { status: 200, body: Buffer.alloc(64, 0x61) });
+    await expect(client.getRunLog('r1', { fromByte: 40, maxBytes: 16 })).rejects.toThrow(
+      'the body is larger than the 16 bytes limit (more than 16 bytes arrived); raise maxBytes (the server ignored Range) if such answers are expected',
+    );
+  } finally {
+    await server.close();
+  }
+});

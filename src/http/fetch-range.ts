@@ -24,8 +24,9 @@ export async function fetchFromByte(url: string, fromByte: number, action: strin
     baseUrl: new URL(url).origin,
     signal,
     timeoutMs: 120_000,
-    // A server that ignores Range sends the whole file: read up to the offset plus one piece, no more.
-    maxResponseBytes: fromByte + maxBytes,
+    // One piece, whatever the server sends: one that ignores Range can serve a log no larger than
+    // that (a larger one is an error naming the cap), so memory never grows with the log.
+    maxResponseBytes: maxBytes,
     maxResponseSetting: 'maxBytes (the server ignored Range)',
   });
   const contentRange = String(response.headers['content-range'] ?? '');

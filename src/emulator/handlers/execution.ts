@@ -258,7 +258,6 @@ function knownSnapshot(ctx: EmulatorContext, definition: Record<string, unknown>
     if (required) throw new HttpError(400, 'UserError', 'definition.snapshotId is required: the snapshot to run', { target: 'definition.snapshotId' });
     return undefined;
   }
-  checkSnapshotId(snapshotId, 'definition.snapshotId');
   if (!fs.existsSync(ctx.store.snapshotPath(snapshotId))) {
     throw new HttpError(400, 'UserError', `Snapshot ${snapshotId} was not found`, { target: 'definition.snapshotId', innerCode: 'SnapshotNotFound' });
   }
