@@ -7,16 +7,16 @@
  * module: those load on first use.
  */
 import { createIntegration, type Integration } from './datafire/integration';
-import { executionSpec } from './spec/generated/execution-spec';
-import type { ExecutionActions } from './spec/generated/execution-types';
+import { executionSpec } from './spec/execution/spec';
+import type { ExecutionActions } from './spec/execution/types';
 import type { Emulator, EmulatorOptions } from './emulator/emulator';
 import { createClient, type AzureMLClient } from './client/create-client';
 import type { Account } from './account/account';
 import type { ClientOptions } from './client/client-core';
 import type * as Workflow from './workflow/index';
-import type { RunDetails, Run } from './spec/generated/runhistory-types';
-import type { StartRunResult } from './spec/generated/execution-types';
-import type { CallOptions } from './datafire/action-context';
+import type { RunDetails, Run } from './spec/runhistory/types';
+import type { StartRunResult } from './spec/execution/types';
+import type { CallOptions } from './http/call-options';
 import type { IntegrationAction } from './datafire/integration-action';
 import type { WorkflowActionName } from './datafire/workflow-actions';
 import type { HandlerOptions, LambdaHandler, Runnable } from './serverless/to-handler';
@@ -96,6 +96,7 @@ export function startEmulator(options?: EmulatorOptions): Promise<Emulator> {
 }
 
 export {
+  isAzureMLError,
   AzureMLError,
   AzureMLAbortError,
   AzureMLAccountError,
@@ -107,9 +108,9 @@ export {
   AzureMLServiceError,
   AzureMLTimeoutError,
   AzureMLValidationError,
-} from './http/errors';
-export type { RetryOptions } from './http/policies/retry';
-export type { InputProblem } from './http/errors';
+} from './errors';
+export type { RetryOptions, CallOptions, UploadProgress } from './http/call-options';
+export type { InputProblem, AzureMLErrorName } from './errors';
 export type { Account } from './account/account';
 export type { AzureMLClient, WorkflowMethods } from './client/create-client';
 export type {
@@ -130,20 +131,19 @@ export type {
 export type { Emulator, EmulatorOptions } from './emulator/emulator';
 export type { FaultRule } from './emulator/faults';
 export type { ClientOptions } from './client/client-core';
-export type { UploadProgress } from './datafire/action-context';
 export type { TokenSource, TokenRequestContext } from './auth/token-source';
 export type { OAuthTokens } from './auth/oauth-actions';
 export type { Logger } from './http/policies/logging';
 export type { OAuthActions } from './datafire/integration';
 export type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from './http/pipeline';
-export type { FileInput, DataFireFile, PathFile, FileEncoding } from './http/file-input';
-export type { ActionContext, CallOptions } from './datafire/action-context';
+export type { FileInput, DataFireFile, PathFile, FileEncoding } from './spec/action-signature';
+export type { ActionContext } from './spec/action-signature';
 export type { Integration, IntegrationDetails, ActionDetails } from './datafire/integration';
 export type { IntegrationAction } from './datafire/integration-action';
 export type { RunStatus, WorkflowActionName } from './datafire/workflow-actions';
 export type { ZipProjectOptions, ZippedProject } from './project/zip-project';
 export type { HandlerOptions, HandlerResult, LambdaHandler, LambdaContext, Runnable } from './serverless/to-handler';
-export type * from './spec/generated/execution-types';
+export type * from './spec/execution/types';
 // Run History's types but its error shapes, which are the Execution Service's (the same definitions).
 export type {
   Experiment,
@@ -169,4 +169,4 @@ export type {
   Runs_GetByQueryOutput,
   RunHistoryOperationId,
   RunHistoryActions,
-} from './spec/generated/runhistory-types';
+} from './spec/runhistory/types';

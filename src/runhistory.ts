@@ -5,8 +5,8 @@
  * DataFire.yml's `integrations:`; `require('azureml-execution').runHistory` is the same object.
  */
 import { createIntegration, type Integration } from './datafire/integration';
-import { runHistorySpec } from './spec/generated/runhistory-spec';
-import type { RunHistoryActions } from './spec/generated/runhistory-types';
+import { runHistorySpec } from './spec/runhistory/spec';
+import type { RunHistoryActions } from './spec/runhistory/types';
 
 const integration: Integration<RunHistoryActions> = createIntegration<RunHistoryActions>(runHistorySpec);
 
@@ -20,4 +20,4 @@ export const create: Integration<RunHistoryActions>['create'] = (account, option
 export const action: Integration<RunHistoryActions>['action'] = (name) => integration.action(name);
 export const getDetails: Integration<RunHistoryActions>['getDetails'] = (withActions) => integration.getDetails(withActions);
 
-export type * from './spec/generated/runhistory-types';
+export type * from './spec/runhistory/types';

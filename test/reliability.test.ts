@@ -15,7 +15,7 @@ import {
   startEmulator,
   type Emulator,
 } from '../src';
-import { executionSpec } from '../src/spec/generated/execution-spec';
+import { executionSpec } from '../src/spec/execution/spec';
 import { makeZip } from './helpers/make-zip';
 import { startRecordingServer } from './helpers/recording-server';
 

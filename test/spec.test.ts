@@ -5,9 +5,9 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { generateAll } from '../src/spec/generator/generate';
-import { openapiToSpec, type OpenAPIDocument } from '../src/spec/generator/openapi-to-spec';
-import { executionSpec } from '../src/spec/generated/execution-spec';
+import { generateAll } from '../scripts/generator/generate';
+import { openapiToSpec, type OpenAPIDocument } from '../scripts/generator/openapi-to-spec';
+import { executionSpec } from '../src/spec/execution/spec';
 import { validateSchema } from '../src/spec/validate';
 
 const REPO = path.resolve(__dirname, '..');
@@ -21,10 +21,10 @@ it('keeps openapi.json byte for byte as the Execution Service swagger (seed 001)
 it('has committed generated files identical to what `npm run generate` makes now', () => {
   const files = generateAll(REPO);
   expect(files.map((f) => f.file)).toEqual([
-    'src/spec/generated/execution-spec.ts',
-    'src/spec/generated/execution-types.ts',
-    'src/spec/generated/runhistory-spec.ts',
-    'src/spec/generated/runhistory-types.ts',
+    'src/spec/execution/spec.ts',
+    'src/spec/execution/types.ts',
+    'src/spec/runhistory/spec.ts',
+    'src/spec/runhistory/types.ts',
   ]);
   for (const { file, content } of files) {
     const committed = fs.readFileSync(path.join(REPO, file), 'utf8');

@@ -2,7 +2,7 @@
  * Where requests go. The swagger has no host, so the generated integration cannot reach the
  * service without one: the account says it, as `host` or as `region`.
  */
-import { AzureMLAccountError } from '../http/errors';
+import { AzureMLAccountError } from '../errors';
 import type { Account } from './account';
 import { credentialUrl } from './secure-url';
 
@@ -25,26 +25,18 @@ export function resolveBaseUrl(account: Account, integrationId: string, action?:
 function baseUrlOf(account: Account, integrationId: string, action?: string): string {
   const { host, region } = account;
   if (host !== undefined && host !== '') {
-    if (typeof host !== 'string') throw new AzureMLAccountError(`The ${integrationId} account's host must be a string`, ['host'], action);
+    if (typeof host !== 'string') throw new AzureMLAccountError({ message: `The ${integrationId} account's host must be a string`, fields: ['host'], action });
     const url = credentialUrl(host, 'host', account, integrationId, action);
     if (url.search || url.hash || url.username || url.password) {
-      throw new AzureMLAccountError(`The ${integrationId} account's host must not carry a query, fragment or credentials`, ['host'], action);
+      throw new AzureMLAccountError({ message: `The ${integrationId} account's host must not carry a query, fragment or credentials`, fields: ['host'], action });
     }
     return url.toString().replace(/\/+$/, '');
   }
   if (region !== undefined && region !== '') {
     if (typeof region !== 'string' || !REGION.test(region)) {
-      throw new AzureMLAccountError(
-        `The ${integrationId} account's region must be an Azure region name such as eastus (got ${JSON.stringify(region)})`,
-        ['region'],
-        action,
-      );
+      throw new AzureMLAccountError({ message: `The ${integrationId} account's region must be an Azure region name such as eastus (got ${JSON.stringify(region)})`, fields: ['region'], action });
     }
     return `https://${region}.api.azureml.ms`;
   }
-  throw new AzureMLAccountError(
-    `The ${integrationId} account needs a 'host' (the service base URL, e.g. https://eastus.api.azureml.ms) or a 'region' (e.g. eastus)`,
-    ['host', 'region'],
-    action,
-  );
+  throw new AzureMLAccountError({ message: `The ${integrationId} account needs a 'host' (the service base URL, e.g. https://eastus.api.azureml.ms) or a 'region' (e.g. eastus)`, fields: ['host', 'region'], action });
 }

@@ -4,7 +4,7 @@
  * (127.0.0.0/8, ::1, localhost: the emulator) or the account says `allow_insecure_http: true`.
  */
 import { isIP } from 'net';
-import { AzureMLAccountError } from '../http/errors';
+import { AzureMLAccountError } from '../errors';
 import type { Account } from './account';
 
 /** 127.0.0.0/8, ::1 and localhost: traffic that never leaves this machine. */
@@ -39,18 +39,14 @@ export function credentialUrl(value: string, field: string, account: Account, in
   try {
     url = new URL(value);
   } catch {
-    throw new AzureMLAccountError(`The ${integrationId} account's ${field} must be an absolute https URL (got "${withoutUserInfo(value)}")`, [field], action);
+    throw new AzureMLAccountError({ message: `The ${integrationId} account's ${field} must be an absolute https URL (got "${withoutUserInfo(value)}")`, fields: [field], action });
   }
   // URL lower-cases the scheme: HTTP:// and http:// are the same here.
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new AzureMLAccountError(`The ${integrationId} account's ${field} must use https (got "${url.protocol}")`, [field], action);
+    throw new AzureMLAccountError({ message: `The ${integrationId} account's ${field} must use https (got "${url.protocol}")`, fields: [field], action });
   }
   if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname) && account.allow_insecure_http !== true) {
-    throw new AzureMLAccountError(
-      `The ${integrationId} account's ${field} is plain http to another machine (${url.host}): tokens and secrets would cross the network unencrypted. Use https, or set allow_insecure_http: true on the account`,
-      [field, 'allow_insecure_http'],
-      action,
-    );
+    throw new AzureMLAccountError({ message: `The ${integrationId} account's ${field} is plain http to another machine (${url.host}): tokens and secrets would cross the network unencrypted. Use https, or set allow_insecure_http: true on the account`, fields: [field, 'allow_insecure_http'], action });
   }
   return url;
 }

@@ -3,7 +3,7 @@
  * as an ISO date or epoch seconds (or milliseconds). A value that is neither is an error.
  */
 import type { Account } from '../account/account';
-import { AzureMLAccountError } from '../http/errors';
+import { AzureMLAccountError } from '../errors';
 
 export function accountExpiry(account: Account, integrationId: string): number | undefined {
   for (const field of ['expires_at', 'expiration'] as const) {
@@ -19,10 +19,7 @@ export function accountExpiry(account: Account, integrationId: string): number |
       ms = NaN;
     }
     if (!Number.isFinite(ms)) {
-      throw new AzureMLAccountError(
-        `The ${integrationId} account's ${field} must be an ISO date (e.g. 2026-11-23T12:00:00Z) or seconds since the epoch (got ${JSON.stringify(value)})`,
-        [field],
-      );
+      throw new AzureMLAccountError({ message: `The ${integrationId} account's ${field} must be an ISO date (e.g. 2026-11-23T12:00:00Z) or seconds since the epoch (got ${JSON.stringify(value)})`, fields: [field] });
     }
     return ms;
   }

@@ -4,24 +4,11 @@
  * A callback that throws does not break the call that refreshed.
  */
 import type { Account } from '../account/account';
-
-function loadedDataFireAction(): { callOAuthRefreshCallbacks?: (account: Account) => void } | undefined {
-  for (const from of [process.cwd(), __dirname]) {
-    try {
-      const file = require.resolve('datafire', { paths: [from] });
-      // Only a DataFire already loaded has callbacks registered: never load it here (~600 ms).
-      const cached = require.cache[file];
-      if (cached) return (cached.exports as { Action?: { callOAuthRefreshCallbacks?: (account: Account) => void } }).Action;
-    } catch {
-      // not installed there
-    }
-  }
-  return undefined;
-}
+import { resolveDataFire } from '../datafire/datafire-module';
 
 export function notifyTokenRefresh(account: Account, callback?: (account: Account) => void, log?: (message: string) => void): void {
   const calls: Array<[string, () => void]> = [];
-  const action = loadedDataFireAction();
+  const action = resolveDataFire({ loadedOnly: true })?.Action;
   if (action?.callOAuthRefreshCallbacks) calls.push(['a DataFire oauth refresh callback', () => action.callOAuthRefreshCallbacks!(account)]);
   if (callback) calls.push(['onTokenRefresh', () => callback(account)]);
   for (const [name, call] of calls) {

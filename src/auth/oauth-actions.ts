@@ -5,7 +5,8 @@
  * `{access_token, refresh_token, token_type, scope, expiration}`.
  */
 import type { Account } from '../account/account';
-import { AzureMLValidationError } from '../http/errors';
+import { AzureMLValidationError } from '../errors';
+import type { ActionContext } from '../spec/action-signature';
 import type { JSONSchema } from '../spec/operation-spec';
 import { DEFAULT_SCOPE, requestToken, tokenEndpoint } from './token-endpoint';
 
@@ -59,13 +60,19 @@ async function grant(account: Account, form: Record<string, string | undefined>,
 
 export function oauthCallback(account: Account, input: unknown, action: string): Promise<OAuthTokens> {
   const code = (input as { code?: unknown } | null | undefined)?.code;
-  if (typeof code !== 'string' || code === '') return Promise.reject(new AzureMLValidationError(action, [{ path: 'code', message: 'is required: the code passed to your redirect URI' }]));
+  if (typeof code !== 'string' || code === '') return Promise.reject(new AzureMLValidationError({ action, problems: [{ path: 'code', message: 'is required: the code passed to your redirect URI' }] }));
   return grant(account, { grant_type: 'authorization_code', code }, action, 'exchange the authorization code');
 }
 
 export function oauthRefresh(account: Account, action: string): Promise<OAuthTokens> {
   if (typeof account.refresh_token !== 'string' || !account.refresh_token) {
-    return Promise.reject(new AzureMLValidationError(action, [{ path: '', message: 'the account has no refresh_token to exchange' }]));
+    return Promise.reject(new AzureMLValidationError({ action, problems: [{ path: '', message: 'the account has no refresh_token to exchange' }] }));
   }
   return grant(account, { grant_type: 'refresh_token', refresh_token: account.refresh_token }, action, 'refresh the access token');
+}
+
+/** DataFire's OAuth actions, on every integration. */
+export interface OAuthActions {
+  oauthCallback(input: { code: string }, context?: ActionContext): Promise<OAuthTokens>;
+  oauthRefresh(input?: Record<string, never> | null, context?: ActionContext): Promise<OAuthTokens>;
 }

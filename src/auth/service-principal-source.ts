@@ -5,7 +5,7 @@
  * that are not https; a loopback http authority (the emulator) gets the same form POST directly.
  */
 import type { Account } from '../account/account';
-import { AzureMLAuthError } from '../http/errors';
+import { AzureMLAuthError } from '../errors';
 import { TokenCycler, type AccessToken } from './token-cycler';
 import { authorityHost, DEFAULT_SCOPE, requestToken } from './token-endpoint';
 import type { TokenRequestContext, TokenSource } from './token-source';

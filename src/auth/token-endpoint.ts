@@ -5,7 +5,7 @@
 import type { Account } from '../account/account';
 import { credentialUrl, displayUrl } from '../account/secure-url';
 import { bufferBody } from '../http/body';
-import { AzureMLAuthError, AzureMLError } from '../http/errors';
+import { AzureMLAuthError, AzureMLError } from '../errors';
 import { createPipeline, type PipelinePolicy } from '../http/pipeline';
 import { scrubSecrets, secretValues } from '../http/scrub';
 import { defaultTransport } from '../http/transport';

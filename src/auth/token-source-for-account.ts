@@ -7,7 +7,7 @@
  *   AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID.
  */
 import type { Account } from '../account/account';
-import { AzureMLAccountError } from '../http/errors';
+import { AzureMLAccountError } from '../errors';
 import { accountExpiry } from './expiry';
 import { refreshTokenSource } from './refresh-token-source';
 import { servicePrincipalSource } from './service-principal-source';
@@ -35,14 +35,11 @@ function choose(account: Account, integrationId: string): TokenSource {
       !tenantId && 'tenant_id (or AZURE_TENANT_ID)',
     ].filter(Boolean) as string[];
     if (missing.length) {
-      throw new AzureMLAccountError(`The ${integrationId} account is a service principal without ${missing.join(', ')}`, missing.map((m) => m.split(' ')[0]));
+      throw new AzureMLAccountError({ message: `The ${integrationId} account is a service principal without ${missing.join(', ')}`, fields: missing.map((m) => m.split(' ')[0]) });
     }
     return servicePrincipalSource(account, { clientId: clientId!, clientSecret: clientSecret!, tenantId: tenantId! });
   }
-  throw new AzureMLAccountError(
-    `The ${integrationId} account has no credentials: give access_token (and refresh_token to refresh it), or a service principal's client_id, client_secret and tenant_id (or AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID)`,
-    ['access_token', 'refresh_token', 'client_id', 'client_secret', 'tenant_id'],
-  );
+  throw new AzureMLAccountError({ message: `The ${integrationId} account has no credentials: give access_token (and refresh_token to refresh it), or a service principal's client_id, client_secret and tenant_id (or AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID)`, fields: ['access_token', 'refresh_token', 'client_id', 'client_secret', 'tenant_id'] });
 }
 
 export function tokenSourceForAccount(account: Account, integrationId: string, action?: string): TokenSource {

@@ -9,7 +9,7 @@ import {
   AzureMLProjectError,
   AzureMLRunFailedError,
   AzureMLValidationError,
-} from '../http/errors';
+} from '../errors';
 
 export const EXIT = { completed: 0, failed: 1, usage: 2, canceled: 3, service: 4, interrupted: 130 } as const;
 

@@ -6,9 +6,9 @@
 import * as fs from 'fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { createClient, type AzureMLClient } from '../client/create-client';
-import { AzureMLError, AzureMLRunFailedError } from '../http/errors';
+import { AzureMLError, AzureMLRunFailedError } from '../errors';
 import { formatBytes } from '../project/zip-project';
-import type { Run, RunDetails } from '../spec/generated/runhistory-types';
+import type { Run, RunDetails } from '../spec/runhistory/types';
 import { CliUsageError, EXIT, exitCodeForError, exitCodeForStatus } from './exit-codes';
 import { formatDuration, Progress, type ProgressStream } from './progress';
 import { resolveSettings, type GlobalFlags } from './settings';

@@ -2,25 +2,23 @@
  * The one request path of every action: validate the input, find the base URL and the token,
  * build the request, send it through the pipeline, read the answer.
  */
+import { isObject } from '../spec/is-object';
 import type { Account } from '../account/account';
 import { resolveBaseUrl } from '../account/base-url';
 import { tokenSourceForAccount } from '../auth/token-source-for-account';
 import type { TokenSource } from '../auth/token-source';
 import { buildRequest } from '../http/build-request';
-import { createPipeline, type PipelinePolicy, type PipelineRequest, type PipelineResponse, type SendRequest } from '../http/pipeline';
+import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '../http/pipeline';
 import { bearerTokenPolicy } from '../http/policies/bearer-token';
-import { clientRequestIdPolicy } from '../http/policies/client-request-id';
-import { userAgentPolicy } from '../http/policies/user-agent';
-import { environmentLogger, loggingPolicy, type Logger } from '../http/policies/logging';
+import type { Logger } from '../http/policies/logging';
 import { readResponse } from '../http/read-response';
-import { defaultTransport } from '../http/transport';
+import { standardPipeline } from '../http/standard-pipeline';
 import { validateInput } from '../http/validate-input';
-import { retryPolicy, type RetryOptions } from '../http/policies/retry';
-import { AzureMLAbortError, AzureMLTimeoutError } from '../http/errors';
+import type { CallOptions, RetryOptions } from '../http/call-options';
+import { AzureMLAbortError, AzureMLAccountError, AzureMLTimeoutError } from '../errors';
 import { DEFAULT_MAX_FILE_RESPONSE_BYTES } from '../http/limits';
 import { secretValues } from '../http/scrub';
-import { runHistorySpec } from '../spec/generated/runhistory-spec';
-import type { CallOptions } from '../datafire/action-context';
+import { runHistorySpec } from '../spec/runhistory/spec';
 import type { IntegrationSpec, OperationSpec } from '../spec/operation-spec';
 import { EXPERIMENT_FIELDS, locatorFields, type ExperimentLocator } from '../workflow/locator';
 
@@ -74,7 +72,9 @@ function combineSignals(call: CallOptions, deadlineMs: number | undefined): Abor
 }
 
 export class ClientCore {
-  private pipeline?: SendRequest;
+  /** One pipeline per integration: each has the token source chosen for it (APIs differ in audience). */
+  private readonly pipelines = new Map<string, SendRequest>();
+  private links?: SendRequest;
   /** The locator fields of options.workspace that are set, or undefined: computed once, off the hot path. */
   private readonly workspaceDefaults?: Partial<ExperimentLocator>;
 
@@ -88,27 +88,30 @@ export class ClientCore {
 
   private buildPipeline(integrationId: string, action: string, retry: RetryOptions | undefined): SendRequest {
     const tokenSource = this.options.tokenSource ?? tokenSourceForAccount(this.account, integrationId, action);
-    const logger = this.options.logger ?? environmentLogger();
-    const logging = logger ? [loggingPolicy(logger)] : [];
-    return createPipeline(
-      [
-        // Outermost: one request id for every attempt of the call.
-        clientRequestIdPolicy(),
-        userAgentPolicy(this.options.userAgentPrefix),
-        retryPolicy(retry),
-        // Inside retry: each attempt gets a valid token, and a 401 is the token's business only.
-        bearerTokenPolicy(tokenSource, { onRefresh: this.options.onTokenRefresh, tokenPolicies: logging }),
-        ...(this.options.policies ?? []),
-        // Innermost: every attempt is logged, with the Authorization it carried shown as REDACTED.
-        ...logging,
-      ],
-      defaultTransport,
-    );
+    const { userAgentPrefix, logger, policies, onTokenRefresh } = this.options;
+    return standardPipeline({
+      userAgentPrefix,
+      retry,
+      logger,
+      policies,
+      authorize: (logging) => [bearerTokenPolicy(tokenSource, { onRefresh: onTokenRefresh, tokenPolicies: logging })],
+    });
   }
 
   private getPipeline(integrationId: string, action: string, callRetry: RetryOptions | undefined): SendRequest {
     if (callRetry) return this.buildPipeline(integrationId, action, { ...this.options.retry, ...callRetry });
-    return (this.pipeline ??= this.buildPipeline(integrationId, action, this.options.retry));
+    let pipeline = this.pipelines.get(integrationId);
+    if (!pipeline) this.pipelines.set(integrationId, (pipeline = this.buildPipeline(integrationId, action, this.options.retry)));
+    return pipeline;
+  }
+
+  /**
+   * The pipeline of links (log files, artifact SAS URLs): the client's user agent, retries and
+   * logging, never its bearer token nor its own policies (a link may point at another host).
+   */
+  linkPipeline(): SendRequest {
+    const { userAgentPrefix, logger, retry } = this.options;
+    return (this.links ??= standardPipeline({ userAgentPrefix, logger, retry }));
   }
 
   async run(spec: IntegrationSpec, op: OperationSpec, input: unknown, call: CallOptions = {}): Promise<unknown> {
@@ -121,8 +124,8 @@ export class ClientCore {
       // A run id this call made is known to be ours: after an ambiguous failure, a run with it was
       // started by this call. A caller's own id may name a run that existed before: a 409 then says so.
       let ownRunId = false;
-      if (STARTS_RUN.has(op.operationId) && given && typeof given === 'object' && !Array.isArray(given)) {
-        const fields = given as Record<string, unknown>;
+      if (STARTS_RUN.has(op.operationId) && isObject(given)) {
+        const fields = given;
         if (fields.runId === undefined && typeof fields.experimentName === 'string') {
           given = { ...fields, runId: newRunId(fields.experimentName) };
           ownRunId = true;
@@ -151,8 +154,8 @@ export class ClientCore {
       return readResponse(op, response);
     } catch (error) {
       if (signal?.aborted) {
-        if (call.signal?.aborted) throw new AzureMLAbortError(action, call.signal.reason);
-        throw new AzureMLTimeoutError(action, deadlineMs!);
+        if (call.signal?.aborted) throw new AzureMLAbortError({ action, reason: call.signal.reason });
+        throw new AzureMLTimeoutError({ action, deadlineMs: deadlineMs! });
       }
       throw error;
     }
@@ -190,4 +193,10 @@ export function clientCoreForAccount(account: Account): ClientCore {
   let core = coresByAccount.get(account);
   if (!core) coresByAccount.set(account, (core = new ClientCore(account)));
   return core;
+}
+
+/** The core of `create(account, options)`: its own with options, else the account's shared one. */
+export function coreFor(account: Account, options: ClientOptions | undefined, integrationId: string): ClientCore {
+  if (!account || typeof account !== 'object') throw new AzureMLAccountError({ message: `create() needs the ${integrationId} account object`, fields: [] });
+  return options ? new ClientCore(account, options) : clientCoreForAccount(account);
 }

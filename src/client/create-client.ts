@@ -4,17 +4,16 @@
  * share one request path, one token source and one set of options.
  */
 import type { Account } from '../account/account';
-import { oauthCallback, oauthRefresh } from '../auth/oauth-actions';
-import type { CallOptions } from '../datafire/action-context';
-import { bindOperations, type OAuthActions } from '../datafire/integration';
-import { AzureMLAccountError } from '../http/errors';
-import { executionSpec } from '../spec/generated/execution-spec';
-import type { ExecutionActions, StartRunResult } from '../spec/generated/execution-types';
-import type { Run, RunDetails, RunHistoryActions } from '../spec/generated/runhistory-types';
-import { runHistorySpec } from '../spec/generated/runhistory-spec';
+import type { CallOptions } from '../http/call-options';
+import type { OAuthActions } from '../auth/oauth-actions';
+import { executionSpec } from '../spec/execution/spec';
+import type { ExecutionActions, StartRunResult } from '../spec/execution/types';
+import type { Run, RunDetails, RunHistoryActions } from '../spec/runhistory/types';
+import { runHistorySpec } from '../spec/runhistory/spec';
 import type * as Workflow from '../workflow/index';
 import type { ServiceActions, WorkflowContext } from '../workflow/context';
-import { ClientCore, clientCoreForAccount, type ClientOptions } from './client-core';
+import { bindClient } from './bind-operations';
+import { coreFor, type ClientOptions } from './client-core';
 
 export interface WorkflowMethods {
   /** Zips a folder (or takes a zip), creates the experiment if needed, and starts the run with Runs_StartRun. */
@@ -53,13 +52,7 @@ function workflowMethods(ctx: WorkflowContext): WorkflowMethods {
 }
 
 export function createClient(account: Account, options?: ClientOptions): AzureMLClient {
-  if (!account || typeof account !== 'object') throw new AzureMLAccountError(`create() needs the ${executionSpec.id} account object`, []);
-  const core = options ? new ClientCore(account, options) : clientCoreForAccount(account);
-  const actions = {
-    ...bindOperations(executionSpec, core),
-    ...bindOperations(runHistorySpec, core),
-    oauthCallback: (input: unknown) => oauthCallback(account, input, `${executionSpec.id}/oauthCallback`),
-    oauthRefresh: () => oauthRefresh(account, `${executionSpec.id}/oauthRefresh`),
-  } as unknown as ServiceActions & OAuthActions;
-  return Object.assign(actions, workflowMethods({ client: actions, defaults: options?.workspace }));
+  const core = coreFor(account, options, executionSpec.id);
+  const actions = bindClient([executionSpec, runHistorySpec], core) as unknown as ServiceActions & OAuthActions;
+  return Object.assign(actions, workflowMethods({ client: actions, defaults: options?.workspace, links: (request) => core.linkPipeline()(request) }));
 }

@@ -5,6 +5,7 @@
  */
 import type { JSONSchema } from '../spec/operation-spec';
 import type { ActionContext } from './action-context';
+import { resolveDataFire, type DataFireModule } from './datafire-module';
 
 export interface ActionSecurity {
   [integrationId: string]: { integration: string; fields: Record<string, string>; oauth?: Record<string, unknown> };
@@ -24,28 +25,10 @@ export interface IntegrationAction {
   handler(input: unknown, context?: ActionContext): Promise<unknown>;
 }
 
-interface DataFireModule {
-  Action: new (opts: Record<string, unknown>) => Record<string, unknown>;
-}
-
-/**
- * DataFire's module, if installed: the project's copy (resolved from the working directory, where
- * `datafire run` and `datafire serve` start) before this package's own, because DataFire's
- * Project checks `instanceof` against its own Action class. Loaded only by `action(name)`, which
- * DataFire calls: `create(account)` and the actions never load it.
- */
-export function resolveDataFire(): DataFireModule | undefined {
-  for (const from of [process.cwd(), __dirname]) {
-    let file: string;
-    try {
-      file = require.resolve('datafire', { paths: [from] });
-    } catch {
-      continue; // not installed there
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(file) as DataFireModule;
-  }
-  return undefined;
+/** The one action factory: what DataFire needs of an action, with `handler` the same as `run`. */
+export function makeAction(init: Omit<IntegrationAction, 'inputs' | 'handler'>): IntegrationAction {
+  const { id, title, description, inputSchema, outputSchema, security, run } = init;
+  return { id, title, description, inputSchema, outputSchema, security, inputs: null, run, handler: run };
 }
 
 /**

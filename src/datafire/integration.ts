@@ -4,13 +4,14 @@
  * package's request path behind every action.
  */
 import { ACCOUNT_FIELDS, type Account } from '../account/account';
-import { ClientCore, clientCoreForAccount, type ClientOptions } from '../client/client-core';
-import { AzureMLAccountError } from '../http/errors';
-import { OAUTH_CALLBACK_INPUT_SCHEMA, OAUTH_OUTPUT_SCHEMA, oauthCallback, oauthRefresh, type OAuthTokens } from '../auth/oauth-actions';
+import { bindClient, bindOAuth, bindOperations } from '../client/bind-operations';
+import { clientCoreForAccount, coreFor, type ClientOptions } from '../client/client-core';
+import { AzureMLAccountError } from '../errors';
+import { OAUTH_CALLBACK_INPUT_SCHEMA, OAUTH_OUTPUT_SCHEMA, type OAuthActions } from '../auth/oauth-actions';
 import type { IntegrationSpec, JSONSchema } from '../spec/operation-spec';
-import { accountFromContext, type ActionContext, type CallOptions } from './action-context';
+import { accountFromContext, type ActionContext } from './action-context';
 import { checkRemoteFileInputs } from './untrusted-input';
-import { asDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
+import { asDataFireAction, makeAction, type ActionSecurity, type IntegrationAction } from './integration-action';
 
 export type ActionFunction = ((input: unknown, context?: ActionContext) => Promise<unknown>) & { action: IntegrationAction };
 
@@ -34,11 +35,7 @@ export interface IntegrationDetails {
   actions?: ActionDetails[];
 }
 
-/** DataFire's OAuth actions, on every integration. */
-export interface OAuthActions {
-  oauthCallback(input: { code: string }, context?: ActionContext): Promise<OAuthTokens>;
-  oauthRefresh(input?: Record<string, never> | null, context?: ActionContext): Promise<OAuthTokens>;
-}
+export type { OAuthActions };
 
 export interface Integration<TActions> {
   readonly id: string;
@@ -64,34 +61,20 @@ function buildSecurity(spec: IntegrationSpec): ActionSecurity {
   return { [spec.id]: security };
 }
 
-/** The per-call settings a context or options object carries (signal, timeouts, retry). */
-export function callOptionsOf(context: ActionContext | undefined): CallOptions {
-  if (!context) return {};
-  const { signal, timeoutMs, deadlineMs, retry, onUploadProgress } = context;
-  return { signal, timeoutMs, deadlineMs, retry, onUploadProgress };
-}
-
-/** The operations of `spec` as methods `(input, callOptions?)` sending through `core`. */
-export function bindOperations(spec: IntegrationSpec, core: ClientCore): Record<string, (input?: unknown, call?: CallOptions) => Promise<unknown>> {
-  const methods: Record<string, (input?: unknown, call?: CallOptions) => Promise<unknown>> = {};
-  for (const op of spec.operations) methods[op.operationId] = (input, call) => core.run(spec, op, input, callOptionsOf(call as ActionContext));
-  return methods;
-}
-
 export function createIntegration<TActions>(spec: IntegrationSpec): Integration<TActions> {
   const security = buildSecurity(spec);
 
   const allActions: IntegrationAction[] = [];
   const actions: Record<string, ActionFunction> = {};
   const addAction = (name: string, init: Omit<IntegrationAction, 'id' | 'security' | 'inputs' | 'run' | 'handler'>, run: IntegrationAction['run']) => {
-    const action: IntegrationAction = { id: `${spec.id}/${name}`, ...init, security, inputs: null, run, handler: run };
+    const action = makeAction({ id: `${spec.id}/${name}`, ...init, security, run });
     allActions.push(action);
     actions[name] = Object.assign((input: unknown, context?: ActionContext) => run(input, context), { action });
   };
   const accountOf = (context: ActionContext | undefined, actionId: string): Account => {
     const account = accountFromContext(context, spec.id);
     if (!account) {
-      throw new AzureMLAccountError(`Account ${spec.id} not specified for action ${actionId}. Did you remember to pass in the 'context' object?`, [], actionId);
+      throw new AzureMLAccountError({ message: `Account ${spec.id} not specified for action ${actionId}. Did you remember to pass in the 'context' object?`, fields: [], action: actionId });
     }
     return account;
   };
@@ -99,19 +82,19 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
   for (const op of spec.operations) {
     const id = `${spec.id}/${op.operationId}`;
     addAction(op.operationId, { title: op.title, description: op.description, inputSchema: op.inputSchema, outputSchema: op.outputSchema }, async (input, context) =>
-      clientCoreForAccount(accountOf(context, id)).run(spec, op, checkRemoteFileInputs(op, input, context, id), callOptionsOf(context)),
+      bindOperations(spec, clientCoreForAccount(accountOf(context, id)))[op.operationId](checkRemoteFileInputs(op, input, context, id), context),
     );
   }
   // What DataFire adds to every OAuth integration: exchange a code, or a refresh token, for tokens.
   addAction(
     'oauthCallback',
     { title: '', description: 'Exchange the code passed to your redirect URI for an access_token', inputSchema: OAUTH_CALLBACK_INPUT_SCHEMA, outputSchema: OAUTH_OUTPUT_SCHEMA },
-    async (input, context) => oauthCallback(accountOf(context, `${spec.id}/oauthCallback`), input, `${spec.id}/oauthCallback`),
+    async (input, context) => bindOAuth(accountOf(context, `${spec.id}/oauthCallback`), spec.id).oauthCallback(input),
   );
   addAction(
     'oauthRefresh',
     { title: '', description: 'Exchange a refresh_token for an access_token', inputSchema: {}, outputSchema: OAUTH_OUTPUT_SCHEMA },
-    async (_input, context) => oauthRefresh(accountOf(context, `${spec.id}/oauthRefresh`), `${spec.id}/oauthRefresh`),
+    async (_input, context) => bindOAuth(accountOf(context, `${spec.id}/oauthRefresh`), spec.id).oauthRefresh(),
   );
 
   const dataFireActions = new Map<string, IntegrationAction>();
@@ -125,12 +108,7 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
     allActions,
 
     create(account: Account, options?: ClientOptions): TActions & OAuthActions {
-      if (!account || typeof account !== 'object') throw new AzureMLAccountError(`create() needs the ${spec.id} account object`, []);
-      const core = options ? new ClientCore(account, options) : clientCoreForAccount(account);
-      const instance: Record<string, (input?: unknown, call?: CallOptions) => Promise<unknown>> = bindOperations(spec, core);
-      instance.oauthCallback = (input: unknown) => oauthCallback(account, input, `${spec.id}/oauthCallback`);
-      instance.oauthRefresh = () => oauthRefresh(account, `${spec.id}/oauthRefresh`);
-      return instance as TActions & OAuthActions;
+      return bindClient([spec], coreFor(account, options, spec.id)) as unknown as TActions & OAuthActions;
     },
 
     action(name: string): IntegrationAction {

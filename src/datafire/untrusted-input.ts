@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { AzureMLValidationError } from '../http/errors';
+import { AzureMLValidationError } from '../errors';
 import type { OperationSpec } from '../spec/operation-spec';
 import type { ActionContext } from './action-context';
 
@@ -27,16 +27,16 @@ export function pathInside(root: string, given: string, field: string, action: s
   try {
     base = fs.realpathSync(path.resolve(root));
   } catch {
-    throw new AzureMLValidationError(action, [{ path: field, message: `cannot be used: the folder it must be in, ${path.resolve(root)} (variable ${setting}), does not exist` }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: field, message: `cannot be used: the folder it must be in, ${path.resolve(root)} (variable ${setting}), does not exist` }] });
   }
   let full: string;
   try {
     full = fs.realpathSync(path.resolve(base, given));
   } catch {
-    throw new AzureMLValidationError(action, [{ path: field, message: `is not a file or folder under ${base} (${given} does not exist)` }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: field, message: `is not a file or folder under ${base} (${given} does not exist)` }] });
   }
   if (full !== base && !full.startsWith(base + path.sep)) {
-    throw new AzureMLValidationError(action, [{ path: field, message: `must be inside ${base} (set the variable ${setting} to change it)` }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: field, message: `must be inside ${base} (set the variable ${setting} to change it)` }] });
   }
   return full;
 }
@@ -51,9 +51,9 @@ export function checkRemoteFileInputs(op: OperationSpec, input: unknown, context
     if (!param.file || !value || typeof value !== 'object' || !('path' in value)) continue;
     const root = variable(context, 'localFilesDir');
     if (typeof root !== 'string' || !root) {
-      throw new AzureMLValidationError(action, [
+      throw new AzureMLValidationError({ action, problems: [
         { path: `${param.name}.path`, message: 'names a file on this server, which a remote caller may not do (send the content instead, or set the variable localFilesDir to a folder such files must be in)' },
-      ]);
+      ] });
     }
     const given = String((value as { path: unknown }).path);
     out = { ...out, [param.name]: { ...value, path: pathInside(root, given, `${param.name}.path`, action, 'localFilesDir') } };

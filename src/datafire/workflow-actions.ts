@@ -3,31 +3,20 @@
  * handlers: submit a project, get a run's status, wait, cancel, read the log, list runs, and the
  * monitor and report actions of a task that tells when runs end.
  *
- * Where things come from, in order:
- * - the account: `context.accounts.azure_machinelearningservices_execution` (or `_runhistory`),
- *   else the environment (AZUREML_HOST or AZUREML_REGION, AZUREML_ACCESS_TOKEN, AZURE_* service
- *   principal);
- * - the workspace: the input, else DataFire variables (`subscriptionId`, `resourceGroupName`,
- *   `workspaceName`, `experimentName`), else AZUREML_SUBSCRIPTION_ID, AZUREML_RESOURCE_GROUP,
- *   AZUREML_WORKSPACE, AZUREML_EXPERIMENT.
+ * Where the account, workspace and project come from: see workflow-resolve.ts.
  *
  * Input schemas hold no $ref: DataFire's server turns them into its request validator, which
  * resolves references against its own document. The inputs are checked again, precisely, by the
  * workflow functions.
  */
-import type { Account } from '../account/account';
-import { createClient, type AzureMLClient } from '../client/create-client';
-import { accountFromEnvironment, ENVIRONMENT_VARIABLES, workspaceFromEnvironment } from '../config/environment';
-import { AzureMLRunFailedError, AzureMLValidationError } from '../http/errors';
+import { AzureMLRunFailedError, AzureMLValidationError } from '../errors';
 import type { JSONSchema } from '../spec/operation-spec';
-import type { Run, RunDetails } from '../spec/generated/runhistory-types';
-import { EXPERIMENT_FIELDS, locatorFields, type ExperimentLocator } from '../workflow/locator';
-import { accountFromContext, type ActionContext } from './action-context';
-import { isUntrusted, pathInside, projectsRoot, projectZipUploadsAllowed } from './untrusted-input';
-import { asDataFireAction, type ActionSecurity, type IntegrationAction } from './integration-action';
-
-const EXECUTION_ID = 'azure_machinelearningservices_execution';
-const RUNHISTORY_ID = 'azure_machinelearningservices_runhistory';
+import { TERMINAL_STATUSES } from '../spec/run-status';
+import type { Run, RunDetails } from '../spec/runhistory/types';
+import type { ActionContext } from './action-context';
+import { asDataFireAction, makeAction, type ActionSecurity, type IntegrationAction } from './integration-action';
+import { postWebhook } from './webhook';
+import { inputObject, projectFolder, projectZip, requireRunId, resolve, type Resolved } from './workflow-resolve';
 
 /** What GET /runs/{runId} and the lists answer: a run's state, without its signed file links. */
 export interface RunStatus {
@@ -80,75 +69,6 @@ function runStatusOf(run: Run | RunDetails, experimentName: string): RunStatus {
   return out;
 }
 
-/** One account object per environment, so that its token source (and its cache) is shared by every call. */
-const environmentAccounts = new Map<string, Account>();
-
-function environmentAccount(): Account {
-  const account = accountFromEnvironment();
-  const key = JSON.stringify(account);
-  let shared = environmentAccounts.get(key);
-  if (!shared) environmentAccounts.set(key, (shared = account));
-  return shared;
-}
-
-function variablesOf(context: ActionContext | undefined): Partial<ExperimentLocator> {
-  const variables = (context?.variables ?? {}) as Record<string, unknown>;
-  const out: Partial<ExperimentLocator> = {};
-  for (const field of EXPERIMENT_FIELDS) if (typeof variables[field] === 'string' && variables[field]) out[field] = variables[field] as string;
-  return out;
-}
-
-interface Resolved {
-  client: AzureMLClient;
-  workspace: ExperimentLocator;
-}
-
-function resolve(input: Record<string, unknown>, context: ActionContext | undefined, action: string): Resolved {
-  const account = accountFromContext(context, EXECUTION_ID) ?? accountFromContext(context, RUNHISTORY_ID) ?? environmentAccount();
-  const workspace = { ...workspaceFromEnvironment(), ...variablesOf(context), ...locatorFields(input as Partial<ExperimentLocator>) };
-  const missing = EXPERIMENT_FIELDS.filter((field) => !workspace[field]);
-  if (missing.length) {
-    throw new AzureMLValidationError(
-      action,
-      missing.map((field) => ({ path: field, message: `is required: give it in the input, as the DataFire variable ${field}, or as ${ENVIRONMENT_VARIABLES[field]}` })),
-    );
-  }
-  return { client: createClient(account, { workspace }), workspace: workspace as ExperimentLocator };
-}
-
-function inputObject(input: unknown, action: string): Record<string, unknown> {
-  if (input === undefined || input === null) return {};
-  if (typeof input !== 'object' || Array.isArray(input)) throw new AzureMLValidationError(action, [{ path: '', message: 'input must be an object' }]);
-  return input as Record<string, unknown>;
-}
-
-function requireRunId(input: Record<string, unknown>, action: string): string {
-  if (typeof input.runId !== 'string' || !input.runId) throw new AzureMLValidationError(action, [{ path: 'runId', message: 'is required' }]);
-  return input.runId;
-}
-
-/**
- * A folder given over HTTP (or in a queue message) is a path on this server: it must be inside the
- * projects folder (variable `projectsDir`, default `projects/` of the DataFire project), so that a
- * caller cannot have any file of the machine uploaded. A local flow or `datafire run` names any folder.
- */
-function projectFolder(given: string, context: ActionContext | undefined, action: string): string {
-  return isUntrusted(context) ? pathInside(projectsRoot(context), given, 'project', action, 'projectsDir') : given;
-}
-
-/** A zip sent in the input: base64 text, or DataFire's file object. */
-function projectZip(value: unknown, context: ActionContext | undefined, action: string): Buffer | Record<string, unknown> {
-  if (!projectZipUploadsAllowed(context)) {
-    throw new AzureMLValidationError(action, [{ path: 'projectZip', message: 'uploads over HTTP are off: a remote caller could run any code (set the variable allowProjectZipUploads to true to take them)' }]);
-  }
-  if (value && typeof value === 'object' && 'path' in value && isUntrusted(context)) {
-    throw new AzureMLValidationError(action, [{ path: 'projectZip.path', message: 'names a file on this server, which a remote caller may not do (send the content)' }]);
-  }
-  if (typeof value === 'string') return Buffer.from(value, 'base64');
-  if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  throw new AzureMLValidationError(action, [{ path: 'projectZip', message: 'must be the zip as base64 text, or a DataFire file object {content, encoding}' }]);
-}
-
 type Handler = (input: Record<string, unknown>, context: ActionContext | undefined, action: string) => Promise<unknown>;
 
 interface WorkflowActionInit {
@@ -164,7 +84,7 @@ const NO_SECURITY: ActionSecurity = {};
 function defineAction(name: string, init: WorkflowActionInit): IntegrationAction {
   const id = `azureml-execution/${name}`;
   const run = (input: unknown, context?: ActionContext) => init.handler(inputObject(input, id), context, id);
-  return { id, title: init.title, description: init.description, inputSchema: init.inputSchema, outputSchema: init.outputSchema, security: NO_SECURITY, inputs: null, run, handler: run };
+  return makeAction({ id, title: init.title, description: init.description, inputSchema: init.inputSchema, outputSchema: init.outputSchema, security: NO_SECURITY, run });
 }
 
 async function waitFor(resolved: Resolved, runId: string, pollSeconds: unknown, context: ActionContext | undefined): Promise<RunStatus> {
@@ -177,8 +97,6 @@ async function waitFor(resolved: Resolved, runId: string, pollSeconds: unknown, 
     throw error;
   }
 }
-
-const TERMINAL = ['Completed', 'Failed', 'Canceled'];
 
 export const workflowActions = {
   submitRun: defineAction('submitRun', {
@@ -214,7 +132,7 @@ export const workflowActions = {
     handler: async (input, context, action) => {
       const resolved = resolve(input, context, action);
       if ((input.project === undefined) === (input.projectZip === undefined)) {
-        throw new AzureMLValidationError(action, [{ path: 'project', message: 'give either project (a folder or zip on this server) or projectZip (the zip itself)' }]);
+        throw new AzureMLValidationError({ action, problems: [{ path: 'project', message: 'give either project (a folder or zip on this server) or projectZip (the zip itself)' }] });
       }
       const project = input.project !== undefined ? projectFolder(String(input.project), context, action) : projectZip(input.projectZip, context, action);
       return resolved.client.submitRun(
@@ -312,7 +230,7 @@ export const workflowActions = {
     handler: async (input, context, action) => {
       const resolved = resolve(input, context, action);
       const top = input.top === undefined ? 20 : Number(input.top);
-      const lists = await Promise.all(TERMINAL.map((status) => resolved.client.listRuns({ status, top }, { signal: context?.signal })));
+      const lists = await Promise.all(TERMINAL_STATUSES.map((status) => resolved.client.listRuns({ status, top }, { signal: context?.signal })));
       const runs = lists.flat().map((run) => runStatusOf(run, resolved.workspace.experimentName));
       runs.sort((a, b) => (b.endTimeUtc ?? '').localeCompare(a.endTimeUtc ?? ''));
       return { runs };
@@ -325,23 +243,19 @@ export const workflowActions = {
       'Logs one line for the run and, when the variable reportWebhook (or AZUREML_REPORT_WEBHOOK) is set, POSTs the run status there as JSON.',
     inputSchema: RUN_STATUS_SCHEMA,
     outputSchema: { type: 'object', properties: { message: { type: 'string' }, webhookStatus: { type: 'integer' } } },
-    handler: async (input, context) => {
+    handler: async (input, context, action) => {
       const run = input as unknown as RunStatus;
       const took = typeof run.durationSeconds === 'number' ? ` after ${run.durationSeconds.toFixed(1)} s` : '';
       const why = run.error?.message ? `: ${run.error.code ? `${run.error.code}: ` : ''}${run.error.message}` : '';
       const message = `Run ${run.runId} of experiment ${run.experimentName} ended ${run.status}${took}${why}`;
       console.log(message);
       const variables = (context?.variables ?? {}) as Record<string, unknown>;
-      const webhook = typeof variables.reportWebhook === 'string' ? variables.reportWebhook : process.env.AZUREML_REPORT_WEBHOOK;
+      const fromVariable = typeof variables.reportWebhook === 'string';
+      const webhook = fromVariable ? (variables.reportWebhook as string) : process.env.AZUREML_REPORT_WEBHOOK;
       if (!webhook) return { message };
-      const response = await fetch(webhook, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text: message, run }),
-        signal: AbortSignal.timeout(30000),
-      });
-      await response.arrayBuffer();
-      if (!response.ok) throw new Error(`The report webhook answered ${response.status} for run ${run.runId}`);
+      const setting = fromVariable ? 'variables.reportWebhook' : 'AZUREML_REPORT_WEBHOOK';
+      const response = await postWebhook(webhook, { text: message, run }, action, setting, context?.signal);
+      if (response.status < 200 || response.status > 299) throw new Error(`The report webhook answered ${response.status} for run ${run.runId}`);
       return { message, webhookStatus: response.status };
     },
   }),

@@ -6,10 +6,10 @@
 import { createHash, randomBytes, randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ErrorResponse } from '../spec/generated/execution-types';
+import type { ErrorResponse } from '../spec/execution/types';
+import { isTerminalStatus } from '../spec/run-status';
 import { inside } from './names';
 
-export const TERMINAL_STATUSES = ['Completed', 'Failed', 'Canceled'] as const;
 
 export type RunStatus = 'NotStarted' | 'Queued' | 'Preparing' | 'Running' | 'CancelRequested' | 'Finalizing' | 'Completed' | 'Failed' | 'Canceled';
 
@@ -168,8 +168,9 @@ export class Store {
   }
 }
 
+/** A run in a final status: it changes no more. */
 export function isTerminal(status: RunStatus): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+  return isTerminalStatus(status);
 }
 
 export function errorResponse(code: string, message: string, extra: { target?: string; details?: Array<{ code?: string; message?: string; target?: string }>; innerCode?: string } = {}): ErrorResponse {

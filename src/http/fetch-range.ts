@@ -2,9 +2,9 @@
  * Reads a file link (a run's log, a blob SAS URL) from a byte offset with HTTP Range, without the
  * bearer token: such links carry their own signature, and may point at another host.
  */
-import { AzureMLServiceError } from './errors';
+import { AzureMLServiceError } from '../errors';
 import { DEFAULT_LOG_READ_BYTES } from './limits';
-import { defaultTransport } from './transport';
+import type { SendRequest } from './pipeline';
 
 export interface RangeRead {
   /** The bytes from `fromByte` on (empty when there is nothing new). */
@@ -13,9 +13,12 @@ export interface RangeRead {
   totalSize?: number;
 }
 
-/** At most `maxBytes` from `fromByte` on: a bounded range, so a huge log is read in pieces of known size. */
-export async function fetchFromByte(url: string, fromByte: number, action: string, signal?: AbortSignal, maxBytes = DEFAULT_LOG_READ_BYTES): Promise<RangeRead> {
-  const response = await defaultTransport({
+/**
+ * At most `maxBytes` from `fromByte` on: a bounded range, so a huge log is read in pieces of known
+ * size. `send` is a link pipeline (no bearer token).
+ */
+export async function fetchFromByte(send: SendRequest, url: string, fromByte: number, action: string, signal?: AbortSignal, maxBytes = DEFAULT_LOG_READ_BYTES): Promise<RangeRead> {
+  const response = await send({
     method: 'get',
     url,
     headers: { range: `bytes=${fromByte}-${fromByte + maxBytes - 1}` },

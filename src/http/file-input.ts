@@ -4,30 +4,10 @@
  */
 import * as fs from 'fs';
 import type { Readable } from 'stream';
-import type { InputProblem } from './errors';
+import type { FileEncoding, FileInput } from '../spec/action-signature';
+import type { InputProblem } from '../spec/validate';
 
-export type FileEncoding = 'ascii' | 'utf8' | 'utf16le' | 'base64' | 'binary' | 'hex';
-
-/** DataFire's file object: `content` decoded with `encoding` (as text when absent). */
-export interface DataFireFile {
-  content: string;
-  encoding?: FileEncoding;
-  contentType?: string;
-  filename?: string;
-}
-
-/** A file on disk, streamed with its length from stat: never read whole into memory. */
-export interface PathFile {
-  path: string;
-  contentType?: string;
-  filename?: string;
-}
-
-/**
- * A file part: text, bytes, a stream (sent once: it cannot be rebuilt for a second attempt),
- * DataFire's file object, or a file on disk.
- */
-export type FileInput = string | Buffer | Uint8Array | Readable | NodeJS.ReadableStream | DataFireFile | PathFile;
+export type { DataFireFile, FileEncoding, FileInput, PathFile } from '../spec/action-signature';
 
 export type PartSource =
   | { kind: 'bytes'; data: Buffer }

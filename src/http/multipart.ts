@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import type FormDataClass from 'form-data';
-import { AzureMLError } from './errors';
+import { AzureMLError } from '../errors';
 import type { BodyFactory, BuiltBody } from './body';
 import type { ClassifiedPart } from './file-input';
 
@@ -33,7 +33,7 @@ export function multipartBody(parts: MultipartPart[], action: string): BodyFacto
     replayable: oneShot.length === 0,
     notReplayableReason: reason,
     async create(): Promise<BuiltBody> {
-      if (created++ > 0 && reason) throw new AzureMLError(`Action ${action} cannot send its body again: ${reason}`, action);
+      if (created++ > 0 && reason) throw new AzureMLError({ message: `Action ${action} cannot send its body again: ${reason}`, action });
       const Form = loadFormData();
       const form = new Form();
       for (const part of parts) {

@@ -3,7 +3,7 @@
  * Azure's core-rest-pipeline. A policy may change the request, look at the answer, or send again.
  */
 import type { BodyFactory } from './body';
-import type { UploadProgress } from '../datafire/action-context';
+import type { UploadProgress } from './call-options';
 
 export interface PipelineRequest {
   method: string;
@@ -33,6 +33,8 @@ export interface PipelineRequest {
   maxResponseBytes?: number;
   /** Which setting raises maxResponseBytes, for its error. */
   maxResponseSetting?: string;
+  /** The URL's path is a secret (a webhook's): logs show only the origin. */
+  redactPath?: boolean;
   /** Values to scrub from anything an answer puts into an error (tokens, secrets), computed only when needed: see scrub.ts. */
   secrets?: () => readonly string[];
 }

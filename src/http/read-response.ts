@@ -2,7 +2,7 @@
  * Turns an answer into the action's output: parsed JSON checked against the output schema, or
  * the bytes of a file intact. Any status that is not 2xx becomes an AzureMLServiceError.
  */
-import { AzureMLResponseFormatError, AzureMLServiceError } from './errors';
+import { AzureMLResponseFormatError, AzureMLServiceError } from '../errors';
 import type { PipelineResponse } from './pipeline';
 import { scrubSecrets } from './scrub';
 import type { OperationSpec } from '../spec/operation-spec';
@@ -30,12 +30,12 @@ export function readResponse(op: OperationSpec, response: PipelineResponse): unk
     value = JSON.parse(text);
   } catch (error) {
     const why = text.trim() === '' ? 'the body is empty, JSON was expected' : `the body is not JSON (${(error as Error).message})`;
-    throw new AzureMLResponseFormatError(action, response.status, text, why);
+    throw new AzureMLResponseFormatError({ action, statusCode: response.status, body: text, reason: why });
   }
   const problems = validateSchema(op.outputSchema, value);
   if (problems.length) {
     const why = problems.map((p) => (p.path ? `${p.path} ${p.message}` : p.message)).join('; ');
-    throw new AzureMLResponseFormatError(action, response.status, text, `it does not match the operation's output schema: ${why}`);
+    throw new AzureMLResponseFormatError({ action, statusCode: response.status, body: text, reason: `it does not match the operation's output schema: ${why}` });
   }
   return value;
 }

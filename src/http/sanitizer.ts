@@ -47,13 +47,15 @@ export function sanitizeHeaders(headers: Record<string, string | string[] | numb
   return out;
 }
 
-export function sanitizeUrl(url: string): string {
+/** The URL with its user info gone and query values off the allow-list REDACTED; with `redactPath`, only its origin. */
+export function sanitizeUrl(url: string, redactPath = false): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return REDACTED;
   }
+  if (redactPath) return `${parsed.origin}/${REDACTED}`;
   parsed.username = '';
   parsed.password = '';
   const query = [...parsed.searchParams.keys()];

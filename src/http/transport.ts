@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage } from 'http';
 import type { Readable } from 'stream';
-import { AzureMLError, AzureMLNetworkError, AzureMLResponseFormatError } from './errors';
+import { AzureMLError, AzureMLNetworkError, AzureMLResponseFormatError } from '../errors';
 import { DEFAULT_MAX_RESPONSE_BYTES, describeBytes } from './limits';
 import type { PipelineRequest, PipelineResponse, SendRequest } from './pipeline';
 import { scrubSecrets } from './scrub';
@@ -35,7 +35,7 @@ function load() {
 /** Why a request got no answer, without anything from the request itself (its headers carry the token). */
 function networkError(request: PipelineRequest, error: NodeJS.ErrnoException): AzureMLNetworkError {
   const reason = (error.message ?? 'unknown error').replace(/\s+/g, ' ').slice(0, 300);
-  return new AzureMLNetworkError(request.action, request.baseUrl, reason, error.code);
+  return new AzureMLNetworkError({ action: request.action, host: request.baseUrl, reason, code: error.code });
 }
 
 function contentEncoding(response: IncomingMessage): string {
@@ -59,7 +59,7 @@ function decoded(response: IncomingMessage): Readable {
 function decodeError(request: PipelineRequest, encoding: string, error: NodeJS.ErrnoException): AzureMLNetworkError {
   const truncated = error.code === 'Z_BUF_ERROR';
   const reason = truncated ? `the ${encoding} body of the answer is truncated` : `the ${encoding} body of the answer cannot be decoded (${error.message})`;
-  return new AzureMLNetworkError(request.action, request.baseUrl, reason, truncated ? 'ETRUNCATED' : 'EBADENCODING');
+  return new AzureMLNetworkError({ action: request.action, host: request.baseUrl, reason, code: truncated ? 'ETRUNCATED' : 'EBADENCODING' });
 }
 
 export const nativeTransport: SendRequest = async (request: PipelineRequest): Promise<PipelineResponse> => {
@@ -102,7 +102,7 @@ export const nativeTransport: SendRequest = async (request: PipelineRequest): Pr
       const cap = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
       const tooLarge = (what: string) => {
         const setting = request.maxResponseSetting ?? 'maxResponseBytes';
-        finish(new AzureMLResponseFormatError(request.action, response.statusCode ?? 0, '', `the body is larger than the ${describeBytes(cap)} limit (${what}); raise ${setting} if such answers are expected`));
+        finish(new AzureMLResponseFormatError({ action: request.action, statusCode: response.statusCode ?? 0, body: '', reason: `the body is larger than the ${describeBytes(cap)} limit (${what}); raise ${setting} if such answers are expected` }));
         // After finishing: the 'aborted' this causes must not become the call's error.
         response.destroy();
       };
@@ -136,7 +136,7 @@ export const nativeTransport: SendRequest = async (request: PipelineRequest): Pr
       // with its newline, say) before anything is sent. Its message names the header, not the value.
       const reason = scrubSecrets((error as Error).message, request.secrets?.());
       if (idle) clearTimeout(idle);
-      return reject(new AzureMLError(`Action ${request.action} could not send its request: ${reason}`, request.action));
+      return reject(new AzureMLError({ message: `Action ${request.action} could not send its request: ${reason}`, action: request.action }));
     }
     const onAbort = () => req.destroy(signal!.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -158,7 +158,7 @@ export const nativeTransport: SendRequest = async (request: PipelineRequest): Pr
         req.on('drain', active);
       }
       data.on('error', (error: Error) => {
-        bodyFailure = new AzureMLError(`Action ${request.action} could not read its request body: ${error.message}`, request.action);
+        bodyFailure = new AzureMLError({ message: `Action ${request.action} could not read its request body: ${error.message}`, action: request.action });
         req.destroy(bodyFailure);
       });
       data.pipe(req);

@@ -2,7 +2,7 @@
  * Everything checked before a request is made: the input schema (ajv), path segments, and the
  * multipart parts (their form, JSON definitions, zip signatures, files on disk).
  */
-import { AzureMLValidationError, type InputProblem } from './errors';
+import { AzureMLValidationError, type InputProblem } from '../errors';
 import { checkPathPart, classifyFileInput, describeType, looksLikeZip, type ClassifiedPart } from './file-input';
 import type { IntegrationSpec, OperationSpec, ParameterSpec } from '../spec/operation-spec';
 import { validateSchema } from '../spec/validate';
@@ -60,11 +60,11 @@ function checkJsonPart(spec: IntegrationSpec, param: ParameterSpec, part: Classi
 export async function validateInput(spec: IntegrationSpec, op: OperationSpec, rawInput: unknown, action: string): Promise<ValidatedInput> {
   const required = op.parameters.some((p) => p.required);
   if (rawInput === undefined || rawInput === null) {
-    if (required) throw new AzureMLValidationError(action, [{ path: '', message: `input must be an object with ${op.parameters.filter((p) => p.required).map((p) => p.name).join(', ')}` }]);
+    if (required) throw new AzureMLValidationError({ action, problems: [{ path: '', message: `input must be an object with ${op.parameters.filter((p) => p.required).map((p) => p.name).join(', ')}` }] });
     rawInput = {};
   }
   if (typeof rawInput !== 'object' || Array.isArray(rawInput)) {
-    throw new AzureMLValidationError(action, [{ path: '', message: `input must be an object (got ${describeType(rawInput)})` }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: '', message: `input must be an object (got ${describeType(rawInput)})` }] });
   }
   const input = rawInput as Record<string, unknown>;
   // A file part's value is judged by classifyFileInput, which knows Buffers, streams and {path}:
@@ -89,6 +89,6 @@ export async function validateInput(spec: IntegrationSpec, op: OperationSpec, ra
     if (part.source.kind === 'path') await checkPathPart(part.source.path, param.name, !!param.file.zip, problems);
   }
 
-  if (problems.length) throw new AzureMLValidationError(action, problems);
+  if (problems.length) throw new AzureMLValidationError({ action, problems });
   return { input, files };
 }

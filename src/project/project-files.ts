@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Ignore } from 'ignore';
-import { AzureMLProjectError } from '../http/errors';
+import { AzureMLProjectError } from '../errors';
 
 export interface ProjectFile {
   /** Relative, with forward slashes. */
@@ -47,7 +47,7 @@ function hasNoRules(text: string): boolean {
 function unreadable(root: string, name: string, error: unknown): AzureMLProjectError {
   const code = (error as NodeJS.ErrnoException).code ?? 'error';
   const what = code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${code})`;
-  return new AzureMLProjectError(`The project ${root} has a file or folder that ${what}: ${name || '.'} (exclude it in .amlignore, or fix its permissions)`, root, ACTION);
+  return new AzureMLProjectError({ message: `The project ${root} has a file or folder that ${what}: ${name || '.'} (exclude it in .amlignore, or fix its permissions)`, project: root, action: ACTION });
 }
 
 export function listProjectFiles(dir: string, options: ListProjectOptions = {}): ProjectFile[] {
@@ -58,7 +58,7 @@ export function listProjectFiles(dir: string, options: ListProjectOptions = {}):
   } catch (error) {
     throw unreadable(dir, '', error);
   }
-  if (!rootStat.isDirectory()) throw new AzureMLProjectError(`${dir} is not a folder`, dir, ACTION);
+  if (!rootStat.isDirectory()) throw new AzureMLProjectError({ message: `${dir} is not a folder`, project: dir, action: ACTION });
   const ignore = ignoreFactory();
   const files: ProjectFile[] = [];
   const emptyAmlignore: string[] = [];

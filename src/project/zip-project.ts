@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
-import { AzureMLProjectError } from '../http/errors';
+import { AzureMLProjectError } from '../errors';
 import { listProjectFiles, type ProjectFile } from './project-files';
 
 export interface ZipProjectOptions {
@@ -60,7 +60,7 @@ export function zipProjectStream(dir: string, files: ProjectFile[] = listProject
   const zip = new yazl.ZipFile();
   const output = zip.outputStream as Readable;
   // yazl reports a file it cannot open on the ZipFile: without this listener, the process would die.
-  zip.on('error', (error: Error) => output.destroy(new AzureMLProjectError(`The project ${dir} could not be zipped: ${error.message}`, dir, ACTION)));
+  zip.on('error', (error: Error) => output.destroy(new AzureMLProjectError({ message: `The project ${dir} could not be zipped: ${error.message}`, project: dir, action: ACTION })));
   for (const file of files) zip.addFile(file.absolute, file.name, { mtime: FIXED_MTIME, mode: file.mode });
   zip.end();
   return output;
@@ -72,7 +72,7 @@ export async function zipProject(dir: string, options: ZipProjectOptions = {}): 
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ZIP_BYTES;
   const files = options.files ?? listProjectFiles(dir, { onWarning: options.onWarning ?? emitProjectWarning });
   if (files.length > maxFiles) {
-    throw new AzureMLProjectError(`The project ${dir} has ${files.length} files, more than the ${maxFiles} allowed (raise maxFiles, or exclude files in .amlignore)`, dir, ACTION);
+    throw new AzureMLProjectError({ message: `The project ${dir} has ${files.length} files, more than the ${maxFiles} allowed (raise maxFiles, or exclude files in .amlignore)`, project: dir, action: ACTION });
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-project-'));
   const file = path.join(tmp, 'project.zip');
@@ -86,11 +86,7 @@ export async function zipProject(dir: string, options: ZipProjectOptions = {}): 
         for await (const chunk of source) {
           size += chunk.length;
           if (size > maxBytes) {
-            throw new AzureMLProjectError(
-              `The project ${dir} zips to more than the ${formatBytes(maxBytes)} startrun accepts (zipping stopped there; raise maxBytes, or exclude files in .amlignore). Biggest files: ${biggest(files)}`,
-              dir,
-              ACTION,
-            );
+            throw new AzureMLProjectError({ message: `The project ${dir} zips to more than the ${formatBytes(maxBytes)} startrun accepts (zipping stopped there; raise maxBytes, or exclude files in .amlignore). Biggest files: ${biggest(files)}`, project: dir, action: ACTION });
           }
           yield chunk;
         }
@@ -101,6 +97,6 @@ export async function zipProject(dir: string, options: ZipProjectOptions = {}): 
   } catch (error) {
     remove();
     if (error instanceof AzureMLProjectError) throw error;
-    throw new AzureMLProjectError(`The project ${dir} could not be zipped: ${(error as Error).message}`, dir, ACTION);
+    throw new AzureMLProjectError({ message: `The project ${dir} could not be zipped: ${(error as Error).message}`, project: dir, action: ACTION });
   }
 }

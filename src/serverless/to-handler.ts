@@ -10,9 +10,10 @@
  * The account is the handler's, else the environment's (AZUREML_HOST, AZUREML_ACCESS_TOKEN, AZURE_*
  * service principal). Calls stop before Lambda's own time limit, with a clear error.
  */
+import { isObject } from '../spec/is-object';
 import type { Account } from '../account/account';
 import { accountFromEnvironment } from '../config/environment';
-import type { ActionContext } from '../datafire/action-context';
+import type { ActionContext } from '../spec/action-signature';
 import {
   AzureMLAbortError,
   AzureMLAccountError,
@@ -21,7 +22,7 @@ import {
   AzureMLServiceError,
   AzureMLTimeoutError,
   AzureMLValidationError,
-} from '../http/errors';
+} from '../errors';
 
 export interface HandlerResult {
   statusCode: number;
@@ -98,13 +99,12 @@ function parseJson(text: string, what: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new BadEventError('azureml-execution/toHandler', [{ path: what, message: `is not JSON: ${(error as Error).message}` }]);
+    throw new BadEventError({ action: 'azureml-execution/toHandler', problems: [{ path: what, message: `is not JSON: ${(error as Error).message}` }] });
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BadEventError('azureml-execution/toHandler', [{ path: what, message: 'must be a JSON object' }]);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BadEventError({ action: 'azureml-execution/toHandler', problems: [{ path: what, message: 'must be a JSON object' }] });
   return value as Record<string, unknown>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
 
 function isHttpEvent(event: LambdaEvent): boolean {
   const http = isObject(event.requestContext) ? (event.requestContext as Record<string, unknown>).http : undefined;
@@ -162,7 +162,7 @@ export function toHandler(action: Runnable, options: HandlerOptions = {}): Lambd
   };
 
   const handle = async (event: LambdaEvent, signal: AbortSignal | undefined): Promise<HandlerResult> => {
-    if (!isObject(event)) return respond(400, { error: errorBody(new BadEventError('azureml-execution/toHandler', [{ path: 'event', message: 'must be an object' }])) });
+    if (!isObject(event)) return respond(400, { error: errorBody(new BadEventError({ action: 'azureml-execution/toHandler', problems: [{ path: 'event', message: 'must be an object' }] })) });
 
     if (isHttpEvent(event)) {
       try {

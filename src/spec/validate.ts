@@ -4,8 +4,15 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type AjvClass from 'ajv';
-import type { InputProblem } from '../http/errors';
 import type { JSONSchema } from './operation-spec';
+
+/** A problem with an input: what the errors of this package list, and nothing is sent when there is one. */
+export interface InputProblem {
+  /** The input field, as a dotted path: `definition.configuration.framework`. */
+  path: string;
+  /** Why it is wrong: `must be one of Python, PySpark, Cntk, TensorFlow, PyTorch`. */
+  message: string;
+}
 
 let ajv: AjvClass | undefined;
 const compiled = new WeakMap<JSONSchema, ValidateFunction>();

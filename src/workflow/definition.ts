@@ -7,9 +7,10 @@
  * service ignores what it does not know, and a typo such as `Scirpt` would only show when the
  * run fails in the cloud.
  */
-import { AzureMLValidationError, type InputProblem } from '../http/errors';
-import { executionSpec } from '../spec/generated/execution-spec';
-import type { RunDefinition } from '../spec/generated/execution-types';
+import { isObject } from '../spec/is-object';
+import { AzureMLValidationError, type InputProblem } from '../errors';
+import { executionSpec } from '../spec/execution/spec';
+import type { RunDefinition } from '../spec/execution/types';
 import { normalizeRunDefinition, type UnknownKey } from '../spec/run-definition';
 import { validateSchema } from '../spec/validate';
 
@@ -67,16 +68,15 @@ function parseDefinition(raw: DefinitionInput['definition'], field: string, acti
     try {
       value = JSON.parse(raw.replace(/^\uFEFF/, ''));
     } catch (error) {
-      throw new AzureMLValidationError(action, [{ path: field, message: `is not JSON: ${(error as Error).message}` }]);
+      throw new AzureMLValidationError({ action, problems: [{ path: field, message: `is not JSON: ${(error as Error).message}` }] });
     }
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new AzureMLValidationError(action, [{ path: field, message: 'must be a RunDefinition object (or its JSON text)' }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: field, message: 'must be a RunDefinition object (or its JSON text)' }] });
   }
   return value as Record<string, unknown>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
 
 /** The definition to send: normalized, with the given fields laid over it, checked. Throws AzureMLValidationError. */
 export function prepareRunDefinition(input: DefinitionInput, action: string, field = 'definition'): RunDefinition {
@@ -101,6 +101,6 @@ export function prepareRunDefinition(input: DefinitionInput, action: string, fie
   }
   const schemaProblems = validateSchema({ $ref: '#/definitions/RunDefinition', definitions: executionSpec.definitions }, definition, field);
   problems.push(...schemaProblems.filter((p) => !problems.some((q) => q.path === p.path)));
-  if (problems.length) throw new AzureMLValidationError(action, problems);
+  if (problems.length) throw new AzureMLValidationError({ action, problems });
   return definition as RunDefinition;
 }

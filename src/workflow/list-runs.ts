@@ -2,31 +2,14 @@
  * Runs of an experiment, page after page: Runs_GetByQuery answers at most a page and a
  * continuation token; the iterators follow the tokens so callers see one sequence of runs.
  */
-import type { CallOptions } from '../datafire/action-context';
-import { AzureMLError, AzureMLValidationError } from '../http/errors';
-import type { PaginatedRunList, QueryParams, Run } from '../spec/generated/runhistory-types';
+import type { CallOptions } from '../http/call-options';
+import { AzureMLError, AzureMLValidationError } from '../errors';
+import type { PaginatedRunList, QueryParams, Run } from '../spec/runhistory/types';
 import { workflowAction, type WorkflowContext } from './context';
 import { closestName } from './definition';
+import { RUN_STATUSES } from '../spec/run-status';
 import { resolveExperiment, resolveRun, type ExperimentLocator, type RunRef } from './locator';
 
-/** Run statuses Run History reports. */
-export const RUN_STATUSES = [
-  'NotStarted',
-  'Queued',
-  'Preparing',
-  'Provisioning',
-  'Starting',
-  'Running',
-  'CancelRequested',
-  'Canceled',
-  'Finalizing',
-  'Completed',
-  'Failed',
-  'Unapproved',
-  'NotResponding',
-  'Pausing',
-  'Paused',
-] as const;
 
 export interface IterateRunsInput extends Partial<ExperimentLocator> {
   /** Run History's query (an OData filter, orderBy, top); continuation tokens are followed for you. */
@@ -53,7 +36,7 @@ async function* pages(fetchPage: (token: string | undefined) => Promise<Paginate
     yield* page.value ?? [];
     token = page.continuationToken ?? undefined;
     // A token met twice would page forever: the service is wrong, say so rather than loop.
-    if (token !== undefined && seen.has(token)) throw new AzureMLError(`Action ${action} got the same continuation token twice; stopped paging`, action);
+    if (token !== undefined && seen.has(token)) throw new AzureMLError({ message: `Action ${action} got the same continuation token twice; stopped paging`, action });
     if (token !== undefined) seen.add(token);
   } while (token);
 }
@@ -76,7 +59,7 @@ function statusFilter(status: string, action: string): string {
   const known = RUN_STATUSES.find((s) => s.toLowerCase() === status.toLowerCase());
   if (!known) {
     const guess = closestName(status, [...RUN_STATUSES]);
-    throw new AzureMLValidationError(action, [{ path: 'status', message: `must be a run status${guess ? ` (did you mean ${guess}?)` : ''}: ${RUN_STATUSES.join(', ')} (got ${JSON.stringify(status)})` }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: 'status', message: `must be a run status${guess ? ` (did you mean ${guess}?)` : ''}: ${RUN_STATUSES.join(', ')} (got ${JSON.stringify(status)})` }] });
   }
   return `Status eq '${known}'`;
 }
@@ -85,7 +68,7 @@ export async function listRuns(ctx: WorkflowContext, input: ListRunsInput = {}, 
   const action = workflowAction('listRuns');
   const { top } = input;
   if (top !== undefined && (!Number.isSafeInteger(top) || top < 1)) {
-    throw new AzureMLValidationError(action, [{ path: 'top', message: `must be a whole number, 1 or more (got ${JSON.stringify(top)})` }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: 'top', message: `must be a whole number, 1 or more (got ${JSON.stringify(top)})` }] });
   }
   const filter = [input.status !== undefined ? statusFilter(input.status, action) : undefined, input.filter].filter(Boolean).join(' and ');
   const queryParams: Omit<QueryParams, 'continuationToken'> = { orderBy: input.orderBy ?? 'CreatedUtc desc' };

@@ -3,7 +3,7 @@
  * take a run id alone, or part of a locator, and fill the rest from the client's workspace
  * defaults (`create(account, { workspace })`); what is still missing is named before any request.
  */
-import { AzureMLValidationError, type InputProblem } from '../http/errors';
+import { AzureMLValidationError, type InputProblem } from '../errors';
 
 export interface WorkspaceLocator {
   subscriptionId: string;
@@ -43,19 +43,19 @@ function missingProblems(locator: Partial<RunLocator>, fields: readonly string[]
 export function resolveExperiment(given: Partial<ExperimentLocator> | undefined, defaults: Partial<ExperimentLocator> | undefined, action: string): ExperimentLocator {
   const locator = { ...locatorFields(defaults), ...locatorFields(given) };
   const problems = missingProblems(locator, EXPERIMENT_FIELDS);
-  if (problems.length) throw new AzureMLValidationError(action, problems);
+  if (problems.length) throw new AzureMLValidationError({ action, problems });
   return locator as ExperimentLocator;
 }
 
 export function resolveRun(ref: RunRef, defaults: Partial<ExperimentLocator> | undefined, action: string): RunLocator {
   const given = typeof ref === 'string' ? { runId: ref } : ref;
   if (!given || typeof given !== 'object') {
-    throw new AzureMLValidationError(action, [{ path: 'runId', message: 'is required: give a run id, or an object with runId' }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: 'runId', message: 'is required: give a run id, or an object with runId' }] });
   }
   const runId = given.runId;
   const problems = typeof runId === 'string' && runId !== '' ? [] : [{ path: 'runId', message: 'is required' }];
   const locator = { ...locatorFields(defaults), ...locatorFields(given) };
   problems.push(...missingProblems(locator, EXPERIMENT_FIELDS));
-  if (problems.length) throw new AzureMLValidationError(action, problems);
+  if (problems.length) throw new AzureMLValidationError({ action, problems });
   return { ...(locator as ExperimentLocator), runId };
 }

@@ -4,16 +4,16 @@
  * log files of a run as links (RunDetails.logFiles); they are read with HTTP Range, so a tail
  * downloads only what is new.
  */
-import type { CallOptions } from '../datafire/action-context';
-import { AzureMLServiceError, AzureMLValidationError } from '../http/errors';
+import type { CallOptions } from '../http/call-options';
+import { AzureMLServiceError, AzureMLValidationError } from '../errors';
 import { fetchFromByte } from '../http/fetch-range';
 import { DEFAULT_LOG_READ_BYTES } from '../http/limits';
-import type { ErrorResponse, RunDetails } from '../spec/generated/runhistory-types';
-import { workflowAction, type WorkflowContext } from './context';
+import { isTerminalStatus } from '../spec/run-status';
+import type { ErrorResponse, RunDetails } from '../spec/runhistory/types';
+import { linksOf, workflowAction, type WorkflowContext } from './context';
 import { resolveRun, type RunRef } from './locator';
 
 export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
-export const TERMINAL_STATUSES: readonly string[] = ['Completed', 'Failed', 'Canceled'];
 
 export interface GetRunLogOptions extends Pick<CallOptions, 'signal'> {
   /** Bytes already read: only what comes after is downloaded (default 0, the whole log). */
@@ -43,6 +43,7 @@ export interface RunLog {
 
 /** The bytes of a log file from `fromByte` on (empty while it does not exist yet). */
 export async function readLogFrom(
+  ctx: WorkflowContext,
   details: RunDetails,
   file: string,
   fromByte: number,
@@ -53,7 +54,7 @@ export async function readLogFrom(
   const url = details.logFiles?.[file];
   if (!url) return { data: Buffer.alloc(0), totalBytes: 0 };
   try {
-    const { data, totalSize } = await fetchFromByte(url, fromByte, action, signal, maxBytes);
+    const { data, totalSize } = await fetchFromByte(linksOf(ctx), url, fromByte, action, signal, maxBytes);
     return { data, totalBytes: totalSize ?? fromByte + data.length };
   } catch (error) {
     if (error instanceof AzureMLServiceError && error.statusCode === 404) return { data: Buffer.alloc(0), totalBytes: 0 }; // not written yet
@@ -76,20 +77,20 @@ export async function getRunLog(ctx: WorkflowContext, ref: RunRef, options: GetR
   const action = workflowAction('getRunLog');
   const fromByte = options.fromByte ?? 0;
   if (!Number.isSafeInteger(fromByte) || fromByte < 0) {
-    throw new AzureMLValidationError(action, [{ path: 'fromByte', message: `must be a whole number of bytes, 0 or more (got ${JSON.stringify(fromByte)})` }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: 'fromByte', message: `must be a whole number of bytes, 0 or more (got ${JSON.stringify(fromByte)})` }] });
   }
   const maxBytes = options.maxBytes ?? DEFAULT_LOG_READ_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 4) {
-    throw new AzureMLValidationError(action, [{ path: 'maxBytes', message: `must be a whole number of bytes, 4 or more (got ${JSON.stringify(maxBytes)})` }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: 'maxBytes', message: `must be a whole number of bytes, 4 or more (got ${JSON.stringify(maxBytes)})` }] });
   }
   const run = resolveRun(ref, ctx.defaults, action);
   const file = options.file ?? DRIVER_LOG;
   const details = await ctx.client.Runs_GetDetails(run, { signal: options.signal });
   const status = String(details.status ?? '');
-  const { data, totalBytes } = await readLogFrom(details, file, fromByte, action, options.signal, maxBytes);
+  const { data, totalBytes } = await readLogFrom(ctx, details, file, fromByte, action, options.signal, maxBytes);
   // A run that ended writes no more: what is cut at the end of the log stays cut, and is decoded as it is.
   const atEnd = fromByte + data.length >= totalBytes;
-  const length = TERMINAL_STATUSES.includes(status) && atEnd ? data.length : completeUtf8Length(data);
+  const length = isTerminalStatus(status) && atEnd ? data.length : completeUtf8Length(data);
   const result: RunLog = {
     runId: run.runId,
     name: file,

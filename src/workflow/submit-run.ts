@@ -6,14 +6,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { CallOptions } from '../datafire/action-context';
-import { AzureMLAbortError, AzureMLProjectError, AzureMLServiceError, AzureMLValidationError } from '../http/errors';
+import type { CallOptions } from '../http/call-options';
+import { AzureMLAbortError, AzureMLProjectError, AzureMLServiceError, AzureMLValidationError } from '../errors';
 import type { FileInput } from '../http/file-input';
 import { validateInput } from '../http/validate-input';
 import { listProjectFiles } from '../project/project-files';
 import { emitProjectWarning, zipProject, type ZippedProject } from '../project/zip-project';
-import { executionSpec } from '../spec/generated/execution-spec';
-import type { RunDefinition } from '../spec/generated/execution-types';
+import { executionSpec } from '../spec/execution/spec';
+import type { RunDefinition } from '../spec/execution/types';
 import { workflowAction, type ServiceActions, type WorkflowContext } from './context';
 import { prepareRunDefinition, type DefinitionInput } from './definition';
 import { resolveExperiment, type ExperimentLocator, type RunLocator } from './locator';
@@ -74,20 +74,16 @@ function listFolder(folder: string, script: string, action: string, onWarning: (
   const wanted = script.replace(/^\.\//, '');
   if (!files.some((f) => f.name === wanted)) {
     const ignored = fs.existsSync(path.join(folder, wanted));
-    throw new AzureMLProjectError(
-      ignored
+    throw new AzureMLProjectError({ message: ignored
         ? `The script ${script} is in ${folder}, but .amlignore (or .gitignore) leaves it out of the project`
-        : `The script ${script} is not in the project ${folder} (it has ${files.length} file${files.length === 1 ? '' : 's'}${files.length ? `: ${files.slice(0, 10).map((f) => f.name).join(', ')}${files.length > 10 ? ', ...' : ''}` : ''})`,
-      folder,
-      action,
-    );
+        : `The script ${script} is not in the project ${folder} (it has ${files.length} file${files.length === 1 ? '' : 's'}${files.length ? `: ${files.slice(0, 10).map((f) => f.name).join(', ')}${files.length > 10 ? ', ...' : ''}` : ''})`, project: folder, action });
   }
   return files;
 }
 
 export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, options: SubmitRunOptions = {}): Promise<SubmittedRun> {
   const action = workflowAction('submitRun');
-  if (!input || typeof input !== 'object') throw new AzureMLValidationError(action, [{ path: '', message: 'input must be an object with project and script (or definition)' }]);
+  if (!input || typeof input !== 'object') throw new AzureMLValidationError({ action, problems: [{ path: '', message: 'input must be an object with project and script (or definition)' }] });
   const experiment = resolveExperiment(input, ctx.defaults, action);
   const definition = prepareRunDefinition(input, action);
   // Left to Runs_StartRun when not given: a run id the call makes itself is one it may recover after
@@ -99,13 +95,13 @@ export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, opt
   let folder: string | undefined;
   if (typeof input.project === 'string') {
     const kind = isFolder(input.project);
-    if (kind === undefined) throw new AzureMLValidationError(action, [{ path: 'project', message: `is neither a folder nor a zip file: ${input.project} does not exist` }]);
+    if (kind === undefined) throw new AzureMLValidationError({ action, problems: [{ path: 'project', message: `is neither a folder nor a zip file: ${input.project} does not exist` }] });
     if (kind) folder = input.project;
     zipInput = { path: input.project };
   } else if (input.project !== undefined && input.project !== null) {
     zipInput = input.project;
   } else {
-    throw new AzureMLValidationError(action, [{ path: 'project', message: 'is required: a folder, the path of a zip, or the zip itself' }]);
+    throw new AzureMLValidationError({ action, problems: [{ path: 'project', message: 'is required: a folder, the path of a zip, or the zip itself' }] });
   }
 
   // Everything but the zip of a folder (not made yet) is checked now, before the work of zipping.
@@ -127,7 +123,7 @@ export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, opt
     } else if (typeof input.project === 'string') {
       project.bytes = fs.statSync(input.project).size;
     }
-    if (call.signal?.aborted) throw new AzureMLAbortError(action, call.signal.reason);
+    if (call.signal?.aborted) throw new AzureMLAbortError({ action, reason: call.signal.reason });
     await ensureExperiment(ctx.client, experiment, call);
     const started = await ctx.client.Runs_StartRun(startInput as Parameters<ServiceActions['Runs_StartRun']>[0], call);
     return { ...experiment, runId: started.runId, definition, project };

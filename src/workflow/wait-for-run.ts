@@ -3,14 +3,15 @@
  * follows the driver log from the last byte read (HTTP Range: no byte is downloaded twice), and
  * reports status changes. An AbortSignal stops the waiting, not the run.
  */
-import { AzureMLAbortError, AzureMLRunFailedError } from '../http/errors';
+import { AzureMLAbortError, AzureMLRunFailedError } from '../errors';
 import { DEFAULT_LOG_READ_BYTES } from '../http/limits';
-import type { RunDetails } from '../spec/generated/runhistory-types';
+import type { RunDetails } from '../spec/runhistory/types';
 import { workflowAction, type WorkflowContext } from './context';
 import { resolveRun, type RunRef } from './locator';
-import { DRIVER_LOG, readLogFrom, TERMINAL_STATUSES } from './run-log';
+import { isTerminalStatus } from '../spec/run-status';
+import { DRIVER_LOG, readLogFrom } from './run-log';
 
-export { DRIVER_LOG, TERMINAL_STATUSES, AzureMLRunFailedError };
+export { DRIVER_LOG, AzureMLRunFailedError };
 
 export interface WaitForRunOptions {
   /** Stops the waiting (the run goes on): the call rejects with an AbortError. */
@@ -58,7 +59,7 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       const details = await ctx.client.Runs_GetDetails(run, { signal });
-      const ended = TERMINAL_STATUSES.includes(String(details.status));
+      const ended = isTerminalStatus(details.status);
       const changed = details.status !== status;
       if (changed) {
         status = details.status;
@@ -70,7 +71,7 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
       if (onLog) {
         // In bounded pieces until caught up: a log that grew by a gigabyte is never held whole.
         for (;;) {
-          const { data, totalBytes } = await readLogFrom(details, DRIVER_LOG, logOffset, action, signal, DEFAULT_LOG_READ_BYTES);
+          const { data, totalBytes } = await readLogFrom(ctx, details, DRIVER_LOG, logOffset, action, signal, DEFAULT_LOG_READ_BYTES);
           logOffset += data.length;
           // stream: a multi-byte character split across reads is completed by the next one.
           const text = decoder.decode(data, { stream: true });
@@ -80,7 +81,7 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
       }
       if (changed && ended) onStatus?.(String(status), details);
       if (ended) {
-        if (details.status === 'Failed') throw new AzureMLRunFailedError(details);
+        if (details.status === 'Failed') throw new AzureMLRunFailedError({ details });
         return details;
       }
       await sleep(interval, signal);
@@ -88,7 +89,7 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
     }
   } catch (error) {
     // Whether it came during a poll, a log read or the wait between them: the waiting was aborted.
-    if (signal?.aborted) throw new AzureMLAbortError(action, signal.reason);
+    if (signal?.aborted) throw new AzureMLAbortError({ action, reason: signal.reason });
     throw error;
   }
 }

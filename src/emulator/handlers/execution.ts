@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'crypto';
 import * as fs from 'fs';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { pipeline } from 'stream/promises';
-import { executionSpec } from '../../spec/generated/execution-spec';
+import { executionSpec } from '../../spec/execution/spec';
 import { normalizeRunDefinition } from '../../spec/run-definition';
 import { validateSchema } from '../../spec/validate';
 import { formatBytes, HttpError, sendJson } from '../http-util';

@@ -12,7 +12,7 @@ export function loggingPolicy(log: Logger): PipelinePolicy {
     name: 'logging',
     async sendRequest(request, next) {
       const started = Date.now();
-      log(`--> ${request.action}: ${request.method.toUpperCase()} ${sanitizeUrl(request.url)} ${JSON.stringify(sanitizeHeaders(request.headers))}`);
+      log(`--> ${request.action}: ${request.method.toUpperCase()} ${sanitizeUrl(request.url, request.redactPath)} ${JSON.stringify(sanitizeHeaders(request.headers))}`);
       try {
         const response = await next(request);
         log(`<-- ${request.action}: ${response.status} in ${Date.now() - started} ms ${JSON.stringify(sanitizeHeaders(response.headers))}`);

@@ -5,19 +5,12 @@
  * (seconds or an HTTP date) are honoured, within the cap. The request id stays the same (this
  * policy sits inside the client request id policy). Never 401: that is the token's business.
  */
-import { AzureMLNetworkError } from '../errors';
+import { AzureMLNetworkError } from '../../errors';
+import type { RetryOptions } from '../call-options';
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '../pipeline';
 
-export interface RetryOptions {
-  /** Retries after the first attempt (default 3). */
-  maxRetries?: number;
-  /** First backoff (default 1000 ms), doubled each time. */
-  retryDelayMs?: number;
-  /** Longest wait, backoff or Retry-After (default 64000 ms). */
-  maxRetryDelayMs?: number;
-  /** How to wait (tests record the delays instead). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
+export type { RetryOptions } from '../call-options';
+
 
 export const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 // ETRUNCATED and EBADENCODING: a compressed answer that arrived cut or garbled (see transport.ts).
@@ -109,7 +102,7 @@ export function retryPolicy(options: RetryOptions = {}): PipelinePolicy {
 /** The final outcome, with what the retries were when there were any. */
 function finish(outcome: PipelineResponse | AzureMLNetworkError, attempts: number, note?: string): PipelineResponse {
   if (outcome instanceof AzureMLNetworkError) {
-    const error = note ? new AzureMLNetworkError(outcome.action ?? '', outcome.host, outcome.reason, outcome.code, note) : outcome;
+    const error = note ? new AzureMLNetworkError({ action: outcome.action ?? '', host: outcome.host, reason: outcome.reason, code: outcome.code, note }) : outcome;
     error.attempts = attempts;
     throw error;
   }

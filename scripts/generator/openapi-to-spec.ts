@@ -4,7 +4,7 @@
  * `Integration.fromOpenAPI` builds them, so that `getDetails()` and `action(name).inputSchema`
  * stay what users of the generated integration already rely on.
  */
-import type { IntegrationSpec, JSONSchema, OperationSpec, ParameterLocation, ParameterSpec } from '../operation-spec';
+import type { IntegrationSpec, JSONSchema, OperationSpec, ParameterLocation, ParameterSpec } from '../../src/spec/operation-spec';
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head'] as const;
 

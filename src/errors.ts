@@ -1,20 +1,87 @@
 /**
- * The errors every action throws. None of them holds a request, its headers, the account or
- * a transport error object: those carry the bearer token. What they hold is safe to log.
+ * Every error this package throws. One constructor shape: each class takes one object, whose
+ * `action` names the action that failed and whose other fields become the error's fields.
+ *
+ * None of them holds a request, its headers, the account or a transport error object: those
+ * carry the bearer token. What they hold is safe to log.
+ *
+ * Two copies of the package can be loaded in one process (a DataFire project with its own copy
+ * beside a flow's), so `instanceof` against one copy's class would miss the other's errors. Each
+ * error is branded with a registry symbol; `isAzureMLError(e, 'AzureMLServiceError')` and
+ * `instanceof` both read the brand, so they hold across copies.
  */
-import type { ErrorDetails, ErrorResponse, InnerErrorResponse } from '../spec/generated/execution-types';
-import type { RunDetails } from '../spec/generated/runhistory-types';
-import { scrubSecrets } from './scrub';
+import type { ErrorDetails, ErrorResponse, InnerErrorResponse } from './spec/execution/types';
+import type { RunDetails } from './spec/runhistory/types';
+import type { InputProblem } from './spec/validate';
+import { scrubSecrets } from './http/scrub';
+
+export type { InputProblem };
+
+/** Symbol.for: the same symbol in every copy of the package. Its value: the error's class names, most derived first. */
+const BRAND = Symbol.for('azureml-execution.error-classes');
+
+/** The class names `isAzureMLError` can check for. */
+export type AzureMLErrorName =
+  | 'AzureMLError'
+  | 'AzureMLValidationError'
+  | 'AzureMLProjectError'
+  | 'AzureMLAccountError'
+  | 'AzureMLNetworkError'
+  | 'AzureMLResponseFormatError'
+  | 'AzureMLServiceError'
+  | 'AzureMLAuthError'
+  | 'AzureMLAbortError'
+  | 'AzureMLTimeoutError'
+  | 'AzureMLRunFailedError';
+
+interface ErrorByName {
+  AzureMLError: AzureMLError;
+  AzureMLValidationError: AzureMLValidationError;
+  AzureMLProjectError: AzureMLProjectError;
+  AzureMLAccountError: AzureMLAccountError;
+  AzureMLNetworkError: AzureMLNetworkError;
+  AzureMLResponseFormatError: AzureMLResponseFormatError;
+  AzureMLServiceError: AzureMLServiceError;
+  AzureMLAuthError: AzureMLAuthError;
+  AzureMLAbortError: AzureMLAbortError;
+  AzureMLTimeoutError: AzureMLTimeoutError;
+  AzureMLRunFailedError: AzureMLRunFailedError;
+}
+
+/**
+ * Whether `value` is an error of this package (of any copy of it), and of class `kind` (or a
+ * subclass of it) when given: `isAzureMLError(error, 'AzureMLServiceError') && error.statusCode === 404`.
+ */
+export function isAzureMLError<K extends AzureMLErrorName = 'AzureMLError'>(value: unknown, kind?: K): value is ErrorByName[K] {
+  if (!value || typeof value !== 'object') return false;
+  const classes = (value as { [BRAND]?: unknown })[BRAND];
+  return Array.isArray(classes) && classes.includes(kind ?? 'AzureMLError');
+}
+
+export interface AzureMLErrorInit {
+  message: string;
+  /** The action that failed, e.g. `azure_machinelearningservices_execution/Runs_StartRun`. */
+  action?: string;
+}
 
 /** The base class: every error of this package is an AzureMLError. */
 export class AzureMLError extends Error {
   /** The action that failed, e.g. `azure_machinelearningservices_execution/Runs_StartRun`. */
   readonly action?: string;
 
-  constructor(message: string, action?: string) {
-    super(message);
+  constructor(init: AzureMLErrorInit) {
+    super(init.message);
     this.name = new.target.name;
-    if (action) this.action = action;
+    if (init.action) this.action = init.action;
+    const classes: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) classes.push((c as { name: string }).name);
+    // Not enumerable: JSON, util.inspect and toJSON show only the error's own fields.
+    Object.defineProperty(this, BRAND, { value: classes });
+  }
+
+  /** `error instanceof AzureMLServiceError` holds for an error from another copy of the package too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isAzureMLError(value, this.name as AzureMLErrorName);
   }
 
   toJSON(): Record<string, unknown> {
@@ -24,11 +91,9 @@ export class AzureMLError extends Error {
   }
 }
 
-export interface InputProblem {
-  /** The input field, as a dotted path: `definition.configuration.framework`. */
-  path: string;
-  /** Why it is wrong: `must be one of Python, PySpark, Cntk, TensorFlow, PyTorch`. */
-  message: string;
+export interface ValidationErrorInit {
+  action: string;
+  problems: InputProblem[];
 }
 
 /** Bad input: nothing was sent. `statusCode` is 400 so that `datafire serve` answers 400. */
@@ -36,14 +101,19 @@ export class AzureMLValidationError extends AzureMLError {
   readonly statusCode = 400;
   readonly problems: InputProblem[];
 
-  constructor(action: string, problems: InputProblem[]) {
-    super(`Action ${action} was given invalid input: ${problems.map(describeProblem).join('; ')}`, action);
-    this.problems = problems;
+  constructor(init: ValidationErrorInit) {
+    super({ message: `Action ${init.action} was given invalid input: ${init.problems.map(describeProblem).join('; ')}`, action: init.action });
+    this.problems = init.problems;
   }
 }
 
 function describeProblem(problem: InputProblem): string {
   return problem.path ? `${problem.path} ${problem.message}` : problem.message;
+}
+
+export interface ProjectErrorInit extends AzureMLErrorInit {
+  /** The folder. */
+  project: string;
 }
 
 /** A project folder that cannot be submitted (over the size or file limits, or without its script): nothing was sent. */
@@ -53,10 +123,15 @@ export class AzureMLProjectError extends AzureMLError {
   /** The folder. */
   readonly project: string;
 
-  constructor(message: string, project: string, action?: string) {
-    super(message, action);
-    this.project = project;
+  constructor(init: ProjectErrorInit) {
+    super(init);
+    this.project = init.project;
   }
+}
+
+export interface AccountErrorInit extends AzureMLErrorInit {
+  /** The account fields concerned. */
+  fields: string[];
 }
 
 /** The account cannot be used (no host, no credentials...): nothing was sent. */
@@ -64,10 +139,22 @@ export class AzureMLAccountError extends AzureMLError {
   /** The account fields concerned. */
   readonly fields: string[];
 
-  constructor(message: string, fields: string[], action?: string) {
-    super(message, action);
-    this.fields = fields;
+  constructor(init: AccountErrorInit) {
+    super(init);
+    this.fields = init.fields;
   }
+}
+
+export interface NetworkErrorInit {
+  action: string;
+  /** The base URL the request went to. */
+  host: string;
+  /** What the transport said, e.g. `connect ECONNREFUSED 127.0.0.1:443`. */
+  reason: string;
+  /** The system error code, e.g. `ECONNREFUSED`. */
+  code?: string;
+  /** Why the retries ended, added to the message. */
+  note?: string;
 }
 
 /** The request did not get an answer: connection refused, reset, DNS failure, TLS failure. */
@@ -81,12 +168,21 @@ export class AzureMLNetworkError extends AzureMLError {
   /** Attempts made, when the call was retried. */
   attempts?: number;
 
-  constructor(action: string, host: string, reason: string, code?: string, note?: string) {
-    super(`Action ${action} failed: no answer from ${host} (${reason})${note ? `; ${note}` : ''}`, action);
-    this.host = host;
-    this.reason = reason;
-    if (code) this.code = code;
+  constructor(init: NetworkErrorInit) {
+    super({ message: `Action ${init.action} failed: no answer from ${init.host} (${init.reason})${init.note ? `; ${init.note}` : ''}`, action: init.action });
+    this.host = init.host;
+    this.reason = init.reason;
+    if (init.code) this.code = init.code;
   }
+}
+
+export interface ResponseFormatErrorInit {
+  action: string;
+  statusCode: number;
+  /** The body text (already scrubbed of secrets). */
+  body: string;
+  /** Why it cannot be read. */
+  reason: string;
 }
 
 /** A 2xx answer whose body is not what the operation promises (not JSON, or missing a required field). */
@@ -94,10 +190,10 @@ export class AzureMLResponseFormatError extends AzureMLError {
   readonly statusCode: number;
   readonly body: string;
 
-  constructor(action: string, statusCode: number, body: string, reason: string) {
-    super(`Action ${action} got an answer it cannot read (status code ${statusCode}): ${reason}`, action);
-    this.statusCode = statusCode;
-    this.body = body;
+  constructor(init: ResponseFormatErrorInit) {
+    super({ message: `Action ${init.action} got an answer it cannot read (status code ${init.statusCode}): ${init.reason}`, action: init.action });
+    this.statusCode = init.statusCode;
+    this.body = init.body;
   }
 }
 
@@ -162,7 +258,7 @@ export class AzureMLServiceError extends AzureMLError {
     const root = parsed?.error;
     const refreshed = init.afterTokenRefresh ? ' (after refreshing the access token)' : '';
     const note = init.retryNote ? `; ${init.retryNote}` : '';
-    super(`Action ${init.action} failed with status code ${init.statusCode}${refreshed}: ${summarize(init, parsed)}${note}`, init.action);
+    super({ message: `Action ${init.action} failed with status code ${init.statusCode}${refreshed}: ${summarize(init, parsed)}${note}`, action: init.action });
     this.attempts = init.attempts ?? 1;
     this.statusCode = init.statusCode;
     this.body = init.body;
@@ -202,7 +298,7 @@ function parseErrorResponse(body: string): ErrorResponse | undefined {
 
 function innerCodes(inner: InnerErrorResponse | undefined): string[] {
   const codes: string[] = [];
-  // Bounded: a malicious or buggy body cannot make this loop forever (JSON has no cycles, but be safe).
+  // Bounded: a hostile body nests innerError thousands deep; 32 levels say all there is to say.
   for (let depth = 0; inner && depth < 32; depth++, inner = inner.innerError) {
     if (inner.code) codes.push(inner.code);
   }
@@ -210,6 +306,12 @@ function innerCodes(inner: InnerErrorResponse | undefined): string[] {
 }
 
 const MAX_SUMMARY = 300;
+
+/** HTTP reason phrases for bodies that say nothing: Node's table, loaded with the first such error. */
+function statusText(statusCode: number): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('http') as typeof import('http')).STATUS_CODES[statusCode];
+}
 
 /** One line that says what went wrong: the service's code and message, or the gist of a non-JSON body. */
 function summarize(init: ServiceErrorInit, parsed: ErrorResponse | undefined): string {
@@ -222,8 +324,7 @@ function summarize(init: ServiceErrorInit, parsed: ErrorResponse | undefined): s
     text = title ? title[1] : text.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]*>/g, ' ');
   }
   text = text.replace(/\s+/g, ' ').trim();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (!text) return (require('http') as typeof import('http')).STATUS_CODES[init.statusCode] ?? 'no body';
+  if (!text) return statusText(init.statusCode) ?? 'no body';
   return text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY)}...` : text;
 }
 
@@ -261,7 +362,7 @@ export class AzureMLAuthError extends AzureMLError {
   constructor(init: AuthErrorInit) {
     const status = init.statusCode !== undefined ? ` answered ${init.statusCode}` : ' failed';
     const reason = [init.error, init.errorDescription].filter(Boolean).join(': ') || 'no reason given';
-    super(`Action ${init.action} could not ${init.doing}: the token endpoint ${init.tokenEndpoint}${status}: ${reason}`, init.action);
+    super({ message: `Action ${init.action} could not ${init.doing}: the token endpoint ${init.tokenEndpoint}${status}: ${reason}`, action: init.action });
     this.tokenEndpoint = init.tokenEndpoint;
     if (init.statusCode !== undefined) this.statusCode = init.statusCode;
     if (init.error) this.error = init.error;
@@ -269,26 +370,48 @@ export class AzureMLAuthError extends AzureMLError {
   }
 }
 
+export interface AbortErrorInit {
+  action: string;
+  /** The signal's reason: its message is added to the error's. */
+  reason?: unknown;
+}
+
 /** The caller's AbortSignal stopped the call. Named `AbortError`, as fetch and Node name theirs. */
 export class AzureMLAbortError extends AzureMLError {
-  constructor(action: string, reason?: unknown) {
+  constructor(init: AbortErrorInit) {
     // Structural: a DOMException from AbortSignal.timeout() is not always `instanceof Error`.
-    const given = reason as { name?: unknown; message?: unknown } | null | undefined;
+    const given = init.reason as { name?: unknown; message?: unknown } | null | undefined;
     const why =
-      given && typeof given === 'object' && typeof given.message === 'string' && given.name !== 'AbortError' ? `: ${given.message}` : typeof reason === 'string' ? `: ${reason}` : '';
-    super(`Action ${action} was aborted${why}`, action);
+      given && typeof given === 'object' && typeof given.message === 'string' && given.name !== 'AbortError'
+        ? `: ${given.message}`
+        : typeof init.reason === 'string'
+          ? `: ${init.reason}`
+          : '';
+    super({ message: `Action ${init.action} was aborted${why}`, action: init.action });
     this.name = 'AbortError';
   }
+}
+
+export interface TimeoutErrorInit {
+  action: string;
+  deadlineMs: number;
 }
 
 /** The call did not end within its overall deadline (`deadlineMs`). */
 export class AzureMLTimeoutError extends AzureMLError {
   readonly deadlineMs: number;
 
-  constructor(action: string, deadlineMs: number) {
-    super(`Action ${action} did not finish within its deadline of ${deadlineMs} ms`, action);
-    this.deadlineMs = deadlineMs;
+  constructor(init: TimeoutErrorInit) {
+    super({ message: `Action ${init.action} did not finish within its deadline of ${init.deadlineMs} ms`, action: init.action });
+    this.deadlineMs = init.deadlineMs;
   }
+}
+
+export interface RunFailedErrorInit {
+  /** Defaults to `azureml-execution/waitForRun`. */
+  action?: string;
+  /** The run's details as Run History gave them when it ended. */
+  details: RunDetails;
 }
 
 /** A run that ended Failed: carries the run's error and its details. */
@@ -297,9 +420,11 @@ export class AzureMLRunFailedError extends AzureMLError {
   readonly runError?: ErrorResponse;
   readonly details: RunDetails;
 
-  constructor(details: RunDetails) {
+  constructor(init: RunFailedErrorInit) {
+    const { details } = init;
     const root = details.error?.error;
-    super(`Run ${details.runId} failed${root ? `: ${[root.code, root.message].filter(Boolean).join(': ')}` : ''}`, 'azureml-execution/waitForRun');
+    const why = root ? `: ${[root.code, root.message].filter(Boolean).join(': ')}` : '';
+    super({ message: `Run ${details.runId} failed${why}`, action: init.action ?? 'azureml-execution/waitForRun' });
     this.runId = String(details.runId);
     this.details = details;
     if (details.error) this.runError = details.error;

@@ -2,7 +2,7 @@
  * Renders an IntegrationSpec as two TypeScript modules: the operation table (schemas the
  * runtime validates with and builds requests from) and the types users program against.
  */
-import type { IntegrationSpec, JSONSchema, OperationSpec } from '../operation-spec';
+import type { IntegrationSpec, JSONSchema, OperationSpec } from '../../src/spec/operation-spec';
 import { jsDoc, objectMembers, tsType } from './schema-to-typescript';
 
 export interface RenderTarget {
@@ -71,9 +71,7 @@ function outputType(op: OperationSpec): string {
 export function renderTypesModule(spec: IntegrationSpec, target: RenderTarget): string {
   const hasFileParts = spec.operations.some((op) => op.parameters.some((p) => p.file));
   let out = header(target.sourceFile);
-  out += `/* eslint-disable @typescript-eslint/naming-convention */\n`;
-  out += `import type { ActionContext } from '../../datafire/action-context';\n`;
-  if (hasFileParts) out += `import type { FileInput } from '../../http/file-input';\n`;
+  out += `import type { ${hasFileParts ? 'ActionContext, FileInput' : 'ActionContext'} } from '../action-signature';\n`;
   out += '\n';
 
   for (const [name, schema] of Object.entries(spec.definitions)) {

@@ -2,7 +2,7 @@
  * A small, deterministic JSON Schema to TypeScript emitter for the subset Swagger 2.0 uses
  * ($ref to definitions, objects, maps, arrays, string enums, scalars, `file`).
  */
-import type { JSONSchema } from '../operation-spec';
+import type { JSONSchema } from '../../src/spec/operation-spec';
 
 const REF_PREFIX = '#/definitions/';
 

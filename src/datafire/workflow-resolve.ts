@@ -1,0 +1,89 @@
+/**
+ * Where a workflow action's account, workspace and project come from, apart from the actions
+ * themselves:
+ * - the account: `context.accounts.azure_machinelearningservices_execution` (or `_runhistory`),
+ *   else the environment (AZUREML_HOST or AZUREML_REGION, AZUREML_ACCESS_TOKEN, AZURE_* service
+ *   principal);
+ * - the workspace: the input, else DataFire variables (`subscriptionId`, `resourceGroupName`,
+ *   `workspaceName`, `experimentName`), else AZUREML_SUBSCRIPTION_ID, AZUREML_RESOURCE_GROUP,
+ *   AZUREML_WORKSPACE, AZUREML_EXPERIMENT;
+ * - a project: a folder of this server (inside the projects folder when the caller is remote), or
+ *   a zip sent in the input (only when the project allows uploads).
+ */
+import type { Account } from '../account/account';
+import { createClient, type AzureMLClient } from '../client/create-client';
+import { accountFromEnvironment, ENVIRONMENT_VARIABLES, workspaceFromEnvironment } from '../config/environment';
+import { AzureMLValidationError } from '../errors';
+import { isObject } from '../spec/is-object';
+import { EXPERIMENT_FIELDS, locatorFields, type ExperimentLocator } from '../workflow/locator';
+import { accountFromContext, type ActionContext } from './action-context';
+import { isUntrusted, pathInside, projectsRoot, projectZipUploadsAllowed } from './untrusted-input';
+
+const EXECUTION_ID = 'azure_machinelearningservices_execution';
+const RUNHISTORY_ID = 'azure_machinelearningservices_runhistory';
+
+/** One account object per environment, so that its token source (and its cache) is shared by every call. */
+const environmentAccounts = new Map<string, Account>();
+
+function environmentAccount(): Account {
+  const account = accountFromEnvironment();
+  const key = JSON.stringify(account);
+  let shared = environmentAccounts.get(key);
+  if (!shared) environmentAccounts.set(key, (shared = account));
+  return shared;
+}
+
+function variablesOf(context: ActionContext | undefined): Partial<ExperimentLocator> {
+  const variables = (context?.variables ?? {}) as Record<string, unknown>;
+  const out: Partial<ExperimentLocator> = {};
+  for (const field of EXPERIMENT_FIELDS) if (typeof variables[field] === 'string' && variables[field]) out[field] = variables[field] as string;
+  return out;
+}
+
+export interface Resolved {
+  client: AzureMLClient;
+  workspace: ExperimentLocator;
+}
+
+export function resolve(input: Record<string, unknown>, context: ActionContext | undefined, action: string): Resolved {
+  const account = accountFromContext(context, EXECUTION_ID) ?? accountFromContext(context, RUNHISTORY_ID) ?? environmentAccount();
+  const workspace = { ...workspaceFromEnvironment(), ...variablesOf(context), ...locatorFields(input as Partial<ExperimentLocator>) };
+  const missing = EXPERIMENT_FIELDS.filter((field) => !workspace[field]);
+  if (missing.length) {
+    throw new AzureMLValidationError({ action, problems: missing.map((field) => ({ path: field, message: `is required: give it in the input, as the DataFire variable ${field}, or as ${ENVIRONMENT_VARIABLES[field]}` })) });
+  }
+  return { client: createClient(account, { workspace }), workspace: workspace as ExperimentLocator };
+}
+
+export function inputObject(input: unknown, action: string): Record<string, unknown> {
+  if (input === undefined || input === null) return {};
+  if (typeof input !== 'object' || Array.isArray(input)) throw new AzureMLValidationError({ action, problems: [{ path: '', message: 'input must be an object' }] });
+  return input as Record<string, unknown>;
+}
+
+export function requireRunId(input: Record<string, unknown>, action: string): string {
+  if (typeof input.runId !== 'string' || !input.runId) throw new AzureMLValidationError({ action, problems: [{ path: 'runId', message: 'is required' }] });
+  return input.runId;
+}
+
+/**
+ * A folder given over HTTP (or in a queue message) is a path on this server: it must be inside the
+ * projects folder (variable `projectsDir`, default `projects/` of the DataFire project), so that a
+ * caller cannot have any file of the machine uploaded. A local flow or `datafire run` names any folder.
+ */
+export function projectFolder(given: string, context: ActionContext | undefined, action: string): string {
+  return isUntrusted(context) ? pathInside(projectsRoot(context), given, 'project', action, 'projectsDir') : given;
+}
+
+/** A zip sent in the input: base64 text, or DataFire's file object. */
+export function projectZip(value: unknown, context: ActionContext | undefined, action: string): Buffer | Record<string, unknown> {
+  if (!projectZipUploadsAllowed(context)) {
+    throw new AzureMLValidationError({ action, problems: [{ path: 'projectZip', message: 'uploads over HTTP are off: a remote caller could run any code (set the variable allowProjectZipUploads to true to take them)' }] });
+  }
+  if (value && typeof value === 'object' && 'path' in value && isUntrusted(context)) {
+    throw new AzureMLValidationError({ action, problems: [{ path: 'projectZip.path', message: 'names a file on this server, which a remote caller may not do (send the content)' }] });
+  }
+  if (typeof value === 'string') return Buffer.from(value, 'base64');
+  if (isObject(value)) return value;
+  throw new AzureMLValidationError({ action, problems: [{ path: 'projectZip', message: 'must be the zip as base64 text, or a DataFire file object {content, encoding}' }] });
+}
