@@ -1,7 +1,7 @@
 /** Small helpers for the emulator's HTTP answers: JSON, ErrorResponse bodies, bounded bodies. */
 import { createHash, timingSafeEqual } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
-import { errorResponse } from './store';
+import { errorResponse } from './error-response';
 
 export class HttpError extends Error {
   constructor(

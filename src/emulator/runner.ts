@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { setLongTimeout, type LongTimeout } from './long-timeout';
-import { errorResponse, isTerminal, PRIVATE_DIR, PRIVATE_FILE, type RunRecord, type RunStatus, type Store } from './store';
+import { errorResponse } from './error-response';
+import { isTerminal, PRIVATE_DIR, PRIVATE_FILE, type RunRecord, type RunStatus, type Store } from './store';
 import { extractZip, ZipRejectedError } from './zip-archive';
 
 export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';

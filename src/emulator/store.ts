@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ErrorResponse } from '../spec/execution/types';
 import { isTerminalStatus } from '../spec/run-status';
+import { errorResponse } from './error-response';
 import { inside } from './names';
 
 
@@ -173,16 +174,3 @@ export function isTerminal(status: RunStatus): boolean {
   return isTerminalStatus(status);
 }
 
-export function errorResponse(code: string, message: string, extra: { target?: string; details?: Array<{ code?: string; message?: string; target?: string }>; innerCode?: string } = {}): ErrorResponse {
-  const error: NonNullable<ErrorResponse['error']> = { code, message };
-  if (extra.target) error.target = extra.target;
-  if (extra.details) error.details = extra.details;
-  if (extra.innerCode) error.innerError = { code: extra.innerCode };
-  return {
-    error,
-    correlation: { operation: randomBytes(8).toString('hex'), request: randomBytes(8).toString('hex') },
-    environment: 'local',
-    location: 'local',
-    time: new Date().toISOString(),
-  };
-}
