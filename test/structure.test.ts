@@ -173,3 +173,14 @@ describe('ClientCore pipelines', () => {
     }
   });
 });
+
+describe("the emulator's table of handlers", () => {
+  it('has a handler for every operation of the specs it serves, and none for an operation that does not exist', () => {
+    const { executionHandlers } = require('../src/emulator/handlers/execution') as typeof import('../src/emulator/handlers/execution');
+    const { historyHandlers } = require('../src/emulator/handlers/history') as typeof import('../src/emulator/handlers/history');
+    const { executionSpec } = require('../src/spec/execution/spec') as typeof import('../src/spec/execution/spec');
+    const { runHistorySpec } = require('../src/spec/runhistory/spec') as typeof import('../src/spec/runhistory/spec');
+    expect(Object.keys(executionHandlers).sort()).toEqual(executionSpec.operations.map((op) => op.operationId).sort());
+    expect(Object.keys(historyHandlers).sort()).toEqual(runHistorySpec.operations.map((op) => op.operationId).sort());
+  });
+});

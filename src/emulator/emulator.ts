@@ -13,20 +13,14 @@ import { executionSpec } from '../spec/execution/spec';
 import { runHistorySpec } from '../spec/runhistory/spec';
 import { EmulatorAuth, type EmulatorClient } from './auth';
 import type { EmulatorContext } from './context';
-import { handleCancel, handleStartLocalRun, handleStartRun, handleStartSnapshotRun } from './handlers/execution';
-import { handleFile, isFileRoute } from './handlers/files';
-import {
-  handleExperimentCreate,
-  handleExperimentGet,
-  handleRunChildren,
-  handleRunDetails,
-  handleRunGet,
-  handleRunsQuery,
-} from './handlers/history';
+import { executionHandlers } from './handlers/execution';
+import { fileRoutes } from './handlers/files';
+import { historyHandlers } from './handlers/history';
+import { oauthRoutes } from './handlers/oauth';
 import { drain, Faults, interceptAnswer, type FaultRule } from './faults';
-import { HttpError, sendError, sendJson } from './http-util';
+import { HttpError, sendError } from './http-util';
 import { checkName } from './names';
-import { compileRoutes, matchRoute, validatedInput } from './routes';
+import { compileRoutes, matchRoute, validatedInput, type OperationHandlers, type PlainRoute } from './routes';
 import { Runner } from './runner';
 import { PRIVATE_FILE, Store } from './store';
 import { allowedHosts, isLoopbackHost } from './host-check';
@@ -86,6 +80,12 @@ export interface Emulator {
 }
 
 const allOperations = [...executionSpec.operations, ...runHistorySpec.operations];
+
+/** Every operation the emulator answers: a new API is a spec in spec/ and a table in handlers/. */
+const OPERATION_HANDLERS: OperationHandlers = { ...executionHandlers, ...historyHandlers };
+
+/** Routes outside the specs: OAuth, and file links. */
+const PLAIN_ROUTES: readonly PlainRoute[] = [...oauthRoutes, ...fileRoutes];
 
 /** Strict mode's clients: the given ones, else one made now and written to a private file. */
 function strictClients(options: EmulatorOptions, dataDir: string): { clients: EmulatorClient[]; file?: string } {
@@ -162,25 +162,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // `//execution/...`: the generated integration doubles the slash when the host ends in one.
     const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), ctx.baseUrl);
     const method = req.method ?? 'GET';
-    if (method === 'POST' && /^\/[^/]+\/oauth2\/(v2\.0\/)?token$/.test(url.pathname)) return auth.handleToken(req, res);
-    const openid = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
-    if (method === 'GET' && openid) {
-      const tenant = openid[1];
-      return sendJson(res, 200, {
-        issuer: `${ctx.baseUrl}/${tenant}/v2.0`,
-        token_endpoint: `${ctx.baseUrl}/${tenant}/oauth2/v2.0/token`,
-        authorization_endpoint: `${ctx.baseUrl}/${tenant}/oauth2/v2.0/authorize`,
-        jwks_uri: `${ctx.baseUrl}/${tenant}/discovery/v2.0/keys`,
-        token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
-        response_types_supported: ['code'],
-        subject_types_supported: ['pairwise'],
-        id_token_signing_alg_values_supported: ['RS256'],
-        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-        tenant_region_scope: null,
-        cloud_instance_name: 'localhost',
-      });
-    }
-    if (isFileRoute(url.pathname)) return handleFile(ctx, url, req, res);
+    const plain = PLAIN_ROUTES.find((route) => (route.method === 'ANY' || route.method === method) && route.matches(url.pathname));
+    if (plain) return plain.handle(ctx, url, req, res);
 
     const match = matchRoute(routes, method, url);
     if (!match) throw new HttpError(404, 'UserError', `No operation at ${method} ${url.pathname}`);
@@ -207,31 +190,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     auth.check(req);
     // Names that reach files and state follow the service's naming rule: checked before the body is read.
     for (const field of ['experimentName', 'runId'] as const) if (match.input[field] !== undefined) checkName(match.input[field], field);
-    const input = await validatedInput(req, match, { skipFiles: id === 'Runs_StartRun' });
-    switch (id) {
-      case 'Runs_StartRun':
-        return handleStartRun(ctx, input, req, res);
-      case 'Runs_StartSnapshotRun':
-        return handleStartSnapshotRun(ctx, input, res);
-      case 'Runs_StartLocalRun':
-        return handleStartLocalRun(ctx, input, res);
-      case 'Runs_CancelRunWithUri':
-        return handleCancel(ctx, input, res);
-      case 'Experiments_Create':
-        return handleExperimentCreate(ctx, input, res);
-      case 'Experiments_Get':
-        return handleExperimentGet(ctx, input, res);
-      case 'Runs_Get':
-        return handleRunGet(ctx, input, res);
-      case 'Runs_GetDetails':
-        return handleRunDetails(ctx, input, res);
-      case 'Runs_GetByQuery':
-        return handleRunsQuery(ctx, input, res);
-      case 'Runs_GetChild':
-        return handleRunChildren(ctx, input, res);
-      default:
-        throw new HttpError(501, 'ServiceError', `The emulator does not implement ${id}`);
-    }
+    const handler = OPERATION_HANDLERS[id];
+    if (!handler) throw new HttpError(501, 'ServiceError', `The emulator does not implement ${id}`);
+    const input = await validatedInput(req, match, { skipFiles: handler.readsParts });
+    return handler.handle(ctx, input, req, res);
   }
 
   const server = http.createServer((req, res) => {

@@ -3,10 +3,28 @@
  * its operation by the OpenAPI path template, and its input (path, query, body) is validated
  * with the operation's input schema before any handler sees it.
  */
-import type { IncomingMessage } from 'http';
+import type { IncomingMessage, ServerResponse } from 'http';
+import type { EmulatorContext } from './context';
 import type { OperationSpec, ParameterSpec } from '../spec/operation-spec';
 import { validateSchema } from '../spec/validate';
 import { HttpError, readJson } from './http-util';
+
+/** Answers one operation, with its path, query and JSON body already validated against its input schema. */
+export interface OperationHandler {
+  handle(ctx: EmulatorContext, input: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> | void;
+  /** It reads its multipart parts itself (so the input's file parts are not required up front). */
+  readsParts?: boolean;
+}
+
+/** The handlers of an API's operations, by operationId: what `handlers/<api>.ts` exports. */
+export type OperationHandlers = Readonly<Record<string, OperationHandler>>;
+
+/** A route outside the specs (the token endpoint, file links): a method, a path test, a handler. */
+export interface PlainRoute {
+  method: 'GET' | 'POST' | 'ANY';
+  matches(pathname: string): boolean;
+  handle(ctx: EmulatorContext, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> | void;
+}
 
 export interface RouteMatch {
   op: OperationSpec;

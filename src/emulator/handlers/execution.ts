@@ -10,6 +10,7 @@ import { executionSpec } from '../../spec/execution/spec';
 import { normalizeRunDefinition } from '../../spec/run-definition';
 import { validateSchema } from '../../spec/validate';
 import { formatBytes, HttpError, sendJson } from '../http-util';
+import type { OperationHandlers } from '../routes';
 import type { EmulatorContext } from '../context';
 import { LOCAL_RUN_SCRIPT } from '../local-run-script';
 import { checkName, checkSnapshotId } from '../names';
@@ -319,3 +320,11 @@ export function handleCancel(ctx: EmulatorContext, input: Record<string, unknown
   ctx.runner.cancel(run);
   sendJson(res, 200, { runId: run.runId });
 }
+
+/** The Execution Service's operations, by operationId. */
+export const executionHandlers: OperationHandlers = {
+  Runs_StartRun: { handle: handleStartRun, readsParts: true },
+  Runs_StartSnapshotRun: { handle: (ctx, input, _req, res) => handleStartSnapshotRun(ctx, input, res) },
+  Runs_StartLocalRun: { handle: (ctx, input, _req, res) => handleStartLocalRun(ctx, input, res) },
+  Runs_CancelRunWithUri: { handle: (ctx, input, _req, res) => handleCancel(ctx, input, res) },
+};

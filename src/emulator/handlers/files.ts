@@ -9,7 +9,7 @@ import type { EmulatorContext } from '../context';
 import { pipeline } from 'stream/promises';
 import { HttpError, sameSecret } from '../http-util';
 import { inside } from '../names';
-import { decodePathSegment } from '../routes';
+import { decodePathSegment, type PlainRoute } from '../routes';
 
 const PREFIX = '/emulator/v1.0/runs/';
 const SERVED = [/^azureml-logs\/[^/]+$/, /^work\/outputs\/.+$/];
@@ -101,3 +101,6 @@ export async function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMe
     if (!stream) await fd.close();
   }
 }
+
+/** File links of runs (logs and outputs), signed with the run's file token. */
+export const fileRoutes: readonly PlainRoute[] = [{ method: 'ANY', matches: isFileRoute, handle: handleFile }];

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'http';
 import type { EmulatorContext } from '../context';
 import { HttpError, sendJson } from '../http-util';
+import type { OperationHandlers } from '../routes';
 import { DRIVER_LOG } from '../runner';
 import { workspaceKey, type RunRecord } from '../store';
 
@@ -185,3 +186,13 @@ export function handleRunChildren(ctx: EmulatorContext, input: Record<string, un
     }),
   );
 }
+
+/** Run History's operations, by operationId. */
+export const historyHandlers: OperationHandlers = {
+  Experiments_Create: { handle: (ctx, input, _req, res) => handleExperimentCreate(ctx, input, res) },
+  Experiments_Get: { handle: (ctx, input, _req, res) => handleExperimentGet(ctx, input, res) },
+  Runs_Get: { handle: (ctx, input, _req, res) => handleRunGet(ctx, input, res) },
+  Runs_GetDetails: { handle: (ctx, input, _req, res) => handleRunDetails(ctx, input, res) },
+  Runs_GetByQuery: { handle: (ctx, input, _req, res) => handleRunsQuery(ctx, input, res) },
+  Runs_GetChild: { handle: (ctx, input, _req, res) => handleRunChildren(ctx, input, res) },
+};
