@@ -12,8 +12,16 @@ function zipOf(name, text) {
   const zlib = require('zlib');
   const data = Buffer.from(text);
   const nameBuf = Buffer.from(name);
-  const u16 = (n) => { const b = Buffer.alloc(2); b.writeUInt16LE(n); return b; };
-  const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
+  const u16 = (n) => {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(n);
+    return b;
+  };
+  const u32 = (n) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n >>> 0);
+    return b;
+  };
   const common = Buffer.concat([u16(20), u16(0), u16(0), u16(0), u16(0x21), u32(zlib.crc32(data)), u32(data.length), u32(data.length), u16(nameBuf.length), u16(0)]);
   const local = Buffer.concat([u32(0x04034b50), common, nameBuf, data]);
   const central = Buffer.concat([u32(0x02014b50), u16(20), common, u16(0), u16(0), u16(0), u32(0), u32(0), nameBuf]);

@@ -52,7 +52,7 @@ function coldStart() {
     generated,
     addedMs: { package: added(ours), generated: added(generated) },
     ratio: added(ours) / added(generated),
-    goal: 'added time at most 1/5 of the generated integration\'s',
+    goal: "added time at most 1/5 of the generated integration's",
     met: added(ours) <= added(generated) / 5,
   };
 }
@@ -82,11 +82,15 @@ async function perCall() {
   const agent = new http.Agent({ keepAlive: true });
   const raw = () =>
     new Promise((resolve, reject) => {
-      const req = http.request(`${url}${CANCEL_PATH}`, { method: 'POST', agent, headers: { authorization: 'Bearer t', 'content-length': 0, accept: 'application/json' } }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
-      });
+      const req = http.request(
+        `${url}${CANCEL_PATH}`,
+        { method: 'POST', agent, headers: { authorization: 'Bearer t', 'content-length': 0, accept: 'application/json' } },
+        (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -136,7 +140,7 @@ async function perCall() {
   result.p50VsRaw = result.package.p50Ms / result.raw.p50Ms;
   result.throughputVsGenerated = result.package.callsPerSecond / result.generated.callsPerSecond;
   result.cpuPerCallVsGenerated = result.package.cpuMicrosPerCall / result.generated.cpuMicrosPerCall;
-  result.goal = 'p50 within 1.3x of raw HTTP; throughput at least the generated integration\'s';
+  result.goal = "p50 within 1.3x of raw HTTP; throughput at least the generated integration's";
   result.met = result.p50VsRaw <= 1.3 && result.throughputVsGenerated >= 1;
   return result;
 }
@@ -264,7 +268,14 @@ async function logFollow() {
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-bench-'));
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, platform: `${process.platform} ${process.arch}`, memoryGb: Math.round(os.totalmem() / 2 ** 30), date: new Date().toISOString() };
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    date: new Date().toISOString(),
+  };
   const results = { machine };
   try {
     console.log(`Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.platform}`);
@@ -283,11 +294,41 @@ async function main() {
   const t = results.tokens;
   const l = results.logFollow;
   const rows = [
-    ['Cold start (require + create), median wall / peak RSS', `${f(c.package.wallMs)} ms / ${f(c.package.rssMb)} MB`, `generated ${f(c.generated.wallMs)} ms / ${f(c.generated.rssMb)} MB; empty node ${f(c.empty.wallMs)} ms / ${f(c.empty.rssMb)} MB`, `added ${f(c.addedMs.package)} vs ${f(c.addedMs.generated)} ms = ${f(c.ratio, 3)}x`, c.met],
-    ['Per call, sequential p50 / p99', `${f(p.package.p50Ms, 3)} / ${f(p.package.p99Ms, 3)} ms`, `raw ${f(p.raw.p50Ms, 3)} / ${f(p.raw.p99Ms, 3)} ms; generated ${f(p.generated.p50Ms, 3)} / ${f(p.generated.p99Ms, 3)} ms`, `p50 ${f(p.p50VsRaw, 2)}x raw`, p.p50VsRaw <= 1.3],
-    ['Per call, 64 concurrent (median of 3 rounds)', `${f(p.package.callsPerSecond, 0)} calls/s, ${f(p.package.cpuMicrosPerCall, 0)} µs CPU per call`, `raw ${f(p.raw.callsPerSecond, 0)} calls/s, ${f(p.raw.cpuMicrosPerCall, 0)} µs; generated ${f(p.generated.callsPerSecond, 0)} calls/s, ${f(p.generated.cpuMicrosPerCall, 0)} µs`, `${f(p.throughputVsGenerated, 2)}x generated (CPU per call ${f(p.cpuPerCallVsGenerated, 2)}x)`, p.throughputVsGenerated >= 1],
-    [`Upload ${f(u.bytes / 2 ** 20, 0)} MiB from {path} (median of ${u.raw.mbPerSecondRuns.length})`, `${f(u.package.mbPerSecond, 0)} MB/s, peak RSS ${f(u.package.peakRssMb)} MB`, `raw stream ${f(u.raw.mbPerSecond, 0)} MB/s, ${f(u.raw.peakRssMb)} MB; generated at ${f(u.generatedAt.bytes / 2 ** 20, 0)} MiB: ${f(u.generatedAt.mbPerSecond, 0)} MB/s, ${f(u.generatedAt.peakRssMb)} MB`, `${f(u.throughputVsRaw, 2)}x raw`, u.met],
-    ['Tokens: service principal calls', `${t.servicePrincipal.tokenRequests} token request(s) for ${t.servicePrincipal.calls} calls`, '', '', t.servicePrincipal.tokenRequests === 1],
+    [
+      'Cold start (require + create), median wall / peak RSS',
+      `${f(c.package.wallMs)} ms / ${f(c.package.rssMb)} MB`,
+      `generated ${f(c.generated.wallMs)} ms / ${f(c.generated.rssMb)} MB; empty node ${f(c.empty.wallMs)} ms / ${f(c.empty.rssMb)} MB`,
+      `added ${f(c.addedMs.package)} vs ${f(c.addedMs.generated)} ms = ${f(c.ratio, 3)}x`,
+      c.met,
+    ],
+    [
+      'Per call, sequential p50 / p99',
+      `${f(p.package.p50Ms, 3)} / ${f(p.package.p99Ms, 3)} ms`,
+      `raw ${f(p.raw.p50Ms, 3)} / ${f(p.raw.p99Ms, 3)} ms; generated ${f(p.generated.p50Ms, 3)} / ${f(p.generated.p99Ms, 3)} ms`,
+      `p50 ${f(p.p50VsRaw, 2)}x raw`,
+      p.p50VsRaw <= 1.3,
+    ],
+    [
+      'Per call, 64 concurrent (median of 3 rounds)',
+      `${f(p.package.callsPerSecond, 0)} calls/s, ${f(p.package.cpuMicrosPerCall, 0)} µs CPU per call`,
+      `raw ${f(p.raw.callsPerSecond, 0)} calls/s, ${f(p.raw.cpuMicrosPerCall, 0)} µs; generated ${f(p.generated.callsPerSecond, 0)} calls/s, ${f(p.generated.cpuMicrosPerCall, 0)} µs`,
+      `${f(p.throughputVsGenerated, 2)}x generated (CPU per call ${f(p.cpuPerCallVsGenerated, 2)}x)`,
+      p.throughputVsGenerated >= 1,
+    ],
+    [
+      `Upload ${f(u.bytes / 2 ** 20, 0)} MiB from {path} (median of ${u.raw.mbPerSecondRuns.length})`,
+      `${f(u.package.mbPerSecond, 0)} MB/s, peak RSS ${f(u.package.peakRssMb)} MB`,
+      `raw stream ${f(u.raw.mbPerSecond, 0)} MB/s, ${f(u.raw.peakRssMb)} MB; generated at ${f(u.generatedAt.bytes / 2 ** 20, 0)} MiB: ${f(u.generatedAt.mbPerSecond, 0)} MB/s, ${f(u.generatedAt.peakRssMb)} MB`,
+      `${f(u.throughputVsRaw, 2)}x raw`,
+      u.met,
+    ],
+    [
+      'Tokens: service principal calls',
+      `${t.servicePrincipal.tokenRequests} token request(s) for ${t.servicePrincipal.calls} calls`,
+      '',
+      '',
+      t.servicePrincipal.tokenRequests === 1,
+    ],
     ['Tokens: 20 concurrent 401s', `${t.concurrent401.package} refresh(es)`, `generated: ${t.concurrent401.generated} refreshes`, '', t.concurrent401.package === 1],
     [`Log follow: ${f(l.logBytes / 2 ** 20, 0)} MB log in 1 MB steps`, `${l.downloadedBytes} bytes downloaded`, '', `${f(l.ratio, 4)}x the log`, l.met],
   ];
@@ -299,7 +340,9 @@ async function main() {
     const faults = await require('./faults').runFaultBench();
     results.faults = faults;
     fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(results, null, 2));
-    console.log(`\nFaults: ${faults.calls} calls, ${faults.ok} right answers, ${faults.clearErrors} clear errors, ${faults.wrongAnswers} wrong answers, ${faults.duplicateRuns} duplicate runs; injected ${JSON.stringify(faults.faultsInjected)}`);
+    console.log(
+      `\nFaults: ${faults.calls} calls, ${faults.ok} right answers, ${faults.clearErrors} clear errors, ${faults.wrongAnswers} wrong answers, ${faults.duplicateRuns} duplicate runs; injected ${JSON.stringify(faults.faultsInjected)}`,
+    );
   }
 }
 

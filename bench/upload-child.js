@@ -29,13 +29,17 @@ server.stdout.once('data', async (chunk) => {
       fs.createReadStream(file).pipe(req);
     });
   } else if (mode === 'package') {
-    await require(root).create({ access_token: 't', host: url }).Runs_StartRun({ ...WS, runId: 'r1', runDefinitionFile: '{}', projectZipFile: { path: file } });
+    await require(root)
+      .create({ access_token: 't', host: url })
+      .Runs_StartRun({ ...WS, runId: 'r1', runDefinitionFile: '{}', projectZipFile: { path: file } });
   } else {
     const datafire = require(require.resolve('datafire', { paths: [root] }));
     const integration = datafire.Integration.fromOpenAPI(JSON.parse(fs.readFileSync(path.join(root, 'openapi.json'), 'utf8')), 'azure_machinelearningservices_execution');
     // The generated integration takes file content as a string: the whole file in memory.
     const content = fs.readFileSync(file).toString('base64');
-    await integration.create({ access_token: 't', host: url }).Runs_StartRun({ ...WS, runId: 'r1', runDefinitionFile: '{}', projectZipFile: { content, encoding: 'base64', filename: 'project.zip' } });
+    await integration
+      .create({ access_token: 't', host: url })
+      .Runs_StartRun({ ...WS, runId: 'r1', runDefinitionFile: '{}', projectZipFile: { content, encoding: 'base64', filename: 'project.zip' } });
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   server.kill();

@@ -24,8 +24,10 @@ async function main() {
 
     // Runs_StartRun: a definition and a project zip, here a zip made by python3 from examples/hello.
     const zipPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tour-')), 'project.zip');
-    require('child_process').execFileSync('python3', ['-c',
-      `import zipfile; z = zipfile.ZipFile(${JSON.stringify(zipPath)}, 'w'); z.write(${JSON.stringify(path.join(__dirname, 'hello', 'hello.py'))}, 'hello.py'); z.close()`]);
+    require('child_process').execFileSync('python3', [
+      '-c',
+      `import zipfile; z = zipfile.ZipFile(${JSON.stringify(zipPath)}, 'w'); z.write(${JSON.stringify(path.join(__dirname, 'hello', 'hello.py'))}, 'hello.py'); z.close()`,
+    ]);
     const { runId } = await execution.Runs_StartRun({
       ...workspace,
       runId: `tour_${Date.now()}`,

@@ -309,7 +309,6 @@ const MAX_SUMMARY = 300;
 
 /** HTTP reason phrases for bodies that say nothing: Node's table, loaded with the first such error. */
 function statusText(statusCode: number): string | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('http') as typeof import('http')).STATUS_CODES[statusCode];
 }
 

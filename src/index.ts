@@ -63,13 +63,11 @@ export const listRuns = (account: Account, input?: Workflow.ListRunsInput, optio
  * environment.
  */
 export function workflowAction(name: WorkflowActionName): IntegrationAction {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('./datafire/workflow-actions') as typeof import('./datafire/workflow-actions')).workflowAction(name);
 }
 
 /** An action of this package (or any `{ run(input, context) }`) as an AWS Lambda handler: API Gateway, SQS/SNS or schedule events. */
 export function toHandler(action: Runnable, options?: HandlerOptions): LambdaHandler {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('./serverless/to-handler') as typeof import('./serverless/to-handler')).toHandler(action, options);
 }
 
@@ -79,19 +77,16 @@ export function toHandler(action: Runnable, options?: HandlerOptions): LambdaHan
  * 25 MB or 2,000 files is refused with its size and biggest files unless the limits are raised.
  */
 export function zipProject(dir: string, options?: ZipProjectOptions): Promise<ZippedProject> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('./project/zip-project') as typeof import('./project/zip-project')).zipProject(dir, options);
 }
 
 /** The same zip as a stream, without limits or a temporary file. */
 export function zipProjectStream(dir: string): Readable {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('./project/zip-project') as typeof import('./project/zip-project')).zipProjectStream(dir);
 }
 
 /** Starts the local emulator of the service (loaded on call: importing the package stays cheap). */
 export function startEmulator(options?: EmulatorOptions): Promise<Emulator> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('./emulator/emulator') as typeof import('./emulator/emulator')).startEmulator(options);
 }
 

@@ -21,7 +21,11 @@ let server: RecordingServer;
 beforeEach(async () => {
   server = await startRecordingServer();
   // The service accepts NEW_TOKEN only.
-  server.reply((req: RecordedRequest) => (req.headers.authorization === `Bearer ${NEW_TOKEN}` ? { body: { runId: 'run_1' } } : { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: { error: { code: 'UserError', message: 'Token expired' } } }));
+  server.reply((req: RecordedRequest) =>
+    req.headers.authorization === `Bearer ${NEW_TOKEN}`
+      ? { body: { runId: 'run_1' } }
+      : { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: { error: { code: 'UserError', message: 'Token expired' } } },
+  );
 });
 afterEach(async () => {
   await server.close();
@@ -37,7 +41,11 @@ function refreshAccount(extra: Partial<Account> = {}): Account {
 }
 
 /** Interceptor for one refresh grant; records the forms it got. */
-function tokenEndpoint(path = '/my-tenant/oauth2/v2.0/token', answer: object = { token_type: 'Bearer', access_token: NEW_TOKEN, refresh_token: 'rotated-refresh-token', expires_in: 3600 }, times = 1) {
+function tokenEndpoint(
+  path = '/my-tenant/oauth2/v2.0/token',
+  answer: object = { token_type: 'Bearer', access_token: NEW_TOKEN, refresh_token: 'rotated-refresh-token', expires_in: 3600 },
+  times = 1,
+) {
   const forms: string[] = [];
   const scope = nock(LOGIN)
     .post(path, (body) => {
@@ -51,7 +59,9 @@ function tokenEndpoint(path = '/my-tenant/oauth2/v2.0/token', answer: object = {
 
 describe('a static token', () => {
   it('is sent as a bearer token, and a 401 is the action error, with no refresh', async () => {
-    const error = (await create({ access_token: TOKEN, host: server.url }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLServiceError;
+    const error = (await create({ access_token: TOKEN, host: server.url })
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLServiceError;
     expect(error.statusCode).toBe(401);
     expect(error.message).toBe('Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed with status code 401: UserError: Token expired');
     expect(error.responseHeaders['www-authenticate']).toBe('Bearer error="invalid_token"');
@@ -88,7 +98,10 @@ describe('a refresh token', () => {
   });
 
   it('refreshes ahead of expiry: within two minutes of expires_at, before sending', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask'], now: new Date('2026-11-23T12:00:00Z') });
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask'],
+      now: new Date('2026-11-23T12:00:00Z'),
+    });
     const { forms } = tokenEndpoint('/my-tenant/oauth2/v2.0/token', { access_token: NEW_TOKEN, expires_in: 3600 }, 2);
     const account = refreshAccount({ access_token: NEW_TOKEN, expires_at: '2026-11-23T12:30:00Z' });
     const client = create(account);
@@ -111,7 +124,9 @@ describe('a refresh token', () => {
     await create(refreshAccount({ access_token: 'old', expiration: Math.floor(Date.now() / 1000) + 30 })).Runs_CancelRunWithUri(CANCEL);
     expect(forms).toHaveLength(1);
     expect(server.requests).toHaveLength(1);
-    const error = (await create(refreshAccount({ expires_at: 'next tuesday' })).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLAccountError;
+    const error = (await create(refreshAccount({ expires_at: 'next tuesday' }))
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLAccountError;
     expect(error).toBeInstanceOf(AzureMLAccountError);
     expect(error.message).toBe(
       'The azure_machinelearningservices_execution account\'s expires_at must be an ISO date (e.g. 2026-11-23T12:00:00Z) or seconds since the epoch (got "next tuesday")',
@@ -139,7 +154,9 @@ describe('a refresh token', () => {
         error_codes: [70008],
       });
     const account = refreshAccount();
-    const error = (await create(account).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLAuthError;
+    const error = (await create(account)
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLAuthError;
     expect(error).toBeInstanceOf(AzureMLAuthError);
     expect(error.message).toBe(
       'Action azure_machinelearningservices_execution/Runs_CancelRunWithUri could not refresh the access token: the token endpoint https://login.microsoftonline.com/my-tenant/oauth2/v2.0/token answered 400: invalid_grant: AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.',
@@ -151,7 +168,9 @@ describe('a refresh token', () => {
 
   it('reports a second 401 after a successful refresh as such, without looping', async () => {
     tokenEndpoint('/my-tenant/oauth2/v2.0/token', { access_token: 'also-rejected' });
-    const error = (await create(refreshAccount()).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLServiceError;
+    const error = (await create(refreshAccount())
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLServiceError;
     expect(error.message).toBe(
       'Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed with status code 401 (after refreshing the access token): UserError: Token expired',
     );
@@ -159,7 +178,6 @@ describe('a refresh token', () => {
   });
 
   it('calls DataFire oauth refresh callbacks, and a callback that throws does not break the call', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const datafire = require('datafire');
     const seen: string[] = [];
     const callbacks = datafire.Action.oauthRefreshCallbacks as unknown[];
@@ -221,7 +239,9 @@ describe('a service principal', () => {
     nock(LOGIN)
       .post(/^\/sp-tenant\/oauth2\/v2\.0\/token/)
       .reply(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] });
-    const error = (await create({ client_id: 'sp-app', client_secret: SECRET, tenant_id: 'sp-tenant', host: server.url }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLAuthError;
+    const error = (await create({ client_id: 'sp-app', client_secret: SECRET, tenant_id: 'sp-tenant', host: server.url })
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLAuthError;
     expect(error).toBeInstanceOf(AzureMLAuthError);
     expect(error.error).toBe('invalid_client');
     expect(error.message).toMatch(
@@ -246,38 +266,61 @@ describe('a service principal', () => {
 
 describe('accounts that cannot work', () => {
   it('names the fields when there are no credentials at all', async () => {
-    const error = (await create({ host: server.url }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLAccountError;
+    const error = (await create({ host: server.url })
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLAccountError;
     expect(error.message).toBe(
-      'The azure_machinelearningservices_execution account has no credentials: give access_token (and refresh_token to refresh it), or a service principal\'s client_id, client_secret and tenant_id (or AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID)',
+      "The azure_machinelearningservices_execution account has no credentials: give access_token (and refresh_token to refresh it), or a service principal's client_id, client_secret and tenant_id (or AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID)",
     );
     expect(error.action).toBe('azure_machinelearningservices_execution/Runs_CancelRunWithUri');
     expect(server.requests).toHaveLength(0);
   });
 
   it('names the tenant when a service principal has none', async () => {
-    const error = (await create({ client_id: 'a', client_secret: SECRET, host: server.url }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLAccountError;
+    const error = (await create({ client_id: 'a', client_secret: SECRET, host: server.url })
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLAccountError;
     expect(error.message).toBe('The azure_machinelearningservices_execution account is a service principal without tenant_id (or AZURE_TENANT_ID)');
     expect(error.fields).toEqual(['tenant_id']);
   });
 });
 
 describe('authorization code (DataFire oauthCallback and oauthRefresh)', () => {
-  const account = () => ({ client_id: 'web-app', client_secret: SECRET, redirect_uri: 'https://app.example.com/callback', refresh_token: REFRESH, tenant_id: 'my-tenant', host: server.url });
+  const account = () => ({
+    client_id: 'web-app',
+    client_secret: SECRET,
+    redirect_uri: 'https://app.example.com/callback',
+    refresh_token: REFRESH,
+    tenant_id: 'my-tenant',
+    host: server.url,
+  });
 
   it('exchanges a code for tokens', async () => {
-    const { forms } = tokenEndpoint('/my-tenant/oauth2/v2.0/token', { token_type: 'Bearer', scope: 'https://management.azure.com/user_impersonation', access_token: NEW_TOKEN, refresh_token: 'r2', expires_in: 3600 });
+    const { forms } = tokenEndpoint('/my-tenant/oauth2/v2.0/token', {
+      token_type: 'Bearer',
+      scope: 'https://management.azure.com/user_impersonation',
+      access_token: NEW_TOKEN,
+      refresh_token: 'r2',
+      expires_in: 3600,
+    });
     const before = Date.now();
     const tokens = await create(account()).oauthCallback({ code: 'auth-code-123' });
     expect(forms).toEqual([
       `client_id=web-app&client_secret=${SECRET}&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback&scope=https%3A%2F%2Fmanagement.azure.com%2F.default&grant_type=authorization_code&code=auth-code-123`,
     ]);
-    expect(tokens).toEqual({ access_token: NEW_TOKEN, refresh_token: 'r2', token_type: 'Bearer', scope: 'https://management.azure.com/user_impersonation', expiration: expect.any(String) });
+    expect(tokens).toEqual({
+      access_token: NEW_TOKEN,
+      refresh_token: 'r2',
+      token_type: 'Bearer',
+      scope: 'https://management.azure.com/user_impersonation',
+      expiration: expect.any(String),
+    });
     expect(new Date(tokens.expiration!).getTime()).toBeGreaterThanOrEqual(before + 3600 * 1000);
   });
 
   it('exchanges the refresh token, as a DataFire action with the account from the context', async () => {
     const { forms } = tokenEndpoint('/my-tenant/oauth2/v2.0/token', { access_token: NEW_TOKEN });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     const pkg = require('../src');
     const tokens = await pkg.actions.oauthRefresh(null, { accounts: { azure_machinelearningservices_execution: account() } });
     expect(tokens).toEqual({ access_token: NEW_TOKEN });
@@ -300,7 +343,9 @@ describe('logging', () => {
     await create(account, { logger: (line) => lines.push(line), policies: [addsHeader] }).Runs_StartSnapshotRun({ ...WORKSPACE, runId: 'run_1', definition: {} });
     const text = lines.join('\n');
     expect(lines).toHaveLength(6); // the 401, the token request, the retry: each out and back
-    expect(lines[0]).toMatch(/^--> azure_machinelearningservices_execution\/Runs_StartSnapshotRun: POST http:\/\/127\.0\.0\.1:\d+\/execution\/v1\.0\/.*\/experiments\/my-exp\/snapshotrun\?runId=run_1 \{/);
+    expect(lines[0]).toMatch(
+      /^--> azure_machinelearningservices_execution\/Runs_StartSnapshotRun: POST http:\/\/127\.0\.0\.1:\d+\/execution\/v1\.0\/.*\/experiments\/my-exp\/snapshotrun\?runId=run_1 \{/,
+    );
     expect(JSON.parse(lines[0].slice(lines[0].indexOf('{')))).toEqual({
       accept: 'application/json',
       'user-agent': expect.stringMatching(/^azureml-execution\//),

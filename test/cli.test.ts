@@ -55,7 +55,7 @@ afterAll(async () => {
 
 /** Polls `check` every 50 ms, for at most 10 s. */
 async function until(check: () => Promise<boolean>): Promise<void> {
-  for (const deadline = Date.now() + 10000; !(await check()); ) {
+  for (const deadline = Date.now() + 10000; !(await check());) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -68,7 +68,8 @@ describe('submit', () => {
   it('zips the folder with its .amlignore, prints the run id, and the run sees exactly the files that went in', async () => {
     const dir = project({
       '.amlignore': 'data/\n*.tmp\n',
-      'list.py': 'import os\nfor root, dirs, files in sorted(os.walk(".")):\n    for f in sorted(files):\n        p = os.path.relpath(os.path.join(root, f))\n        if not p.startswith("azureml-logs"): print(p)',
+      'list.py':
+        'import os\nfor root, dirs, files in sorted(os.walk(".")):\n    for f in sorted(files):\n        p = os.path.relpath(os.path.join(root, f))\n        if not p.startswith("azureml-logs"): print(p)',
       'lib/util.py': '',
       'data/huge.bin': 'x'.repeat(1000),
       'scratch.tmp': '',
@@ -88,9 +89,12 @@ describe('submit', () => {
   it("takes seed 003's PascalCase definition file, script arguments after --, and follows the log as it grows", async () => {
     const dir = project({ 'hello.py': 'import sys, time\nfor i in range(3):\n    print("Hello!", i, sys.argv[1:], flush=True)\n    time.sleep(0.2)' });
     const chunks: string[] = [];
-    const result = await cli(['submit', dir, '--definition', path.join(__dirname, 'fixtures', 'seed-003-definition.json'), '--target', 'local', '--follow', '--poll', '0.05', '--', '--lr', '0.1'], {
-      onStdout: (all) => chunks.push(all),
-    });
+    const result = await cli(
+      ['submit', dir, '--definition', path.join(__dirname, 'fixtures', 'seed-003-definition.json'), '--target', 'local', '--follow', '--poll', '0.05', '--', '--lr', '0.1'],
+      {
+        onStdout: (all) => chunks.push(all),
+      },
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toBe([0, 1, 2].map((i) => `Hello! ${i} ['--lr', '0.1']\n`).join(''));
     // The log came while the run went on, not all at the end.
@@ -121,7 +125,10 @@ describe('submit', () => {
       [['submit', dir], 'error: submit needs --script <file> (or a --definition that names one)\n'],
       [['submit', dir, '--definition', path.join(dir, 'nope.json')], `error: --definition ${path.join(dir, 'nope.json')}: no such file\n`],
       [['submit', dir, '--script', 'a.py', '--env', 'NOEQUALS'], 'error: --env NOEQUALS: give NAME=VALUE\n'],
-      [['submit', dir, '--script', 'a.py', '--run-id', 'bad id'], 'error: Action azureml-execution/submitRun was given invalid input: runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "bad id")\n'],
+      [
+        ['submit', dir, '--script', 'a.py', '--run-id', 'bad id'],
+        'error: Action azureml-execution/submitRun was given invalid input: runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "bad id")\n',
+      ],
       [['runs', '--top', '0'], "error: option '--top <n>' argument '0' is invalid. must be a whole number, 1 or more\n(add --help for usage)\n"],
       [['runs', '--status', 'Complete'], expect.stringContaining('status must be a run status (did you mean Completed?)') as unknown as string],
       [['frobnicate'], "error: unknown command 'frobnicate'\n(add --help for usage)\n"],
@@ -192,7 +199,11 @@ describe('status, cancel, logs, runs', () => {
       [ok, 'Completed'],
     ]);
     // Columns line up: each value starts under its heading.
-    expect([table[1].indexOf('Failed'), table[2].indexOf('Completed'), table[1].indexOf(' local') + 1]).toEqual([table[0].indexOf('STATUS'), table[0].indexOf('STATUS'), table[0].indexOf('TARGET')]);
+    expect([table[1].indexOf('Failed'), table[2].indexOf('Completed'), table[1].indexOf(' local') + 1]).toEqual([
+      table[0].indexOf('STATUS'),
+      table[0].indexOf('STATUS'),
+      table[0].indexOf('TARGET'),
+    ]);
     const failedOnly = JSON.parse((await cli(['--json', 'runs', '--status', 'Failed'], { env: local })).stdout);
     expect(failedOnly.map((r: { runId: string }) => r.runId)).toEqual([bad]);
     const status = JSON.parse((await cli(['status', bad, '--json'], { env: local })).stdout);

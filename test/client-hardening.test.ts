@@ -86,7 +86,9 @@ describe('answers larger than the caps', () => {
       pump(res, Buffer.alloc(MiB, 0x20), 1024 * MiB, count);
     });
     try {
-      const error = (await create({ access_token: TOKEN, host: server.url }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLResponseFormatError;
+      const error = (await create({ access_token: TOKEN, host: server.url })
+        .Runs_CancelRunWithUri(CANCEL)
+        .catch((e: unknown) => e)) as AzureMLResponseFormatError;
       expect(error).toBeInstanceOf(AzureMLResponseFormatError);
       expect(error.message).toBe(
         'Action azure_machinelearningservices_execution/Runs_CancelRunWithUri got an answer it cannot read (status code 200): the body is larger than the 64 MiB limit (more than 67108864 bytes arrived); raise maxResponseBytes if such answers are expected',
@@ -105,7 +107,9 @@ describe('answers larger than the caps', () => {
       pump(res, Buffer.alloc(64 * 1024, 0x20), Number.MAX_SAFE_INTEGER, count);
     });
     try {
-      const error = (await create({ access_token: TOKEN, host: server.url }, { maxResponseBytes: MiB }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLResponseFormatError;
+      const error = (await create({ access_token: TOKEN, host: server.url }, { maxResponseBytes: MiB })
+        .Runs_CancelRunWithUri(CANCEL)
+        .catch((e: unknown) => e)) as AzureMLResponseFormatError;
       expect(error.message).toMatch(/the body is larger than the 1 MiB limit \(more than 1048576 bytes arrived\); raise maxResponseBytes/);
     } finally {
       await server.close();
@@ -118,7 +122,9 @@ describe('answers larger than the caps', () => {
       res.write('{');
     });
     try {
-      const error = (await create({ access_token: TOKEN, host: server.url }, { maxResponseBytes: MiB }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as Error;
+      const error = (await create({ access_token: TOKEN, host: server.url }, { maxResponseBytes: MiB })
+        .Runs_CancelRunWithUri(CANCEL)
+        .catch((e: unknown) => e)) as Error;
       expect(error.message).toMatch(/the body is larger than the 1 MiB limit \(Content-Length: 2097152\)/);
     } finally {
       await server.close();
@@ -134,7 +140,9 @@ describe('answers larger than the caps', () => {
     });
     try {
       const before = process.memoryUsage().rss;
-      const error = (await create({ access_token: TOKEN, host: server.url }, { maxResponseBytes: 16 * MiB }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as Error;
+      const error = (await create({ access_token: TOKEN, host: server.url }, { maxResponseBytes: 16 * MiB })
+        .Runs_CancelRunWithUri(CANCEL)
+        .catch((e: unknown) => e)) as Error;
       expect(error).toBeInstanceOf(AzureMLResponseFormatError);
       expect(error.message).toMatch(/the body is larger than the 16 MiB limit \(more than 16777216 bytes arrived\)/);
       // Decompression stopped near the cap: nothing like a gigabyte was held.
@@ -175,7 +183,9 @@ describe('compressed answers cut short', () => {
       res.end(cut);
     });
     try {
-      const error = (await create({ access_token: TOKEN, host: server.url }, { retry: noSleep }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLNetworkError;
+      const error = (await create({ access_token: TOKEN, host: server.url }, { retry: noSleep })
+        .Runs_CancelRunWithUri(CANCEL)
+        .catch((e: unknown) => e)) as AzureMLNetworkError;
       expect(error).toBeInstanceOf(AzureMLNetworkError);
       expect(error.code).toBe('ETRUNCATED');
       expect(error.message).toBe(
@@ -211,11 +221,23 @@ describe('credentials never travel in the clear to another machine', () => {
   it.each([
     ['host', { access_token: TOKEN, host: 'http://ml.example.com' }, 'host', 'ml.example.com'],
     ['host (upper-case scheme)', { access_token: TOKEN, host: 'HTTP://ml.example.com' }, 'host', 'ml.example.com'],
-    ['refresh_url', { access_token: TOKEN, refresh_token: 'a-refresh-token-value', refresh_url: 'http://login.example.com/token', host: 'https://ml.example.com' }, 'refresh_url', 'login.example.com'],
-    ['authority_host', { client_id: 'c', client_secret: 'a-client-secret-value', tenant_id: 't', authority_host: 'Http://login.example.com', host: 'https://ml.example.com' }, 'authority_host', 'login.example.com'],
+    [
+      'refresh_url',
+      { access_token: TOKEN, refresh_token: 'a-refresh-token-value', refresh_url: 'http://login.example.com/token', host: 'https://ml.example.com' },
+      'refresh_url',
+      'login.example.com',
+    ],
+    [
+      'authority_host',
+      { client_id: 'c', client_secret: 'a-client-secret-value', tenant_id: 't', authority_host: 'Http://login.example.com', host: 'https://ml.example.com' },
+      'authority_host',
+      'login.example.com',
+    ],
   ])('refuses plain http in %s unless it is loopback or allowed', async (_name, account, field, where) => {
     const withExpiredToken = field === 'refresh_url' ? { ...account, expires_at: '2000-01-01T00:00:00Z' } : account;
-    const error = (await create(withExpiredToken).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLAccountError;
+    const error = (await create(withExpiredToken)
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLAccountError;
     expect(error).toBeInstanceOf(AzureMLAccountError);
     expect(error.message).toBe(
       `The azure_machinelearningservices_execution account's ${field} is plain http to another machine (${where}): tokens and secrets would cross the network unencrypted. Use https, or set allow_insecure_http: true on the account`,
@@ -228,7 +250,9 @@ describe('credentials never travel in the clear to another machine', () => {
   it('refuses AZURE_AUTHORITY_HOST over plain http too', async () => {
     process.env.AZURE_AUTHORITY_HOST = 'http://login.example.com';
     try {
-      const error = (await create({ client_id: 'c', client_secret: 'a-client-secret-value', tenant_id: 't', host: server.url }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as Error;
+      const error = (await create({ client_id: 'c', client_secret: 'a-client-secret-value', tenant_id: 't', host: server.url })
+        .Runs_CancelRunWithUri(CANCEL)
+        .catch((e: unknown) => e)) as Error;
       expect(error.message).toMatch(/account's authority_host \(from AZURE_AUTHORITY_HOST\) is plain http to another machine/);
     } finally {
       delete process.env.AZURE_AUTHORITY_HOST;
@@ -238,18 +262,30 @@ describe('credentials never travel in the clear to another machine', () => {
   it('sends over http to loopback, and elsewhere when the account allows it', async () => {
     expect(await create({ access_token: TOKEN, host: server.url }).Runs_CancelRunWithUri(CANCEL)).toEqual({ runId: 'run_1' });
     // Allowed: the request is attempted (and stopped by this suite's no-internet guard, not by the account check).
-    const error = (await create({ access_token: TOKEN, host: 'http://ml.example.com', allow_insecure_http: true }, { retry: { maxRetries: 0 } }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as Error;
+    const error = (await create({ access_token: TOKEN, host: 'http://ml.example.com', allow_insecure_http: true }, { retry: { maxRetries: 0 } })
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as Error;
     expect(error).not.toBeInstanceOf(AzureMLAccountError);
   });
 
   it('keeps user names and passwords of URLs out of errors', async () => {
     server.reply({ status: 400, body: { error: 'invalid_grant', error_description: 'AADSTS70008: expired' } });
-    const account = { access_token: TOKEN, refresh_token: 'a-refresh-token-value', refresh_url: `${server.url.replace('http://', 'http://user:pa55w0rd-in-url@')}/token`, host: server.url, expires_at: '2000-01-01T00:00:00Z' };
-    const error = (await create(account).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLAuthError;
+    const account = {
+      access_token: TOKEN,
+      refresh_token: 'a-refresh-token-value',
+      refresh_url: `${server.url.replace('http://', 'http://user:pa55w0rd-in-url@')}/token`,
+      host: server.url,
+      expires_at: '2000-01-01T00:00:00Z',
+    };
+    const error = (await create(account)
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLAuthError;
     expect(error).toBeInstanceOf(AzureMLAuthError);
     expect(error.tokenEndpoint).toBe(`${server.url}/token`);
     expectNoSecrets(error, ['pa55w0rd-in-url', 'a-refresh-token-value', TOKEN]);
-    const bad = (await create({ access_token: TOKEN, host: 'user:pa55w0rd-in-url@ml.example.com' }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as Error;
+    const bad = (await create({ access_token: TOKEN, host: 'user:pa55w0rd-in-url@ml.example.com' })
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as Error;
     expect(bad).toBeInstanceOf(AzureMLAccountError);
     expectNoSecrets(bad, ['pa55w0rd-in-url']);
     server.reply({ status: 200, body: { runId: 'run_1' } });
@@ -266,9 +302,13 @@ describe('secrets a server echoes back', () => {
 
   it('scrubs the bearer token from the message and the body of a service error', async () => {
     server.reply((req) => ({ status: 400, body: { error: { code: 'UserError', message: `bad request: ${req.headers.authorization}; encoded ${encodeURIComponent(TOKEN)}` } } }));
-    const error = (await create({ access_token: TOKEN, host: server.url }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLServiceError;
+    const error = (await create({ access_token: TOKEN, host: server.url })
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLServiceError;
     expect(error.serviceMessage).toBe('bad request: Bearer [REDACTED]; encoded [REDACTED]');
-    expect(error.message).toBe('Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed with status code 400: UserError: bad request: Bearer [REDACTED]; encoded [REDACTED]');
+    expect(error.message).toBe(
+      'Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed with status code 400: UserError: bad request: Bearer [REDACTED]; encoded [REDACTED]',
+    );
     expectNoSecrets(error, [TOKEN]);
   });
 
@@ -276,8 +316,18 @@ describe('secrets a server echoes back', () => {
     const refresh = 'refresh-token-echoed-back-42';
     const secret = 'client-secret-echoed-back-42';
     server.reply((req) => ({ status: 400, body: { error: 'invalid_grant', error_description: `cannot use ${req.body.toString()}` } }));
-    const account = { access_token: TOKEN, refresh_token: refresh, client_id: 'app', client_secret: secret, refresh_url: `${server.url}/token`, host: server.url, expires_at: '2000-01-01T00:00:00Z' };
-    const error = (await create(account).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLAuthError;
+    const account = {
+      access_token: TOKEN,
+      refresh_token: refresh,
+      client_id: 'app',
+      client_secret: secret,
+      refresh_url: `${server.url}/token`,
+      host: server.url,
+      expires_at: '2000-01-01T00:00:00Z',
+    };
+    const error = (await create(account)
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLAuthError;
     expect(error.errorDescription).toContain('refresh_token=[REDACTED]');
     expect(error.errorDescription).toContain('client_secret=[REDACTED]');
     expectNoSecrets(error, [refresh, secret]);
@@ -285,7 +335,9 @@ describe('secrets a server echoes back', () => {
 
   it('leaves text alone around a secret shorter than 8 characters', async () => {
     server.reply({ status: 400, body: { error: { code: 'UserError', message: 'abc is not a valid value for abcdef' } } });
-    const error = (await create({ access_token: 'abc', host: server.url }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLServiceError;
+    const error = (await create({ access_token: 'abc', host: server.url })
+      .Runs_CancelRunWithUri(CANCEL)
+      .catch((e: unknown) => e)) as AzureMLServiceError;
     expect(error.serviceMessage).toBe('abc is not a valid value for abcdef');
   });
 });
@@ -295,10 +347,14 @@ describe('every error is an AzureMLError with its action', () => {
     const server = await startRecordingServer();
     try {
       const token = `${TOKEN}\r\nX-Injected: yes`;
-      const error = (await create({ access_token: token, host: server.url }).Runs_CancelRunWithUri(CANCEL).catch((e: unknown) => e)) as AzureMLError;
+      const error = (await create({ access_token: token, host: server.url })
+        .Runs_CancelRunWithUri(CANCEL)
+        .catch((e: unknown) => e)) as AzureMLError;
       expect(error).toBeInstanceOf(AzureMLError);
       expect(error.action).toBe('azure_machinelearningservices_execution/Runs_CancelRunWithUri');
-      expect(error.message).toBe('Action azure_machinelearningservices_execution/Runs_CancelRunWithUri could not send its request: Invalid character in header content ["authorization"]');
+      expect(error.message).toBe(
+        'Action azure_machinelearningservices_execution/Runs_CancelRunWithUri could not send its request: Invalid character in header content ["authorization"]',
+      );
       expectNoSecrets(error, [TOKEN]);
       expect(server.requests).toHaveLength(0);
     } finally {
@@ -322,7 +378,10 @@ describe('run ids after an ambiguous failure', () => {
       expect(error).toBeInstanceOf(AzureMLServiceError);
       expect([error.statusCode, error.attempts, error.innerErrorCodes]).toEqual([409, 2, ['RunIdAlreadyExists']]);
       // The 409 rule alone (the lookup fails): a retry's 409 to a caller's id is not taken as success either.
-      emulator.faults.set([{ operation: 'Runs_StartRun', status: 503, times: 1 }, { operation: 'Runs_Get', status: 500, times: 100 }]);
+      emulator.faults.set([
+        { operation: 'Runs_StartRun', status: 503, times: 1 },
+        { operation: 'Runs_Get', status: 500, times: 100 },
+      ]);
       const again = (await create(account, { retry: noSleep })
         .Runs_StartRun({ ...WS, runId: 'taken_1', runDefinitionFile: { configuration: { script: 'ok.py' } }, projectZipFile: PROJECT })
         .catch((e: unknown) => e)) as AzureMLServiceError;

@@ -28,10 +28,14 @@ function freePort(): Promise<number> {
 beforeAll(async () => {
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  prism = spawn(process.execPath, [path.join(REPO, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'), 'mock', '--errors', '-h', '127.0.0.1', '-p', String(port), 'openapi.json'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  prism = spawn(
+    process.execPath,
+    [path.join(REPO, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'), 'mock', '--errors', '-h', '127.0.0.1', '-p', String(port), 'openapi.json'],
+    {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Prism did not start within 30 s:\n${output}`)), 30000);
@@ -68,7 +72,14 @@ describe('against Prism', () => {
 
   it('accepts Runs_StartRun (multipart with definition.json and project.zip)', async () => {
     expect(
-      await outcome(() => client().Runs_StartRun({ ...WORKSPACE, runId: 'my-exp_1700000000_0a1b2c3d', runDefinitionFile: { configuration: { script: 'hello.py', framework: 'Python' } }, projectZipFile: ZIP_BYTES })),
+      await outcome(() =>
+        client().Runs_StartRun({
+          ...WORKSPACE,
+          runId: 'my-exp_1700000000_0a1b2c3d',
+          runDefinitionFile: { configuration: { script: 'hello.py', framework: 'Python' } },
+          projectZipFile: ZIP_BYTES,
+        }),
+      ),
     ).toEqual(RUN);
   });
 
@@ -103,5 +114,4 @@ describe('against Prism', () => {
       { location: ['request', 'path', 'subscriptionid'], severity: 'Error', code: 'format', message: 'Request path parameter subscriptionid must match format "uuid"' },
     ]);
   });
-
 });

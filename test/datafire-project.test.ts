@@ -12,7 +12,6 @@ import { create, startEmulator, type Emulator } from '../src';
 import { emulatorEnvironment } from './helpers/emulator-env';
 import { makeZip } from './helpers/make-zip';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const datafire = require('datafire');
 const REPO = path.resolve(__dirname, '..');
 const DATAFIRE_CLI = path.join(REPO, 'node_modules', 'datafire', 'bin', 'datafire');
@@ -67,7 +66,7 @@ describe('datafire serve', () => {
 
   async function call(method: string, url: string, body?: unknown) {
     const res = await fetch(`${base}${url}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
     return { status: res.status, body: (await res.json()) as any };
   }
 
@@ -86,7 +85,15 @@ describe('datafire serve', () => {
     const status = await call('GET', `/runs/${runId}`);
     expect(status).toEqual({
       status: 200,
-      body: { runId, experimentName: 'flows', status: 'Completed', target: 'local', startTimeUtc: expect.any(String), endTimeUtc: expect.any(String), durationSeconds: expect.any(Number) },
+      body: {
+        runId,
+        experimentName: 'flows',
+        status: 'Completed',
+        target: 'local',
+        startTimeUtc: expect.any(String),
+        endTimeUtc: expect.any(String),
+        durationSeconds: expect.any(Number),
+      },
     });
     expect(await call('GET', `/runs/${runId}/log?fromByte=2`)).toEqual({
       status: 200,
@@ -109,13 +116,14 @@ describe('datafire serve', () => {
   it('answers bad input 400 and unknown runs 404, with the reason', async () => {
     expect(await call('POST', '/runs', { project: '/etc', script: 'x.py' })).toEqual({
       status: 400,
-      body: { error: `Action azureml-execution/submitRun was given invalid input: project must be inside ${path.join(REPO, 'examples')} (set the variable projectsDir to change it)` },
+      body: {
+        error: `Action azureml-execution/submitRun was given invalid input: project must be inside ${path.join(REPO, 'examples')} (set the variable projectsDir to change it)`,
+      },
     });
     expect(await call('POST', '/runs', { project: 'hello', script: 'hello.py', definition: { Configuration: { Scirpt: 'x' } } })).toEqual({
       status: 400,
       body: {
-        error:
-          'Action azureml-execution/submitRun was given invalid input: definition.configuration.Scirpt is not a known field (did you mean script?)',
+        error: 'Action azureml-execution/submitRun was given invalid input: definition.configuration.Scirpt is not a known field (did you mean script?)',
       },
     });
     expect(await call('GET', '/runs/no_such_run')).toEqual({
@@ -174,7 +182,9 @@ describe('the report_ended_runs task, through DataFire classes', () => {
       const after = await run();
       await client.waitForRun(after.runId, { initialIntervalMs: 30 });
       const reported = await task.run();
-      expect(reported).toEqual([{ message: expect.stringMatching(new RegExp(`^Run ${after.runId} of experiment watched ended Completed after \\d+\\.\\d s$`)), webhookStatus: 200 }]);
+      expect(reported).toEqual([
+        { message: expect.stringMatching(new RegExp(`^Run ${after.runId} of experiment watched ended Completed after \\d+\\.\\d s$`)), webhookStatus: 200 },
+      ]);
       expect(await task.run()).toEqual([]);
       expect(lines.filter((l) => l.startsWith('Run '))).toEqual([reported[0].message]);
       expect(posted).toEqual([{ text: reported[0].message, run: expect.objectContaining({ runId: after.runId, status: 'Completed', experimentName: 'watched' }) }]);

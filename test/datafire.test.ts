@@ -12,7 +12,6 @@ import * as integration from '../src';
 import { ALL_BYTES, BASE_PATH, DEFINITION, TOKEN, WORKSPACE, ZIP_BYTES } from './helpers/fixtures';
 import { startRecordingServer, type RecordingServer } from './helpers/recording-server';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const datafire = require('datafire');
 const ID = 'azure_machinelearningservices_execution';
 const REPO = path.resolve(__dirname, '..');
@@ -107,7 +106,7 @@ describe('Action.fromName with the integration registered', () => {
     expect(server.requests[0].url).toBe(`${BASE_PATH}/runId/df_3/cancel`);
   });
 
-  it("says which account is missing from the context, as DataFire does", async () => {
+  it('says which account is missing from the context, as DataFire does', async () => {
     await expect(fromName('Runs_CancelRunWithUri').run({ ...WORKSPACE, runId: 'r' }, new datafire.Context())).rejects.toThrow(
       `Account ${ID} not specified for action ${ID}/Runs_CancelRunWithUri. Did you remember to pass in the 'context' object?`,
     );
@@ -146,17 +145,9 @@ describe('a DataFire.yml project', () => {
   it('loads the integration it registers and runs a flow that calls it, with accounts from DataFire-accounts.yml', async () => {
     fs.writeFileSync(
       path.join(dir, 'DataFire.yml'),
-      [
-        'integrations:',
-        `  ${ID}: ${path.relative(dir, REPO)}`,
-        'actions:',
-        '  cancel_and_report: ./cancel-and-report.js',
-      ].join('\n'),
+      ['integrations:', `  ${ID}: ${path.relative(dir, REPO)}`, 'actions:', '  cancel_and_report: ./cancel-and-report.js'].join('\n'),
     );
-    fs.writeFileSync(
-      path.join(dir, 'DataFire-accounts.yml'),
-      ['accounts:', `  ${ID}:`, `    access_token: ${TOKEN}`, `    host: ${server.url}`].join('\n'),
-    );
+    fs.writeFileSync(path.join(dir, 'DataFire-accounts.yml'), ['accounts:', `  ${ID}:`, `    access_token: ${TOKEN}`, `    host: ${server.url}`].join('\n'));
     fs.writeFileSync(
       path.join(dir, 'cancel-and-report.js'),
       `const datafire = require(${JSON.stringify(path.join(REPO, 'node_modules', 'datafire'))});
@@ -216,7 +207,9 @@ describe('the datafire run command', () => {
       for (const [name, input] of Object.entries(inputs)) {
         fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(input));
         server.requests.length = 0;
-        server.reply(name === 'Runs_StartLocalRun' ? { headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from('PK\x05\x06') } : { body: { runId: `${name}_run` } });
+        server.reply(
+          name === 'Runs_StartLocalRun' ? { headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from('PK\x05\x06') } : { body: { runId: `${name}_run` } },
+        );
         const out = await datafireRun(dir, [`${ID}/${name}`, `--inputFile=${name}.json`, ...accountFlags()]);
         const expected = name === 'Runs_StartLocalRun' ? JSON.parse(JSON.stringify(Buffer.from('PK\x05\x06'))) : { runId: `${name}_run` };
         expect([name, JSON.parse(out)]).toEqual([name, expected]);

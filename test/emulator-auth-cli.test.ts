@@ -12,7 +12,11 @@ import { quickstart } from '../src/quickstart/main';
 const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'auth' };
 
 async function token(emulator: Emulator, form: Record<string, string>) {
-  const res = await fetch(`${emulator.url}/my-tenant/oauth2/v2.0/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  const res = await fetch(`${emulator.url}/my-tenant/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -31,7 +35,10 @@ describe('strict auth', () => {
     const good = runHistory.create({ access_token: String(granted.body.access_token), host: emulator.url });
     expect((await good.Experiments_Create(WS)).name).toBe('auth');
 
-    const forged = (await runHistory.create({ access_token: 'not-issued', host: emulator.url }).Experiments_Get(WS).catch((e: unknown) => e)) as AzureMLServiceError;
+    const forged = (await runHistory
+      .create({ access_token: 'not-issued', host: emulator.url })
+      .Experiments_Get(WS)
+      .catch((e: unknown) => e)) as AzureMLServiceError;
     expect(forged.statusCode).toBe(401);
     expect(forged.responseHeaders['www-authenticate']).toBe('Bearer error="invalid_token"');
     expect(forged.serviceMessage).toBe('The bearer token was not issued by this emulator.');
@@ -53,7 +60,11 @@ describe('strict auth', () => {
     const reused = await token(emulator, { grant_type: 'refresh_token', refresh_token: String(code.body.refresh_token), client_id: 'app' });
     expect(reused).toEqual({
       status: 400,
-      body: expect.objectContaining({ error: 'invalid_grant', error_description: 'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.', error_codes: [70008] }),
+      body: expect.objectContaining({
+        error: 'invalid_grant',
+        error_description: 'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.',
+        error_codes: [70008],
+      }),
     });
     expect(emulator.tokenRequests).toMatchObject({ authorization_code: 1, refresh_token: 2 });
   });
@@ -68,7 +79,9 @@ describe('azureml-emulator (the command)', () => {
   it('prints its URL on the first line, serves, and stops cleanly on Ctrl-C', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-cli-'));
     try {
-      const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'emulator', 'cli.js'), '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'emulator', 'cli.js'), '--port', '0', '--data-dir', dataDir], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
         child.stdout.on('data', (chunk: Buffer) => {
@@ -104,7 +117,9 @@ describe('examples/tour.js (the README tour of every action)', () => {
   it('runs every action against the emulator', async () => {
     const { execFile } = await import('child_process');
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [path.join(__dirname, '..', 'examples', 'tour.js')], { timeout: 30000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))),
+      execFile(process.execPath, [path.join(__dirname, '..', 'examples', 'tour.js')], { timeout: 30000 }, (error, out, err) =>
+        error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+      ),
     );
     const lines = stdout.trim().split('\n');
     expect(lines.map((l) => l.split(':')[0])).toEqual([

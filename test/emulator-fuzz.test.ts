@@ -38,7 +38,15 @@ const PATHS = [
   '/T/oauth2/v2.0/token',
   '/T/v2.0/.well-known/openid-configuration',
 ];
-const TYPES = ['multipart/form-data; boundary=B', 'multipart/form-data', 'multipart/form-data; boundary=', 'application/json', 'application/x-www-form-urlencoded', 'text/plain', ''];
+const TYPES = [
+  'multipart/form-data; boundary=B',
+  'multipart/form-data',
+  'multipart/form-data; boundary=',
+  'application/json',
+  'application/x-www-form-urlencoded',
+  'text/plain',
+  '',
+];
 
 function pick<T>(rnd: () => number, items: readonly T[]): T {
   return items[Math.floor(rnd() * items.length)];
@@ -50,19 +58,30 @@ function bytes(rnd: () => number, n: number): Buffer {
 
 /** A body: broken multipart, broken JSON, a zip with odd entries, or noise. */
 function body(rnd: () => number): Buffer {
-  const zip = () => makeZip([{ name: 'hello.py', data: 'print(1)' }, { name: pick(rnd, ['a', 'a/', 'a/b', '', '../x', '/abs', 'ok.txt', 'a\\b']), data: 'x' }]);
+  const zip = () =>
+    makeZip([
+      { name: 'hello.py', data: 'print(1)' },
+      { name: pick(rnd, ['a', 'a/', 'a/b', '', '../x', '/abs', 'ok.txt', 'a\\b']), data: 'x' },
+    ]);
   switch (Math.floor(rnd() * 6)) {
     case 0: {
       const name = pick(rnd, ['runDefinitionFile', 'projectZipFile', 'other', '', 'runDefinitionFile"; filename="x']);
       const part = `--B\r\nContent-Disposition: form-data; name="${name}"${rnd() < 0.5 ? '; filename="f"' : ''}\r\n\r\n`;
-      const content = rnd() < 0.5 ? zip() : Buffer.from(JSON.stringify({ configuration: { script: 'hello.py', maxRunDurationSeconds: pick(rnd, [null, -1, 1e30, 'x', 2 ** 40]) } }));
+      const content =
+        rnd() < 0.5 ? zip() : Buffer.from(JSON.stringify({ configuration: { script: 'hello.py', maxRunDurationSeconds: pick(rnd, [null, -1, 1e30, 'x', 2 ** 40]) } }));
       const parts = [Buffer.from(part), content, Buffer.from('\r\n')];
       if (rnd() < 0.6) parts.push(Buffer.from('--B--\r\n'));
       const all = Buffer.concat(parts);
       return rnd() < 0.3 ? all.subarray(0, Math.floor(rnd() * all.length)) : all;
     }
     case 1:
-      return Buffer.from(JSON.stringify({ snapshotId: pick(rnd, NASTY), parentRunId: pick(rnd, NASTY), configuration: { script: pick(rnd, ['hello.py', '../x', '', null]), arguments: [pick(rnd, NASTY)] } }));
+      return Buffer.from(
+        JSON.stringify({
+          snapshotId: pick(rnd, NASTY),
+          parentRunId: pick(rnd, NASTY),
+          configuration: { script: pick(rnd, ['hello.py', '../x', '', null]), arguments: [pick(rnd, NASTY)] },
+        }),
+      );
     case 2:
       return Buffer.from('{"configuration": {"script": ');
     case 3:
@@ -108,9 +127,13 @@ it(`answers ${ROUNDS} malformed requests below 500, and lives on`, async () => {
     if (status !== 'closed' && status >= 500) throw new Error(`round ${i}: ${method} ${route} (${type}) got ${status}: ${answer !== 'closed' ? answer.body : ''}`);
   }
   // Still serving, and nothing of its own landed outside its data folder.
-  expect((await runHistory.create({ access_token: 't', host: emulator.url }).Experiments_Create({ subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'after_fuzz' })).name).toBe(
-    'after_fuzz',
-  );
+  expect(
+    (
+      await runHistory
+        .create({ access_token: 't', host: emulator.url })
+        .Experiments_Create({ subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'after_fuzz' })
+    ).name,
+  ).toBe('after_fuzz');
   const newInTmp = fs.readdirSync(os.tmpdir()).filter((f) => !tmpBefore.has(f) && !f.startsWith('jest'));
   expect(newInTmp).toEqual([]);
   expect(fs.readdirSync(outside)).toEqual([]);

@@ -36,7 +36,10 @@ function multipart(boundary: string, parts: Array<{ name: string; filename?: str
   const pieces = parts.map((p) =>
     Buffer.concat([
       // A part without a file name and without a type is a field, as curl -F 'name=<file' sends it.
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"\r\nContent-Type: application/octet-stream` : ''}\r\n\r\n`, 'latin1'),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"\r\nContent-Type: application/octet-stream` : ''}\r\n\r\n`,
+        'latin1',
+      ),
       Buffer.from(p.data),
       Buffer.from('\r\n'),
     ]),
@@ -71,14 +74,61 @@ function uploadsLeft(): string[] {
 
 describe('project zips that pass the size checks but cannot be a folder', () => {
   const cases: Array<[string, RawEntry[], string]> = [
-    ['a file, then a file under it', [{ name: 'hello.py', data: 'x' }, { name: 'a', data: '1' }, { name: 'a/b', data: '2' }], 'project.zip entry "a/b" lies inside "a", which is a file'],
-    ['a file, then a folder of the same name', [{ name: 'hello.py', data: 'x' }, { name: 'a', data: '1' }, { name: 'a/' }], 'project.zip entry "a/" appears twice, or as both a file and a folder'],
+    [
+      'a file, then a file under it',
+      [
+        { name: 'hello.py', data: 'x' },
+        { name: 'a', data: '1' },
+        { name: 'a/b', data: '2' },
+      ],
+      'project.zip entry "a/b" lies inside "a", which is a file',
+    ],
+    [
+      'a file, then a folder of the same name',
+      [{ name: 'hello.py', data: 'x' }, { name: 'a', data: '1' }, { name: 'a/' }],
+      'project.zip entry "a/" appears twice, or as both a file and a folder',
+    ],
     ['a folder, then a file of the same name', [{ name: 'hello.py', data: 'x' }, { name: 'a/' }, { name: 'a', data: '1' }], 'project.zip entry "a" is both a file and a folder'],
-    ['an entry with an empty name', [{ name: 'hello.py', data: 'x' }, { name: '', data: '1' }], 'project.zip entry "" has an empty name'],
-    ['the same file twice', [{ name: 'hello.py', data: 'x' }, { name: 'hello.py', data: 'y' }], 'project.zip entry "hello.py" appears twice, or as both a file and a folder'],
-    ['a . segment', [{ name: 'hello.py', data: 'x' }, { name: './a', data: '1' }], 'project.zip entry "./a" has an empty or . path segment'],
-    ['an empty segment', [{ name: 'hello.py', data: 'x' }, { name: 'a//b', data: '1' }], 'project.zip entry "a//b" has an empty or . path segment'],
-    ['a name too long for the disk', [{ name: 'hello.py', data: 'x' }, { name: `${'n'.repeat(300)}.py`, data: '1' }], `project.zip entry "${'n'.repeat(300)}.py" has a path segment longer than 255 bytes`],
+    [
+      'an entry with an empty name',
+      [
+        { name: 'hello.py', data: 'x' },
+        { name: '', data: '1' },
+      ],
+      'project.zip entry "" has an empty name',
+    ],
+    [
+      'the same file twice',
+      [
+        { name: 'hello.py', data: 'x' },
+        { name: 'hello.py', data: 'y' },
+      ],
+      'project.zip entry "hello.py" appears twice, or as both a file and a folder',
+    ],
+    [
+      'a . segment',
+      [
+        { name: 'hello.py', data: 'x' },
+        { name: './a', data: '1' },
+      ],
+      'project.zip entry "./a" has an empty or . path segment',
+    ],
+    [
+      'an empty segment',
+      [
+        { name: 'hello.py', data: 'x' },
+        { name: 'a//b', data: '1' },
+      ],
+      'project.zip entry "a//b" has an empty or . path segment',
+    ],
+    [
+      'a name too long for the disk',
+      [
+        { name: 'hello.py', data: 'x' },
+        { name: `${'n'.repeat(300)}.py`, data: '1' },
+      ],
+      `project.zip entry "${'n'.repeat(300)}.py" has a path segment longer than 255 bytes`,
+    ],
   ];
   it.each(cases)('%s: a 400 InvalidProject, and the emulator lives on', async (_name, entries, message) => {
     const error = (await create(account)
@@ -94,7 +144,10 @@ describe('project zips that pass the size checks but cannot be a folder', () => 
 describe('multipart bodies that are cut, malformed or unexpected', () => {
   it('answers 400 naming an unknown part, without reading the rest of the body', async () => {
     // 64 MB would follow the part's header: the answer must come before it is sent.
-    const body = Buffer.concat([multipart('XB', [{ name: 'runDefinitionFile', filename: 'd.json', data: DEFINITION }], false), Buffer.from(`--XB\r\nContent-Disposition: form-data; name="surprise"; filename="s"\r\n\r\n${'x'.repeat(4096)}`)]);
+    const body = Buffer.concat([
+      multipart('XB', [{ name: 'runDefinitionFile', filename: 'd.json', data: DEFINITION }], false),
+      Buffer.from(`--XB\r\nContent-Disposition: form-data; name="surprise"; filename="s"\r\n\r\n${'x'.repeat(4096)}`),
+    ]);
     const declared = body.length + 64 * 1024 * 1024;
     const answer = await startRunRaw(body, { length: declared });
     expect(errorOf(answer)).toMatchObject({ status: 400, code: 'ValidationError', message: 'Unknown part "surprise": startrun takes runDefinitionFile and projectZipFile' });
@@ -117,7 +170,10 @@ describe('multipart bodies that are cut, malformed or unexpected', () => {
       status: 400,
       message: 'The multipart body cannot be read: Multipart: Boundary not found',
     });
-    const whole = multipart('XB', [{ name: 'runDefinitionFile', filename: 'd.json', data: DEFINITION }, { name: 'projectZipFile', filename: 'p.zip', data: HELLO }]);
+    const whole = multipart('XB', [
+      { name: 'runDefinitionFile', filename: 'd.json', data: DEFINITION },
+      { name: 'projectZipFile', filename: 'p.zip', data: HELLO },
+    ]);
     const cut = whole.subarray(0, whole.length - 20);
     // Content-Length says what was sent: the body ends cleanly, the form does not.
     expect(errorOf(await startRunRaw(cut))).toMatchObject({ status: 400, message: 'The multipart body cannot be read: Unexpected end of form' });
@@ -126,10 +182,16 @@ describe('multipart bodies that are cut, malformed or unexpected', () => {
   });
 
   it('takes the definition as a field part (curl -F name=<file), and refuses the zip as one', async () => {
-    const ok = multipart('XB', [{ name: 'runDefinitionFile', data: DEFINITION }, { name: 'projectZipFile', filename: 'p.zip', data: HELLO }]);
+    const ok = multipart('XB', [
+      { name: 'runDefinitionFile', data: DEFINITION },
+      { name: 'projectZipFile', filename: 'p.zip', data: HELLO },
+    ]);
     const answer = await startRunRaw(ok);
     expect(answer !== 'closed' && answer.status).toBe(200);
-    const bad = multipart('XB', [{ name: 'runDefinitionFile', filename: 'd.json', data: DEFINITION }, { name: 'projectZipFile', data: 'PK' }]);
+    const bad = multipart('XB', [
+      { name: 'runDefinitionFile', filename: 'd.json', data: DEFINITION },
+      { name: 'projectZipFile', data: 'PK' },
+    ]);
     expect(errorOf(await startRunRaw(bad))).toMatchObject({ status: 400, message: 'projectZipFile must be a file part (with a filename)' });
   });
 
@@ -144,7 +206,10 @@ describe('multipart bodies that are cut, malformed or unexpected', () => {
   });
 
   it('answers 400, not 500, to malformed percent-encoding in a path', async () => {
-    const answer = await rawRequest(port, `POST ${BASE}/bad%E0%A4%A/runId/r1/cancel HTTP/1.1\nHost: 127.0.0.1:${port}\nAuthorization: Bearer t\nContent-Length: 0\nConnection: close\n`);
+    const answer = await rawRequest(
+      port,
+      `POST ${BASE}/bad%E0%A4%A/runId/r1/cancel HTTP/1.1\nHost: 127.0.0.1:${port}\nAuthorization: Bearer t\nContent-Length: 0\nConnection: close\n`,
+    );
     expect(errorOf(answer)).toMatchObject({ status: 400, message: 'experimentName is not valid percent-encoding: "bad%E0%A4%A"' });
     const file = await rawRequest(port, `GET /emulator/v1.0/runs/x/files/%ZZ HTTP/1.1\nHost: 127.0.0.1:${port}\nConnection: close\n`);
     expect(errorOf(file).status).toBe(400);
@@ -160,7 +225,10 @@ describe('names that reach files', () => {
     ['a.b', 'experimentName must start with a letter or digit and contain only letters, digits, _ and - (^[a-zA-Z0-9][\\w-]{0,255}$)'],
     ['x'.repeat(257), 'experimentName must be at most 256 characters (got 257)'],
   ])('refuses experimentName %s with a 400 before reading the body', async (name, message) => {
-    const body = multipart('XB', [{ name: 'runDefinitionFile', filename: 'd.json', data: DEFINITION }, { name: 'projectZipFile', filename: 'p.zip', data: HELLO }]);
+    const body = multipart('XB', [
+      { name: 'runDefinitionFile', filename: 'd.json', data: DEFINITION },
+      { name: 'projectZipFile', filename: 'p.zip', data: HELLO },
+    ]);
     expect(errorOf(await startRunRaw(body, { experiment: name }))).toMatchObject({ status: 400, code: 'ValidationError', message, inner: 'InvalidName' });
   });
 
@@ -204,7 +272,11 @@ describe('output files a script controls', () => {
       'os.mkfifo("outputs/pipe")',
       'os.makedirs("outputs/folder.txt")',
     ].join('\n');
-    const { runId } = await create(account).Runs_StartRun({ ...WS, runDefinitionFile: JSON.stringify({ configuration: { script: 'out.py' } }), projectZipFile: zip({ 'out.py': script }) });
+    const { runId } = await create(account).Runs_StartRun({
+      ...WS,
+      runDefinitionFile: JSON.stringify({ configuration: { script: 'out.py' } }),
+      projectZipFile: zip({ 'out.py': script }),
+    });
     const details = await waitForRun(account, { ...WS, runId }, FAST);
     expect(details.status).toBe('Completed');
     // Only the regular file is listed.
@@ -278,7 +350,11 @@ describe('definitions the service accepts', () => {
     try {
       let fired = false;
       const t0 = Date.now();
-      setLongTimeout(() => (fired = true), 3 * 2 ** 31, () => Date.now());
+      setLongTimeout(
+        () => (fired = true),
+        3 * 2 ** 31,
+        () => Date.now(),
+      );
       // Node's own setTimeout would fire at once (1 ms) for this delay.
       jest.advanceTimersByTime(2 ** 31);
       jest.advanceTimersByTime(2 ** 31);
@@ -328,19 +404,28 @@ describe('file descriptors', () => {
 describe('requests that reach it by another path or another name', () => {
   it('routes //execution/... like /execution/... (the generated integration sends it for a host ending in /)', async () => {
     const { runId } = await create(account).Runs_StartRun({ ...WS, runDefinitionFile: DEFINITION, projectZipFile: HELLO });
-    const answer = await rawRequest(port, `POST /${BASE}/hardening/runId/${runId}/cancel HTTP/1.1\nHost: 127.0.0.1:${port}\nAuthorization: Bearer t\nContent-Length: 0\nConnection: close\n`);
+    const answer = await rawRequest(
+      port,
+      `POST /${BASE}/hardening/runId/${runId}/cancel HTTP/1.1\nHost: 127.0.0.1:${port}\nAuthorization: Bearer t\nContent-Length: 0\nConnection: close\n`,
+    );
     expect(answer !== 'closed' && [answer.status, JSON.parse(answer.body)]).toEqual([200, { runId }]);
   });
 
   it.each(['evil.example:PORT', 'evil.example', '127.0.0.1:1', 'localhost.evil.example:PORT', ''])('answers 403 to Host %p (DNS rebinding)', async (host) => {
-    const answer = await rawRequest(port, `GET ${BASE.replace('/execution/', '/history/')}/hardening HTTP/1.1\nHost: ${host.replace('PORT', String(port))}\nAuthorization: Bearer t\nConnection: close\n`);
+    const answer = await rawRequest(
+      port,
+      `GET ${BASE.replace('/execution/', '/history/')}/hardening HTTP/1.1\nHost: ${host.replace('PORT', String(port))}\nAuthorization: Bearer t\nConnection: close\n`,
+    );
     const error = errorOf(answer);
     expect(host === '' ? error.status === 400 || error.status === 403 : error.status === 403).toBe(true);
   });
 
   it('answers Host 127.0.0.1:port and localhost:port', async () => {
     for (const host of [`127.0.0.1:${port}`, `LOCALHOST:${port}`]) {
-      const answer = await rawRequest(port, `POST /token-probe/oauth2/v2.0/token HTTP/1.1\nHost: ${host}\nContent-Type: application/x-www-form-urlencoded\nContent-Length: 0\nConnection: close\n`);
+      const answer = await rawRequest(
+        port,
+        `POST /token-probe/oauth2/v2.0/token HTTP/1.1\nHost: ${host}\nContent-Type: application/x-www-form-urlencoded\nContent-Length: 0\nConnection: close\n`,
+      );
       expect(answer !== 'closed' && answer.status).toBe(400); // the token endpoint's own answer: unsupported_grant_type
     }
   });
@@ -382,11 +467,20 @@ describe('serving beyond loopback', () => {
       const token = (form: Record<string, string>) =>
         new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
           const data = new URLSearchParams(form).toString();
-          const req = http.request({ host: '127.0.0.1', port: remotePort, method: 'POST', path: '/t/oauth2/v2.0/token', headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'my-box.example:1' } }, (res) => {
-            let text = '';
-            res.on('data', (c: Buffer) => (text += c));
-            res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as Record<string, unknown> }));
-          });
+          const req = http.request(
+            {
+              host: '127.0.0.1',
+              port: remotePort,
+              method: 'POST',
+              path: '/t/oauth2/v2.0/token',
+              headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'my-box.example:1' },
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (c: Buffer) => (text += c));
+              res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as Record<string, unknown> }));
+            },
+          );
           req.on('error', reject);
           req.end(data);
         });
@@ -448,8 +542,13 @@ describe('an output file its own script made unreadable', () => {
         child.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
       });
       const acct = { access_token: 't', host: url };
-      const script = "const fs = require('fs');\nfs.mkdirSync('outputs');\nfs.writeFileSync('outputs/secret.txt', 'x');\nfs.chmodSync('outputs/secret.txt', 0);\nfs.writeFileSync('outputs/ok.txt', 'ok');";
-      const { runId } = await create(acct).Runs_StartRun({ ...WS, runDefinitionFile: JSON.stringify({ configuration: { script: 'lock.js' } }), projectZipFile: zip({ 'lock.js': script }) });
+      const script =
+        "const fs = require('fs');\nfs.mkdirSync('outputs');\nfs.writeFileSync('outputs/secret.txt', 'x');\nfs.chmodSync('outputs/secret.txt', 0);\nfs.writeFileSync('outputs/ok.txt', 'ok');";
+      const { runId } = await create(acct).Runs_StartRun({
+        ...WS,
+        runDefinitionFile: JSON.stringify({ configuration: { script: 'lock.js' } }),
+        projectZipFile: zip({ 'lock.js': script }),
+      });
       const details = await waitForRun(acct, { ...WS, runId }, FAST);
       const outputs = (details as { outputFiles?: Record<string, string> }).outputFiles!;
       const res = await fetch(outputs['outputs/secret.txt']);

@@ -23,7 +23,6 @@ function filesUnder(dir: string): string[] {
 }
 
 async function zipOfZeros(file: string, files: number, bytesEach: number): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yazl = require('yazl') as typeof import('yazl');
   const zip = new yazl.ZipFile();
   const zeros = Buffer.alloc(bytesEach);
@@ -72,9 +71,13 @@ describe('Runs_StartLocalRun on a large snapshot', () => {
     })();
     const status = await new Promise<number>((resolve, reject) => {
       const target = new URL(`${url}${BASE}/startlocalrun`);
-      const req = http.request(target, { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json', 'content-length': Buffer.byteLength(definition) } }, (res) => {
-        res.pipe(fs.createWriteStream(out)).on('finish', () => resolve(res.statusCode!));
-      });
+      const req = http.request(
+        target,
+        { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json', 'content-length': Buffer.byteLength(definition) } },
+        (res) => {
+          res.pipe(fs.createWriteStream(out)).on('finish', () => resolve(res.statusCode!));
+        },
+      );
       req.on('error', reject);
       req.end(definition);
     });
@@ -87,7 +90,7 @@ describe('Runs_StartLocalRun on a large snapshot', () => {
       if (process.env.SHOW_MEMORY) console.log(`emulator peak RSS: ${peak.toFixed(1)} MB`);
       expect(peak).toBeLessThan(150);
       // The answer is a whole zip: every entry with its full size.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+
       const yauzl = require('yauzl') as typeof import('yauzl');
       const entries = await new Promise<Array<[string, number]>>((resolve, reject) =>
         yauzl.open(out, { lazyEntries: false }, (error, zip) => {

@@ -80,7 +80,11 @@ describe('a run that succeeds', () => {
       'open("outputs/model.txt", "w").write("weights")',
       'open("outputs/nested/metrics.json", "w").write("{}")',
     ].join('\n');
-    const runId = await submit({ 'train.py': script, 'data/input.csv': 'a,b\n' }, { script: 'train.py', arguments: ['--epochs', '3'], environment: { environmentVariables: { GREETING: 'hi' } } }, { runId: 'e2e_success_1' });
+    const runId = await submit(
+      { 'train.py': script, 'data/input.csv': 'a,b\n' },
+      { script: 'train.py', arguments: ['--epochs', '3'], environment: { environmentVariables: { GREETING: 'hi' } } },
+      { runId: 'e2e_success_1' },
+    );
     expect(runId).toBe('e2e_success_1');
     const statuses: string[] = [];
     let log = '';
@@ -101,7 +105,15 @@ describe('a run that succeeds', () => {
   it('accepts a PascalCase definition (as the service does) and a generated run id', async () => {
     const { runId } = await create(account).Runs_StartRun({
       ...WS,
-      runDefinitionFile: JSON.stringify({ Configuration: { Script: 'hello.py', Arguments: ['234'], SourceDirectoryDataStore: null, Framework: 'Python', Environment: { Python: { InterpreterPath: 'python', UserManagedDependencies: false } } } }),
+      runDefinitionFile: JSON.stringify({
+        Configuration: {
+          Script: 'hello.py',
+          Arguments: ['234'],
+          SourceDirectoryDataStore: null,
+          Framework: 'Python',
+          Environment: { Python: { InterpreterPath: 'python', UserManagedDependencies: false } },
+        },
+      }),
       projectZipFile: zip({ 'hello.py': 'import sys\nprint("Hello!", sys.argv[1])' }),
     });
     expect(runId).toMatch(/^e2e_\d{10}_[0-9a-f]{8}$/);
@@ -182,7 +194,10 @@ describe('snapshots and local runs', () => {
   it('answers startlocalrun with a zip that runs the project on this machine', async () => {
     const first = await submit({ 'local.py': 'import os, sys\nprint("local", *sys.argv[1:], os.environ.get("MODE"))' }, { script: 'local.py' });
     const snapshotId = ((await finish(first)).properties as Record<string, string>)['azureml.snapshotId'];
-    const archive = await create(account).Runs_StartLocalRun({ ...WS, definition: { snapshotId, configuration: { script: 'local.py', arguments: ['A'], environment: { environmentVariables: { MODE: 'offline' } } } } });
+    const archive = await create(account).Runs_StartLocalRun({
+      ...WS,
+      definition: { snapshotId, configuration: { script: 'local.py', arguments: ['A'], environment: { environmentVariables: { MODE: 'offline' } } } },
+    });
     expect(archive.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
     const dir = tmpDir('azureml-local-');
     fs.writeFileSync(path.join(dir, 'local-run.zip'), archive);
@@ -316,7 +331,9 @@ describe('requests the emulator refuses', () => {
   }
 
   it('needs a bearer token: 401 with WWW-Authenticate and an ErrorResponse', async () => {
-    const res = await raw(`/execution/v1.0/subscriptions/${WS.subscriptionId}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/experiments/e2e/runId/x/cancel`);
+    const res = await raw(
+      `/execution/v1.0/subscriptions/${WS.subscriptionId}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/experiments/e2e/runId/x/cancel`,
+    );
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer');
     expect(JSON.parse(res.body).error).toEqual({ code: 'UserError', message: 'The request has no bearer token in Authorization.', innerError: { code: 'AuthenticationRequired' } });
@@ -325,7 +342,14 @@ describe('requests the emulator refuses', () => {
   it('refuses a zip with ../ entries and writes nothing outside', async () => {
     const before = fs.readdirSync(path.dirname(emulator.dataDir));
     const error = (await create(account)
-      .Runs_StartRun({ ...WS, runDefinitionFile: { configuration: { script: 'ok.py' } }, projectZipFile: makeZip([{ name: 'ok.py', data: '' }, { name: '../escaped.txt', data: 'x' }]) })
+      .Runs_StartRun({
+        ...WS,
+        runDefinitionFile: { configuration: { script: 'ok.py' } },
+        projectZipFile: makeZip([
+          { name: 'ok.py', data: '' },
+          { name: '../escaped.txt', data: 'x' },
+        ]),
+      })
       .catch((e: unknown) => e)) as AzureMLServiceError;
     expect(error.statusCode).toBe(400);
     expect(error.serviceMessage).toBe('project.zip entry "../escaped.txt" escapes the project folder (..)');
@@ -344,13 +368,17 @@ describe('requests the emulator refuses', () => {
 
   it('refuses a corrupt zip', async () => {
     const corrupt = Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(64, 7)]);
-    const error = (await create(account).Runs_StartRun({ ...WS, runDefinitionFile: { configuration: { script: 'a.py' } }, projectZipFile: corrupt }).catch((e: unknown) => e)) as AzureMLServiceError;
+    const error = (await create(account)
+      .Runs_StartRun({ ...WS, runDefinitionFile: { configuration: { script: 'a.py' } }, projectZipFile: corrupt })
+      .catch((e: unknown) => e)) as AzureMLServiceError;
     expect(error.statusCode).toBe(400);
     expect(error.serviceMessage).toMatch(/^project\.zip is not a valid zip archive: /);
   });
 
   it('refuses a definition whose script is not in the project', async () => {
-    const error = (await create(account).Runs_StartRun({ ...WS, runDefinitionFile: { configuration: { script: 'missing.py' } }, projectZipFile: zip({ 'train.py': '' }) }).catch((e: unknown) => e)) as AzureMLServiceError;
+    const error = (await create(account)
+      .Runs_StartRun({ ...WS, runDefinitionFile: { configuration: { script: 'missing.py' } }, projectZipFile: zip({ 'train.py': '' }) })
+      .catch((e: unknown) => e)) as AzureMLServiceError;
     expect(error.message).toBe(
       'Action azure_machinelearningservices_execution/Runs_StartRun failed with status code 400: UserError: The script missing.py is not in the project (configuration.script must name a file of project.zip)',
     );

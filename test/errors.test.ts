@@ -4,13 +4,7 @@
  */
 import nock from 'nock';
 import * as net from 'net';
-import {
-  AzureMLError,
-  AzureMLNetworkError,
-  AzureMLResponseFormatError,
-  AzureMLServiceError,
-  create,
-} from '../src';
+import { AzureMLError, AzureMLNetworkError, AzureMLResponseFormatError, AzureMLServiceError, create } from '../src';
 import { BASE_PATH, TOKEN, WORKSPACE } from './helpers/fixtures';
 import { expectNoSecrets } from './helpers/secrets';
 
@@ -81,7 +75,9 @@ describe('ErrorResponse answers', () => {
   });
 
   it('serializes to JSON with its fields (for logs and datafire serve)', async () => {
-    nock(HOST).post(CANCEL_PATH).reply(404, { error: { code: 'UserError', message: 'Run not found' } });
+    nock(HOST)
+      .post(CANCEL_PATH)
+      .reply(404, { error: { code: 'UserError', message: 'Run not found' } });
     const error = await failure(cancel());
     expect(JSON.parse(JSON.stringify(error))).toEqual({
       name: 'AzureMLServiceError',
@@ -99,16 +95,17 @@ describe('ErrorResponse answers', () => {
   });
 
   it('uses the message alone when the service gives no code', async () => {
-    nock(HOST).post(CANCEL_PATH).reply(500, { error: { message: 'Something broke' } });
-    expect((await failure(cancel())).message).toBe(
-      'Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed with status code 500: Something broke',
-    );
+    nock(HOST)
+      .post(CANCEL_PATH)
+      .reply(500, { error: { message: 'Something broke' } });
+    expect((await failure(cancel())).message).toBe('Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed with status code 500: Something broke');
   });
 });
 
 describe('answers that are not ErrorResponse', () => {
   it('gives the same error class for an HTML 502 from a proxy, with its title', async () => {
-    const html = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+    const html =
+      '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
     nock(HOST).post(CANCEL_PATH).reply(502, html, { 'content-type': 'text/html' });
     const error = (await failure(cancel())) as AzureMLServiceError;
     expect(error).toBeInstanceOf(AzureMLServiceError);
@@ -180,9 +177,7 @@ describe('no answer', () => {
       const error = (await failure(
         create({ ...ACCOUNT_SECRETS, host: `http://127.0.0.1:${port}` }, NO_RETRY).Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'run_1' }),
       )) as AzureMLNetworkError;
-      expect(error.message).toBe(
-        `Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from http://127.0.0.1:${port} (socket hang up)`,
-      );
+      expect(error.message).toBe(`Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from http://127.0.0.1:${port} (socket hang up)`);
       expect(error.code).toBe('ECONNRESET');
       expectNoSecrets(error, Object.values(ACCOUNT_SECRETS));
     } finally {

@@ -53,7 +53,6 @@ describe('a log link', () => {
     expect(link.headers['user-agent']).toMatch(/^my-flow\/1\.0 azureml-execution\//);
     expect(server.requests).toHaveLength(2);
   });
-
 });
 
 describe('the report webhook', () => {

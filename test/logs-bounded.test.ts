@@ -48,7 +48,9 @@ it('getRunLog reads at most maxBytes, with a bounded Range, and reports the next
 
 it('getRunLog refuses a maxBytes that cannot hold a character', async () => {
   const client = createClient({ access_token: 't', host: emulator.url }, { workspace: WS });
-  await expect(client.getRunLog('any', { maxBytes: 2 })).rejects.toThrow('Action azureml-execution/getRunLog was given invalid input: maxBytes must be a whole number of bytes, 4 or more (got 2)');
+  await expect(client.getRunLog('any', { maxBytes: 2 })).rejects.toThrow(
+    'Action azureml-execution/getRunLog was given invalid input: maxBytes must be a whole number of bytes, 4 or more (got 2)',
+  );
 });
 
 it('reads a whole log piece by piece through the emulator', async () => {

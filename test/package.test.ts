@@ -46,7 +46,20 @@ describe('the built package', () => {
   });
 
   it('exports the workflow, the CLI pieces and the adapters by name from ESM too, loading none of them on import', async () => {
-    const names = ['submitRun', 'waitForRun', 'cancelRun', 'getRunLog', 'listRuns', 'zipProject', 'zipProjectStream', 'workflowAction', 'toHandler', 'startEmulator', 'AzureMLRunFailedError', 'AzureMLProjectError'];
+    const names = [
+      'submitRun',
+      'waitForRun',
+      'cancelRun',
+      'getRunLog',
+      'listRuns',
+      'zipProject',
+      'zipProjectStream',
+      'workflowAction',
+      'toHandler',
+      'startEmulator',
+      'AzureMLRunFailedError',
+      'AzureMLProjectError',
+    ];
     const out = await node([
       '--input-type=module',
       '-e',
@@ -54,7 +67,7 @@ describe('the built package', () => {
        import { createRequire } from 'module';
        const require = createRequire(import.meta.url);
        // workflow/locator is on the request path (workspace defaults); the rest waits for first use.
-       const loaded = Object.keys(require.cache).filter((f) => /[\\/]dist[\\/](workflow|cli|serverless|project|emulator|config)[\\/]/.test(f) && !/locator\.js$/.test(f));
+       const loaded = Object.keys(require.cache).filter((f) => /[\\/]dist[\\/](workflow|cli|serverless|project|emulator|config)[\\/]/.test(f) && !/locator\\.js$/.test(f));
        console.log(JSON.stringify([${JSON.stringify(names)}.map((n) => typeof pkg[n]), loaded]));`,
     ]);
     expect(JSON.parse(out)).toEqual([Array(names.length).fill('function'), []]);

@@ -113,7 +113,16 @@ describe('ignore files as git reads them', () => {
   });
 
   it('matches what git itself keeps', () => {
-    write({ '.gitignore': '*.csv\n!important.csv\n', 'data/.gitignore': '*\n!.gitignore\n!wanted.txt\n', 'data/wanted.txt': 'x', 'data/raw.bin': 'x', 'a.csv': 'x', 'important.csv': 'x', 'sub/x.csv': 'x', 'sub/y.py': 'x' });
+    write({
+      '.gitignore': '*.csv\n!important.csv\n',
+      'data/.gitignore': '*\n!.gitignore\n!wanted.txt\n',
+      'data/wanted.txt': 'x',
+      'data/raw.bin': 'x',
+      'a.csv': 'x',
+      'important.csv': 'x',
+      'sub/x.csv': 'x',
+      'sub/y.py': 'x',
+    });
     execFileSync('git', ['init', '-q', dir]);
     const gitFiles = execFileSync('git', ['-C', dir, 'ls-files', '--others', '--exclude-standard'], { encoding: 'utf8' }).trim().split('\n').sort();
     expect(listProjectFiles(dir).map((f) => f.name)).toEqual(gitFiles);

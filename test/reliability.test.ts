@@ -141,7 +141,10 @@ describe('submissions are never doubled', () => {
   it('a 503 after the run was started (answer lost behind a proxy) still gives one run', async () => {
     const before = emulator.runCount();
     // The first attempt is processed but its answer dropped; the retry finds the run by id.
-    emulator.faults.set([{ operation: 'Runs_StartRun', reset: 'after-processing', times: 1 }, { operation: 'Runs_Get', status: 503, times: 1 }]);
+    emulator.faults.set([
+      { operation: 'Runs_StartRun', reset: 'after-processing', times: 1 },
+      { operation: 'Runs_Get', status: 503, times: 1 },
+    ]);
     const { runId } = await client().c.Runs_StartRun({ ...WS, runDefinitionFile: DEFINITION, projectZipFile: PROJECT });
     expect(emulator.runCount()).toBe(before + 1);
     expect(runId).toMatch(/^faults_/);
@@ -175,12 +178,16 @@ describe('cancel is idempotent', () => {
     expect((await c.Runs_Get({ ...WS, runId: long.runId })).status).toBe('Canceled');
   });
 
-  it("a service that refuses to cancel an ended run gives its 4xx at once: one request, no retries", async () => {
+  it('a service that refuses to cancel an ended run gives its 4xx at once: one request, no retries', async () => {
     const server = await startRecordingServer();
     try {
       server.reply({ status: 400, body: { error: { code: 'UserError', message: 'Run r is already in a terminal state.' } } });
-      const error = (await create({ access_token: 't', host: server.url }).cancelRun({ ...WS, runId: 'r' }).catch((e: unknown) => e)) as AzureMLServiceError;
-      expect(error.message).toBe('Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed with status code 400: UserError: Run r is already in a terminal state.');
+      const error = (await create({ access_token: 't', host: server.url })
+        .cancelRun({ ...WS, runId: 'r' })
+        .catch((e: unknown) => e)) as AzureMLServiceError;
+      expect(error.message).toBe(
+        'Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed with status code 400: UserError: Run r is already in a terminal state.',
+      );
       expect(server.requests).toHaveLength(1);
     } finally {
       await server.close();
@@ -194,13 +201,17 @@ describe('answers that cannot be read, slow servers, deadlines and aborts', () =
     await create({ access_token: 't', host: emulator.url }).Runs_StartRun({ ...WS, runId: 'trunc_1', runDefinitionFile: DEFINITION, projectZipFile: PROJECT });
     const error = (await failure(client().c.Runs_CancelRunWithUri({ ...WS, runId: 'trunc_1' }))) as AzureMLResponseFormatError;
     expect(error).toBeInstanceOf(AzureMLResponseFormatError);
-    expect(error.message).toMatch(/^Action azure_machinelearningservices_execution\/Runs_CancelRunWithUri got an answer it cannot read \(status code 200\): the body is not JSON \(/);
+    expect(error.message).toMatch(
+      /^Action azure_machinelearningservices_execution\/Runs_CancelRunWithUri got an answer it cannot read \(status code 200\): the body is not JSON \(/,
+    );
     expect(error.body).toBe('{"runId":'); // the first half of {"runId":"trunc_1"}
   });
 
   it('times out an attempt that gets no data, and retries it', async () => {
     emulator.faults.set([{ operation: 'Runs_CancelRunWithUri', delayMs: 1500 }]);
-    const error = (await failure(client({ timeoutMs: 150, retry: { maxRetries: 1, sleep: async () => undefined } }).c.Runs_CancelRunWithUri({ ...WS, runId: 'r' }))) as AzureMLNetworkError;
+    const error = (await failure(
+      client({ timeoutMs: 150, retry: { maxRetries: 1, sleep: async () => undefined } }).c.Runs_CancelRunWithUri({ ...WS, runId: 'r' }),
+    )) as AzureMLNetworkError;
     expect(error.message).toBe(
       `Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from ${emulator.url} (no data for 150 ms (the per-attempt timeout)); gave up after 2 attempts (ETIMEDOUT, ETIMEDOUT)`,
     );
@@ -222,7 +233,12 @@ describe('answers that cannot be read, slow servers, deadlines and aborts', () =
         setTimeout(() => this.push(next ?? null), next ? 80 : 0);
       },
     });
-    const run = await client({ timeoutMs: 200, retry: { maxRetries: 0 } }).c.Runs_StartRun({ ...WS, runId: 'trickle_upload', runDefinitionFile: DEFINITION, projectZipFile: trickle });
+    const run = await client({ timeoutMs: 200, retry: { maxRetries: 0 } }).c.Runs_StartRun({
+      ...WS,
+      runId: 'trickle_upload',
+      runDefinitionFile: DEFINITION,
+      projectZipFile: trickle,
+    });
     expect(run).toEqual({ runId: 'trickle_upload' });
 
     // A server that sends part of the answer, then nothing: the idle timeout ends the attempt.
@@ -236,7 +252,9 @@ describe('answers that cannot be read, slow servers, deadlines and aborts', () =
     try {
       const host = `http://127.0.0.1:${(stalling.address() as { port: number }).port}`;
       const error = await failure(create({ access_token: 't', host }, { timeoutMs: 150, retry: { maxRetries: 0 } }).Runs_CancelRunWithUri({ ...WS, runId: 'r' }));
-      expect(error.message).toBe(`Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from ${host} (no data for 150 ms (the per-attempt timeout))`);
+      expect(error.message).toBe(
+        `Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from ${host} (no data for 150 ms (the per-attempt timeout))`,
+      );
     } finally {
       stalling.closeAllConnections();
       stalling.close();
@@ -301,16 +319,44 @@ describe('the bad-input matrix: every field of every action', () => {
       cases.push([op.operationId, param.name, 'a wrong type', 42, `${param.name} ${wrong}`]);
       if (param.required) cases.push([op.operationId, param.name, 'missing', undefined, `${param.name} is required`]);
       if (param.in === 'path' && param.name !== 'subscriptionId') {
-        const slash = param.name === 'runId' ? 'runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "a/b")' : `${param.name} must not contain / or \\ (it is one segment of the URL path)`;
+        const slash =
+          param.name === 'runId'
+            ? 'runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "a/b")'
+            : `${param.name} must not contain / or \\ (it is one segment of the URL path)`;
         cases.push([op.operationId, param.name, 'a /', 'a/b', slash]);
-        cases.push([op.operationId, param.name, '..', '..', param.name === 'runId' ? 'runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "..")' : `${param.name} must not be ".."`]);
+        cases.push([
+          op.operationId,
+          param.name,
+          '..',
+          '..',
+          param.name === 'runId' ? 'runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "..")' : `${param.name} must not be ".."`,
+        ]);
       }
-      if (param.name === 'runId') cases.push([op.operationId, param.name, 'too long', `r${'x'.repeat(256)}`, `runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "r${'x'.repeat(78)}...)`]);
+      if (param.name === 'runId')
+        cases.push([op.operationId, param.name, 'too long', `r${'x'.repeat(256)}`, `runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "r${'x'.repeat(78)}...)`]);
     }
   }
-  cases.push(['Runs_StartRun', 'runDefinitionFile', 'not JSON', 'configuration: {}', 'runDefinitionFile is not JSON: Unexpected token \'c\', "configuration: {}" is not valid JSON']);
-  cases.push(['Runs_StartRun', 'projectZipFile', 'not a zip', Buffer.from('plain text'), 'projectZipFile is not a zip archive (it does not start with the zip signature PK\\x03\\x04)']);
-  cases.push(['Runs_StartRun', 'projectZipFile', 'a missing file', { path: '/nonexistent/project.zip' }, 'projectZipFile.path names a file that does not exist: /nonexistent/project.zip']);
+  cases.push([
+    'Runs_StartRun',
+    'runDefinitionFile',
+    'not JSON',
+    'configuration: {}',
+    'runDefinitionFile is not JSON: Unexpected token \'c\', "configuration: {}" is not valid JSON',
+  ]);
+  cases.push([
+    'Runs_StartRun',
+    'projectZipFile',
+    'not a zip',
+    Buffer.from('plain text'),
+    'projectZipFile is not a zip archive (it does not start with the zip signature PK\\x03\\x04)',
+  ]);
+  cases.push([
+    'Runs_StartRun',
+    'projectZipFile',
+    'a missing file',
+    { path: '/nonexistent/project.zip' },
+    'projectZipFile.path names a file that does not exist: /nonexistent/project.zip',
+  ]);
 
   it.each(cases)('%s: %s as %s', async (operationId, field, _what, value, message) => {
     const server = await startRecordingServer();

@@ -92,11 +92,18 @@ describe('API Gateway proxy events', () => {
         target: 'runId',
       },
     });
-    const notJson = await toHandler(workflowAction('submitRun'), { account, variables })(event('apigateway-v1-post-runs.json', { BODY: Buffer.from('{"script":').toString('base64') }));
+    const notJson = await toHandler(workflowAction('submitRun'), { account, variables })(
+      event('apigateway-v1-post-runs.json', { BODY: Buffer.from('{"script":').toString('base64') }),
+    );
     expect(notJson.statusCode).toBe(400);
     expect(json(notJson).error.message).toMatch(/^Action azureml-execution\/toHandler was given invalid input: body is not JSON: /);
-    const bad = await toHandler(workflowAction('submitRun'), { account, variables })(event('apigateway-v1-post-runs.json', { BODY: Buffer.from('{"projectZip":"bm90IGEgemlw","script":"a.py"}').toString('base64') }));
-    expect([bad.statusCode, json(bad).error.problems]).toEqual([400, [{ path: 'projectZipFile', message: 'is not a zip archive (it does not start with the zip signature PK\\x03\\x04)' }]]);
+    const bad = await toHandler(workflowAction('submitRun'), { account, variables })(
+      event('apigateway-v1-post-runs.json', { BODY: Buffer.from('{"projectZip":"bm90IGEgemlw","script":"a.py"}').toString('base64') }),
+    );
+    expect([bad.statusCode, json(bad).error.problems]).toEqual([
+      400,
+      [{ path: 'projectZipFile', message: 'is not a zip archive (it does not start with the zip signature PK\\x03\\x04)' }],
+    ]);
     expectNoSecrets([missing, notJson, bad], [TOKEN]);
   });
 
@@ -109,14 +116,19 @@ describe('API Gateway proxy events', () => {
       const http = (vars: Record<string, unknown>) => ({ type: 'http', accounts: { azure_machinelearningservices_execution: account }, variables: vars });
       const refused = (await actions.Runs_StartRun(input('/etc/passwd'), http({})).catch((e: unknown) => e)) as { problems: unknown };
       expect(refused.problems).toEqual([
-        { path: 'projectZipFile.path', message: 'names a file on this server, which a remote caller may not do (send the content instead, or set the variable localFilesDir to a folder such files must be in)' },
+        {
+          path: 'projectZipFile.path',
+          message: 'names a file on this server, which a remote caller may not do (send the content instead, or set the variable localFilesDir to a folder such files must be in)',
+        },
       ]);
       const outside = (await actions.Runs_StartRun(input('../../etc/passwd'), http({ localFilesDir: dir })).catch((e: unknown) => e)) as { problems: unknown };
       expect(outside.problems).toEqual([{ path: 'projectZipFile.path', message: `must be inside ${fs.realpathSync(dir)} (set the variable localFilesDir to change it)` }]);
       const inside = (await actions.Runs_StartRun(input('p.zip'), http({ localFilesDir: dir }))) as { runId: string };
       expect(inside.runId).toMatch(/^lambda_\d{10}_[0-9a-f]{8}$/);
       // A local flow (no HTTP caller) names files as before.
-      expect(((await actions.Runs_StartRun(input(path.join(dir, 'p.zip')), { accounts: { azure_machinelearningservices_execution: account } })) as { runId: string }).runId).toBeDefined();
+      expect(
+        ((await actions.Runs_StartRun(input(path.join(dir, 'p.zip')), { accounts: { azure_machinelearningservices_execution: account } })) as { runId: string }).runId,
+      ).toBeDefined();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -131,10 +143,16 @@ describe('API Gateway proxy events', () => {
     ]);
     const folderBody = Buffer.from(JSON.stringify({ project: '/etc', script: 'passwd' })).toString('base64');
     const folder = await toHandler(workflowAction('submitRun'), { account, variables: WS })(event('apigateway-v1-post-runs.json', { BODY: folderBody }));
-    expect([folder.statusCode, json(folder).error.problems]).toEqual([400, [{ path: 'project', message: `cannot be used: the folder it must be in, ${path.join(process.cwd(), 'projects')} (variable projectsDir), does not exist` }]]);
+    expect([folder.statusCode, json(folder).error.problems]).toEqual([
+      400,
+      [{ path: 'project', message: `cannot be used: the folder it must be in, ${path.join(process.cwd(), 'projects')} (variable projectsDir), does not exist` }],
+    ]);
     const pathBody = Buffer.from(JSON.stringify({ projectZip: { path: '/etc/passwd' }, script: 'a.py' })).toString('base64');
     const byPath = await toHandler(workflowAction('submitRun'), { account, variables })(event('apigateway-v1-post-runs.json', { BODY: pathBody }));
-    expect([byPath.statusCode, json(byPath).error.problems]).toEqual([400, [{ path: 'projectZip.path', message: 'names a file on this server, which a remote caller may not do (send the content)' }]]);
+    expect([byPath.statusCode, json(byPath).error.problems]).toEqual([
+      400,
+      [{ path: 'projectZip.path', message: 'names a file on this server, which a remote caller may not do (send the content)' }],
+    ]);
   });
 
   it("gives a file answer (Runs_StartLocalRun's zip) as base64", async () => {
@@ -150,7 +168,9 @@ describe('queue and timer events', () => {
   it('runs each SQS message, and reports only the failed ones for redelivery', async () => {
     const runId = await completedRun();
     const handler = toHandler(workflowAction('getRun'), { account, variables });
-    const result = await handler(event('sqs-two-messages.json', { '"BODY_1"': JSON.stringify(JSON.stringify({ runId })), '"BODY_2"': JSON.stringify(JSON.stringify({ runId: 'gone' })) }));
+    const result = await handler(
+      event('sqs-two-messages.json', { '"BODY_1"': JSON.stringify(JSON.stringify({ runId })), '"BODY_2"': JSON.stringify(JSON.stringify({ runId: 'gone' })) }),
+    );
     expect(result.statusCode).toBe(207);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: '2e1424d4-f796-459a-8184-9c92662be6da' }]);
     const { results } = json(result);
@@ -173,7 +193,10 @@ describe('queue and timer events', () => {
     const client = create(account, { workspace: WS });
     const run = await client.submitRun({ project: makeZip([{ name: 'slow.py', data: 'import time\ntime.sleep(30)' }]), script: 'slow.py' });
     const started = Date.now();
-    const result = await toHandler(workflowAction('waitForRun'), { account, variables, marginMs: 1000 })({ runId: run.runId, pollSeconds: 0.05 }, { getRemainingTimeInMillis: () => 1400 });
+    const result = await toHandler(workflowAction('waitForRun'), { account, variables, marginMs: 1000 })(
+      { runId: run.runId, pollSeconds: 0.05 },
+      { getRemainingTimeInMillis: () => 1400 },
+    );
     expect(Date.now() - started).toBeLessThan(3000);
     expect(result.statusCode).toBe(504);
     expect(json(result).error).toEqual({ name: 'AbortError', message: 'Action azureml-execution/waitForRun was aborted: less than 1000 ms of the Lambda invocation were left' });

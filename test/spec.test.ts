@@ -20,12 +20,7 @@ it('keeps openapi.json byte for byte as the Execution Service swagger (seed 001)
 
 it('has committed generated files identical to what `npm run generate` makes now', () => {
   const files = generateAll(REPO);
-  expect(files.map((f) => f.file)).toEqual([
-    'src/spec/execution/spec.ts',
-    'src/spec/execution/types.ts',
-    'src/spec/runhistory/spec.ts',
-    'src/spec/runhistory/types.ts',
-  ]);
+  expect(files.map((f) => f.file)).toEqual(['src/spec/execution/spec.ts', 'src/spec/execution/types.ts', 'src/spec/runhistory/spec.ts', 'src/spec/runhistory/types.ts']);
   for (const { file, content } of files) {
     const committed = fs.readFileSync(path.join(REPO, file), 'utf8');
     expect([file, committed === content]).toEqual([file, true]);
@@ -60,7 +55,7 @@ describe('the generator', () => {
     paths: { '/x/{name}': { post: { operationId: 'Op', parameters, responses: { 200: { schema: { type: 'string' } } } } } },
   });
 
-  it("names a clashing parameter as DataFire does: the required one keeps the name, the other gets _{in}", () => {
+  it('names a clashing parameter as DataFire does: the required one keeps the name, the other gets _{in}', () => {
     const spec = openapiToSpec({
       id: 't',
       openapi: doc([

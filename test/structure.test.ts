@@ -137,14 +137,21 @@ describe('isAzureMLError', () => {
   it('leaves the brand out of JSON and of the fields a logger lists', () => {
     const { AzureMLTimeoutError } = load();
     const error = new AzureMLTimeoutError({ action: 'x/Op', deadlineMs: 5 });
-    expect(JSON.parse(JSON.stringify(error))).toEqual({ name: 'AzureMLTimeoutError', message: 'Action x/Op did not finish within its deadline of 5 ms', action: 'x/Op', deadlineMs: 5 });
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      name: 'AzureMLTimeoutError',
+      message: 'Action x/Op did not finish within its deadline of 5 ms',
+      action: 'x/Op',
+      deadlineMs: 5,
+    });
     expect(Object.keys(error)).toEqual(['action', 'name', 'deadlineMs']);
     expect(Object.getOwnPropertySymbols(error).map((symbol) => Object.getOwnPropertyDescriptor(error, symbol)!.enumerable)).toEqual([false]);
   });
 
   it('takes one init object in every constructor', () => {
     const errors = load();
-    const constructors = Object.entries(errors).filter(([name, value]) => /^AzureML\w*Error$/.test(name) && typeof value === 'function') as Array<[string, Function]>;
+    const constructors = Object.entries(errors).filter(([name, value]) => /^AzureML\w*Error$/.test(name) && typeof value === 'function') as Array<
+      [string, new (...args: never[]) => unknown]
+    >;
     expect(constructors.length).toBe(11);
     for (const [name, ctor] of constructors) expect([name, ctor.length]).toEqual([name, 1]);
   });

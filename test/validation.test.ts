@@ -59,10 +59,7 @@ describe('schema checks', () => {
   });
 
   it("requires runId to match the swagger's pattern, in the path and in the query", async () => {
-    await expectRejected(
-      (c) => c.Runs_CancelRunWithUri({ ...WORKSPACE, runId: '-bad id' }),
-      `${CANCEL}runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "-bad id")`,
-    );
+    await expectRejected((c) => c.Runs_CancelRunWithUri({ ...WORKSPACE, runId: '-bad id' }), `${CANCEL}runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "-bad id")`);
     await expectRejected(
       (c) => c.Runs_StartSnapshotRun({ ...WORKSPACE, definition: {}, runId: `r${'x'.repeat(256)}` }),
       `${SNAPSHOT}runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "r${'x'.repeat(78)}...)`,
@@ -101,7 +98,10 @@ describe('schema checks', () => {
 
   it('never quotes a password back', async () => {
     const error = await expectRejected(
-      (c) => c.Runs_StartSnapshotRun(anyInput({ ...WORKSPACE, definition: { configuration: { environment: { docker: { baseImageRegistry: { password: ['hunter2-registry-secret'] } } } } } })),
+      (c) =>
+        c.Runs_StartSnapshotRun(
+          anyInput({ ...WORKSPACE, definition: { configuration: { environment: { docker: { baseImageRegistry: { password: ['hunter2-registry-secret'] } } } } } }),
+        ),
       `${SNAPSHOT}definition.configuration.environment.docker.baseImageRegistry.password must be a string (got array)`,
     );
     expect(JSON.stringify(error)).not.toContain('hunter2');

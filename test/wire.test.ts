@@ -114,10 +114,14 @@ describe('Runs_StartRun', () => {
     );
     const [req] = server.requests;
     const boundary = boundaryOf(req.headers['content-type']);
-    expect(req.body.equals(multipartBody(boundary, [
-      multipartPart(boundary, 'runDefinitionFile', 'run.json', 'text/json', Buffer.from(definitionText)),
-      multipartPart(boundary, 'projectZipFile', 'code.zip', 'application/x-zip-compressed', ZIP_BYTES),
-    ]))).toBe(true);
+    expect(
+      req.body.equals(
+        multipartBody(boundary, [
+          multipartPart(boundary, 'runDefinitionFile', 'run.json', 'text/json', Buffer.from(definitionText)),
+          multipartPart(boundary, 'projectZipFile', 'code.zip', 'application/x-zip-compressed', ZIP_BYTES),
+        ]),
+      ),
+    ).toBe(true);
   });
 
   it('puts runId in the query, URL-encoded path segments in the path', async () => {

@@ -121,7 +121,9 @@ describe('run definitions, as people write them', () => {
     expect(() => prepareRunDefinition({ script: 'a.py', definition: { configuration: { framework: 'python', mpi: { processCountPerNode: 'x' } } } }, action)).toThrow(
       `${SUBMIT}definition.configuration.framework must be one of Python, PySpark, Cntk, TensorFlow, PyTorch (got "python"); definition.configuration.mpi.processCountPerNode must be an integer (got string)`,
     );
-    expect(() => prepareRunDefinition({ definition: '{"Configuration": ' }, action)).toThrow(/^Action azureml-execution\/submitRun was given invalid input: definition is not JSON: /);
+    expect(() => prepareRunDefinition({ definition: '{"Configuration": ' }, action)).toThrow(
+      /^Action azureml-execution\/submitRun was given invalid input: definition is not JSON: /,
+    );
     expect(() => prepareRunDefinition({ definition: '[1]' }, action)).toThrow(`${SUBMIT}definition must be a RunDefinition object (or its JSON text)`);
     expect(() => prepareRunDefinition({}, action)).toThrow(`${SUBMIT}script is required: the file of the project to run`);
   });
@@ -206,14 +208,16 @@ describe('submitRun', () => {
     expect((await err({ project: dir, script: 'a.py', maxFiles: 2 })).message).toBe(
       `The project ${dir} has 3 files, more than the 2 allowed (raise maxFiles, or exclude files in .amlignore)`,
     );
-    expect((await err({ project: dir, script: 'a.py', runId: 'bad id!' })).message).toBe(
-      `${SUBMIT}runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "bad id!")`,
+    expect((await err({ project: dir, script: 'a.py', runId: 'bad id!' })).message).toBe(`${SUBMIT}runId must match the pattern ^[a-zA-Z0-9][\\w-]{0,255}$ (got "bad id!")`);
+    expect((await err({ project: path.join(dir, 'nope'), script: 'a.py' })).message).toBe(
+      `${SUBMIT}project is neither a folder nor a zip file: ${path.join(dir, 'nope')} does not exist`,
     );
-    expect((await err({ project: path.join(dir, 'nope'), script: 'a.py' })).message).toBe(`${SUBMIT}project is neither a folder nor a zip file: ${path.join(dir, 'nope')} does not exist`);
     expect((await err({ project: Buffer.from('not a zip'), script: 'a.py' })).message).toBe(
       `${SUBMIT}projectZipFile is not a zip archive (it does not start with the zip signature PK\\x03\\x04)`,
     );
-    const noWorkspace = (await create({ access_token: 't', host: emulator.url }).submitRun({ project: dir, script: 'a.py' }).catch((e: unknown) => e)) as Error;
+    const noWorkspace = (await create({ access_token: 't', host: emulator.url })
+      .submitRun({ project: dir, script: 'a.py' })
+      .catch((e: unknown) => e)) as Error;
     expect(noWorkspace.message).toBe(
       `${SUBMIT}subscriptionId is required (give it in the call, or in create(account, { workspace })); resourceGroupName is required (give it in the call, or in create(account, { workspace })); workspaceName is required (give it in the call, or in create(account, { workspace })); experimentName is required (give it in the call, or in create(account, { workspace }))`,
     );
@@ -264,7 +268,12 @@ describe('waitForRun, getRunLog, cancelRun', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/log`;
       // Each poll: the status, and what the log holds by then.
-      const polls: Array<[string, string]> = [['Preparing', ''], ['Running', 'a\n'], ['Running', 'a\nb\n'], ['Completed', 'a\nb\nc\n']];
+      const polls: Array<[string, string]> = [
+        ['Preparing', ''],
+        ['Running', 'a\n'],
+        ['Running', 'a\nb\n'],
+        ['Completed', 'a\nb\nc\n'],
+      ];
       const fake = {
         Runs_GetDetails: async () => {
           const [status, text] = polls.shift()!;
@@ -303,7 +312,9 @@ describe('waitForRun, getRunLog, cancelRun', () => {
     expect([tail.log, tail.fromByte, tail.nextByte]).toEqual(['second ünïcode\n', 6, whole.totalBytes]);
     const nothing = await client.getRunLog(run.runId, { fromByte: whole.nextByte });
     expect([nothing.log, nothing.nextByte, nothing.totalBytes]).toEqual(['', whole.nextByte, whole.totalBytes]);
-    await expect(client.getRunLog(run.runId, { fromByte: -1 })).rejects.toThrow('Action azureml-execution/getRunLog was given invalid input: fromByte must be a whole number of bytes, 0 or more (got -1)');
+    await expect(client.getRunLog(run.runId, { fromByte: -1 })).rejects.toThrow(
+      'Action azureml-execution/getRunLog was given invalid input: fromByte must be a whole number of bytes, 0 or more (got -1)',
+    );
   });
 
   it('keeps a character cut by the end of a read for the next read', () => {

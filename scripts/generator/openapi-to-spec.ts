@@ -10,10 +10,19 @@ const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head'] as const;
 
 /** The parameter fields DataFire copies into a parameter's JSON Schema (datafire/src/util/openapi.js). */
 const PARAM_SCHEMA_FIELDS = [
-  'format', 'description', 'pattern', 'enum',
-  'maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum',
-  'maxLength', 'minLength',
-  'maxItems', 'minItems', 'uniqueItems',
+  'format',
+  'description',
+  'pattern',
+  'enum',
+  'maximum',
+  'minimum',
+  'exclusiveMaximum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
   'multipleOf',
   'default',
 ] as const;
@@ -101,12 +110,7 @@ function parameterSchema(param: OpenAPIParameter): JSONSchema {
   return schema;
 }
 
-function buildOperation(
-  method: OperationSpec['method'],
-  path: string,
-  op: OpenAPIOperation,
-  source: SpecSource,
-): OperationSpec {
+function buildOperation(method: OperationSpec['method'], path: string, op: OpenAPIOperation, source: SpecSource): OperationSpec {
   const doc = source.openapi;
   if (!op.operationId) throw new Error(`${method.toUpperCase()} ${path} has no operationId`);
   const operationId = op.operationId;

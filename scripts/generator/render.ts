@@ -22,11 +22,7 @@ function header(sourceFile: string): string {
 
 /** JSON with the shared `definitions` object referenced by name instead of repeated in every schema. */
 function withSharedDefinitions(value: unknown, indent: number): string {
-  const text = JSON.stringify(
-    value,
-    (key, val) => (key === 'definitions' && val && typeof val === 'object' ? DEFINITIONS_SENTINEL : val),
-    2,
-  );
+  const text = JSON.stringify(value, (key, val) => (key === 'definitions' && val && typeof val === 'object' ? DEFINITIONS_SENTINEL : val), 2);
   const pad = ' '.repeat(indent);
   return text.replace(new RegExp(`"${DEFINITIONS_SENTINEL}"`, 'g'), 'definitions').replace(/\n/g, `\n${pad}`);
 }

@@ -34,9 +34,17 @@ function baseUrlOf(account: Account, integrationId: string, action?: string): st
   }
   if (region !== undefined && region !== '') {
     if (typeof region !== 'string' || !REGION.test(region)) {
-      throw new AzureMLAccountError({ message: `The ${integrationId} account's region must be an Azure region name such as eastus (got ${JSON.stringify(region)})`, fields: ['region'], action });
+      throw new AzureMLAccountError({
+        message: `The ${integrationId} account's region must be an Azure region name such as eastus (got ${JSON.stringify(region)})`,
+        fields: ['region'],
+        action,
+      });
     }
     return `https://${region}.api.azureml.ms`;
   }
-  throw new AzureMLAccountError({ message: `The ${integrationId} account needs a 'host' (the service base URL, e.g. https://eastus.api.azureml.ms) or a 'region' (e.g. eastus)`, fields: ['host', 'region'], action });
+  throw new AzureMLAccountError({
+    message: `The ${integrationId} account needs a 'host' (the service base URL, e.g. https://eastus.api.azureml.ms) or a 'region' (e.g. eastus)`,
+    fields: ['host', 'region'],
+    action,
+  });
 }

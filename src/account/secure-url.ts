@@ -46,7 +46,11 @@ export function credentialUrl(value: string, field: string, account: Account, in
     throw new AzureMLAccountError({ message: `The ${integrationId} account's ${field} must use https (got "${url.protocol}")`, fields: [field], action });
   }
   if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname) && account.allow_insecure_http !== true) {
-    throw new AzureMLAccountError({ message: `The ${integrationId} account's ${field} is plain http to another machine (${url.host}): tokens and secrets would cross the network unencrypted. Use https, or set allow_insecure_http: true on the account`, fields: [field, 'allow_insecure_http'], action });
+    throw new AzureMLAccountError({
+      message: `The ${integrationId} account's ${field} is plain http to another machine (${url.host}): tokens and secrets would cross the network unencrypted. Use https, or set allow_insecure_http: true on the account`,
+      fields: [field, 'allow_insecure_http'],
+      action,
+    });
   }
   return url;
 }

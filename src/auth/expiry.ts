@@ -19,7 +19,10 @@ export function accountExpiry(account: Account, integrationId: string): number |
       ms = NaN;
     }
     if (!Number.isFinite(ms)) {
-      throw new AzureMLAccountError({ message: `The ${integrationId} account's ${field} must be an ISO date (e.g. 2026-11-23T12:00:00Z) or seconds since the epoch (got ${JSON.stringify(value)})`, fields: [field] });
+      throw new AzureMLAccountError({
+        message: `The ${integrationId} account's ${field} must be an ISO date (e.g. 2026-11-23T12:00:00Z) or seconds since the epoch (got ${JSON.stringify(value)})`,
+        fields: [field],
+      });
     }
     return ms;
   }

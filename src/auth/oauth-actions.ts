@@ -60,7 +60,8 @@ async function grant(account: Account, form: Record<string, string | undefined>,
 
 export function oauthCallback(account: Account, input: unknown, action: string): Promise<OAuthTokens> {
   const code = (input as { code?: unknown } | null | undefined)?.code;
-  if (typeof code !== 'string' || code === '') return Promise.reject(new AzureMLValidationError({ action, problems: [{ path: 'code', message: 'is required: the code passed to your redirect URI' }] }));
+  if (typeof code !== 'string' || code === '')
+    return Promise.reject(new AzureMLValidationError({ action, problems: [{ path: 'code', message: 'is required: the code passed to your redirect URI' }] }));
   return grant(account, { grant_type: 'authorization_code', code }, action, 'exchange the authorization code');
 }
 

@@ -27,7 +27,6 @@ export function servicePrincipalSource(account: Account, principal: ServicePrinc
   let token: AccessToken | undefined;
 
   const viaMsal = async (context: TokenRequestContext): Promise<AccessToken> => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const msal = require('@azure/msal-node') as Msal;
     app ??= new msal.ConfidentialClientApplication({ auth: { clientId: principal.clientId, clientSecret: principal.clientSecret, authority } });
     try {

@@ -39,7 +39,10 @@ function choose(account: Account, integrationId: string): TokenSource {
     }
     return servicePrincipalSource(account, { clientId: clientId!, clientSecret: clientSecret!, tenantId: tenantId! });
   }
-  throw new AzureMLAccountError({ message: `The ${integrationId} account has no credentials: give access_token (and refresh_token to refresh it), or a service principal's client_id, client_secret and tenant_id (or AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID)`, fields: ['access_token', 'refresh_token', 'client_id', 'client_secret', 'tenant_id'] });
+  throw new AzureMLAccountError({
+    message: `The ${integrationId} account has no credentials: give access_token (and refresh_token to refresh it), or a service principal's client_id, client_secret and tenant_id (or AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID)`,
+    fields: ['access_token', 'refresh_token', 'client_id', 'client_secret', 'tenant_id'],
+  });
 }
 
 export function tokenSourceForAccount(account: Account, integrationId: string, action?: string): TokenSource {

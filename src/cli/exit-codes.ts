@@ -3,13 +3,7 @@
  * 0 Completed, 1 Failed, 2 bad usage or input, 3 Canceled, 4 service or network error,
  * 130 interrupted (Ctrl-C while waiting; the run goes on).
  */
-import {
-  AzureMLAbortError,
-  AzureMLAccountError,
-  AzureMLProjectError,
-  AzureMLRunFailedError,
-  AzureMLValidationError,
-} from '../errors';
+import { AzureMLAbortError, AzureMLAccountError, AzureMLProjectError, AzureMLRunFailedError, AzureMLValidationError } from '../errors';
 
 export const EXIT = { completed: 0, failed: 1, usage: 2, canceled: 3, service: 4, interrupted: 130 } as const;
 

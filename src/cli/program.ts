@@ -130,9 +130,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
   async function waitAndReport(runId: string, flags: WaitFlags, progress: Progress, logFromByte?: number): Promise<void> {
     const interval = (flags.poll ?? 2) * 1000;
     const follow = !!flags.follow;
-    const onLog = follow
-      ? (text: string) => (json() ? emit({ type: 'log', text }) : progress.print(() => out(text)))
-      : undefined;
+    const onLog = follow ? (text: string) => (json() ? emit({ type: 'log', text }) : progress.print(() => out(text))) : undefined;
     let details: RunDetails;
     try {
       details = await getClient().waitForRun(runId, {
@@ -175,39 +173,45 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .option('--wait', 'wait until the run ends; the exit code tells how it ended')
     .option('--follow', 'print the driver log as it grows (implies --wait)')
     .option('--poll <seconds>', 'first wait between status checks (default 2, growing to 60)', positiveNumber)
-    .action(async (dir: string, scriptArgs: string[], flags: { script?: string; arg: string[]; target?: string; definition?: string; env: string[]; runId?: string; wait?: boolean } & WaitFlags) => {
-      if (!flags.script && !flags.definition) throw new CliUsageError('submit needs --script <file> (or a --definition that names one)');
-      const args = [...flags.arg, ...scriptArgs];
-      const progress = new Progress(io.stderr);
-      const run = await getClient().submitRun(
-        {
-          project: dir,
-          definition: flags.definition ? readDefinitionFile(flags.definition) : undefined,
-          script: flags.script,
-          arguments: args.length ? args : undefined,
-          target: flags.target,
-          environmentVariables: parseEnvAssignments(flags.env),
-          runId: flags.runId,
-        },
-        {
-          signal: io.signal,
-          onZipped: ({ files, bytes }) => progress.note(`Zipped ${files.length} file${files.length === 1 ? '' : 's'} of ${dir} (${formatBytes(bytes)})`),
-          onWarning: (message) => progress.note(`warning: ${message}`),
-          onUploadProgress: ({ sentBytes, totalBytes }) => progress.upload(sentBytes, totalBytes),
-        },
-      );
-      progress.done();
-      const wait = flags.wait || flags.follow;
-      if (json()) {
-        if (wait && flags.follow) emit({ type: 'submitted', ...run });
-        else if (!wait) emit(run);
-      } else if (wait && flags.follow) {
-        progress.note(`Started run ${run.runId} in experiment ${run.experimentName}`);
-      } else {
-        out(`${run.runId}\n`);
-      }
-      if (wait) await waitAndReport(run.runId, flags, progress);
-    });
+    .action(
+      async (
+        dir: string,
+        scriptArgs: string[],
+        flags: { script?: string; arg: string[]; target?: string; definition?: string; env: string[]; runId?: string; wait?: boolean } & WaitFlags,
+      ) => {
+        if (!flags.script && !flags.definition) throw new CliUsageError('submit needs --script <file> (or a --definition that names one)');
+        const args = [...flags.arg, ...scriptArgs];
+        const progress = new Progress(io.stderr);
+        const run = await getClient().submitRun(
+          {
+            project: dir,
+            definition: flags.definition ? readDefinitionFile(flags.definition) : undefined,
+            script: flags.script,
+            arguments: args.length ? args : undefined,
+            target: flags.target,
+            environmentVariables: parseEnvAssignments(flags.env),
+            runId: flags.runId,
+          },
+          {
+            signal: io.signal,
+            onZipped: ({ files, bytes }) => progress.note(`Zipped ${files.length} file${files.length === 1 ? '' : 's'} of ${dir} (${formatBytes(bytes)})`),
+            onWarning: (message) => progress.note(`warning: ${message}`),
+            onUploadProgress: ({ sentBytes, totalBytes }) => progress.upload(sentBytes, totalBytes),
+          },
+        );
+        progress.done();
+        const wait = flags.wait || flags.follow;
+        if (json()) {
+          if (wait && flags.follow) emit({ type: 'submitted', ...run });
+          else if (!wait) emit(run);
+        } else if (wait && flags.follow) {
+          progress.note(`Started run ${run.runId} in experiment ${run.experimentName}`);
+        } else {
+          out(`${run.runId}\n`);
+        }
+        if (wait) await waitAndReport(run.runId, flags, progress);
+      },
+    );
 
   program
     .command('status')
@@ -225,7 +229,12 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
         ['Duration', durationOf(details) || undefined],
         ['Error', runError(details)],
       ];
-      out(rows.filter(([, v]) => v).map(([k, v]) => `${`${k}:`.padEnd(10)}${v}`).join('\n') + '\n');
+      out(
+        rows
+          .filter(([, v]) => v)
+          .map(([k, v]) => `${`${k}:`.padEnd(10)}${v}`)
+          .join('\n') + '\n',
+      );
     });
 
   program
@@ -276,7 +285,12 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
       const runs: Run[] = await getClient().listRuns({ status: flags.status, top: flags.top }, { signal: io.signal });
       if (json()) return emit(runs);
       if (!runs.length) return void err('No runs\n');
-      out(table([['RUN ID', 'STATUS', 'CREATED', 'DURATION', 'TARGET'], ...runs.map((r) => [String(r.runId), String(r.status ?? ''), String(r.createdUtc ?? ''), durationOf(r), String(r.target ?? '')])]));
+      out(
+        table([
+          ['RUN ID', 'STATUS', 'CREATED', 'DURATION', 'TARGET'],
+          ...runs.map((r) => [String(r.runId), String(r.status ?? ''), String(r.createdUtc ?? ''), durationOf(r), String(r.target ?? '')]),
+        ]),
+      );
     });
 
   try {

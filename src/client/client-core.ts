@@ -61,7 +61,7 @@ const CREATES_RUN = new Set(['Runs_StartRun', 'Runs_StartSnapshotRun']);
 export function newRunId(experimentName: string): string {
   let prefix = experimentName.replace(/[^\w-]/g, '_').slice(0, 200);
   if (!/^[a-zA-Z0-9]/.test(prefix)) prefix = `run${prefix}`;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const hex = (require('crypto') as typeof import('crypto')).randomBytes(4).toString('hex');
   return `${prefix}_${Math.floor(Date.now() / 1000)}_${hex}`;
 }
@@ -178,7 +178,9 @@ export class ClientCore {
     const { subscriptionId, resourceGroupName, workspaceName, experimentName, runId } = input;
     const getRun = runHistorySpec.operations.find((o) => o.operationId === 'Runs_Get')!;
     try {
-      const run = (await this.run(runHistorySpec, getRun, { subscriptionId, resourceGroupName, workspaceName, experimentName, runId }, { signal, retry: { maxRetries: 1 } })) as { runId?: string };
+      const run = (await this.run(runHistorySpec, getRun, { subscriptionId, resourceGroupName, workspaceName, experimentName, runId }, { signal, retry: { maxRetries: 1 } })) as {
+        runId?: string;
+      };
       const body = Buffer.from(JSON.stringify({ runId: run.runId ?? runId }));
       return { status: 200, headers: { 'content-type': 'application/json' }, body, request };
     } catch {

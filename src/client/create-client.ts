@@ -36,7 +36,7 @@ export interface WorkflowMethods {
 export type AzureMLClient = ExecutionActions & RunHistoryActions & OAuthActions & WorkflowMethods;
 
 let workflow: typeof Workflow | undefined;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const loadWorkflow = (): typeof Workflow => (workflow ??= require('../workflow/index') as typeof Workflow);
 
 function workflowMethods(ctx: WorkflowContext): WorkflowMethods {

@@ -35,7 +35,7 @@ export function resolveDataFire(options: { loadedOnly?: boolean } = {}): DataFir
       if (cached) return cached.exports as DataFireModule;
       continue;
     }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     return require(file) as DataFireModule;
   }
   return undefined;

@@ -74,7 +74,11 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
   const accountOf = (context: ActionContext | undefined, actionId: string): Account => {
     const account = accountFromContext(context, spec.id);
     if (!account) {
-      throw new AzureMLAccountError({ message: `Account ${spec.id} not specified for action ${actionId}. Did you remember to pass in the 'context' object?`, fields: [], action: actionId });
+      throw new AzureMLAccountError({
+        message: `Account ${spec.id} not specified for action ${actionId}. Did you remember to pass in the 'context' object?`,
+        fields: [],
+        action: actionId,
+      });
     }
     return account;
   };

@@ -27,7 +27,10 @@ export function pathInside(root: string, given: string, field: string, action: s
   try {
     base = fs.realpathSync(path.resolve(root));
   } catch {
-    throw new AzureMLValidationError({ action, problems: [{ path: field, message: `cannot be used: the folder it must be in, ${path.resolve(root)} (variable ${setting}), does not exist` }] });
+    throw new AzureMLValidationError({
+      action,
+      problems: [{ path: field, message: `cannot be used: the folder it must be in, ${path.resolve(root)} (variable ${setting}), does not exist` }],
+    });
   }
   let full: string;
   try {
@@ -51,9 +54,16 @@ export function checkRemoteFileInputs(op: OperationSpec, input: unknown, context
     if (!param.file || !value || typeof value !== 'object' || !('path' in value)) continue;
     const root = variable(context, 'localFilesDir');
     if (typeof root !== 'string' || !root) {
-      throw new AzureMLValidationError({ action, problems: [
-        { path: `${param.name}.path`, message: 'names a file on this server, which a remote caller may not do (send the content instead, or set the variable localFilesDir to a folder such files must be in)' },
-      ] });
+      throw new AzureMLValidationError({
+        action,
+        problems: [
+          {
+            path: `${param.name}.path`,
+            message:
+              'names a file on this server, which a remote caller may not do (send the content instead, or set the variable localFilesDir to a folder such files must be in)',
+          },
+        ],
+      });
     }
     const given = String((value as { path: unknown }).path);
     out = { ...out, [param.name]: { ...value, path: pathInside(root, given, `${param.name}.path`, action, 'localFilesDir') } };

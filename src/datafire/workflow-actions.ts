@@ -90,7 +90,10 @@ function defineAction(name: string, init: WorkflowActionInit): IntegrationAction
 async function waitFor(resolved: Resolved, runId: string, pollSeconds: unknown, context: ActionContext | undefined): Promise<RunStatus> {
   const interval = typeof pollSeconds === 'number' && pollSeconds > 0 ? pollSeconds * 1000 : 2000;
   try {
-    return runStatusOf(await resolved.client.waitForRun(runId, { initialIntervalMs: interval, maxIntervalMs: Math.max(interval, 60000), signal: context?.signal }), resolved.workspace.experimentName);
+    return runStatusOf(
+      await resolved.client.waitForRun(runId, { initialIntervalMs: interval, maxIntervalMs: Math.max(interval, 60000), signal: context?.signal }),
+      resolved.workspace.experimentName,
+    );
   } catch (error) {
     // In a flow a Failed run is an answer, not a broken call: the status says it.
     if (error instanceof AzureMLRunFailedError) return runStatusOf(error.details, resolved.workspace.experimentName);
@@ -106,9 +109,16 @@ export const workflowActions = {
       type: 'object',
       properties: {
         ...LOCATOR_PROPERTIES,
-        project: { type: 'string', description: 'A project folder (or .zip); over HTTP, one under the projects folder (variable projectsDir, default projects/ of the DataFire project)' },
+        project: {
+          type: 'string',
+          description: 'A project folder (or .zip); over HTTP, one under the projects folder (variable projectsDir, default projects/ of the DataFire project)',
+        },
         // A string: DataFire's server JSON-parses body fields of no type. A flow may also pass DataFire's file object.
-        projectZip: { type: 'string', description: 'Instead of project: the zip as base64 (from a flow, a DataFire file object {content, encoding} too); over HTTP only with the variable allowProjectZipUploads: true' },
+        projectZip: {
+          type: 'string',
+          description:
+            'Instead of project: the zip as base64 (from a flow, a DataFire file object {content, encoding} too); over HTTP only with the variable allowProjectZipUploads: true',
+        },
         script: { type: 'string', description: 'The script to run (configuration.script)' },
         arguments: { type: 'array', items: { type: 'string' }, description: "The script's arguments" },
         target: { type: 'string', description: 'The compute target (default local)' },
@@ -132,7 +142,10 @@ export const workflowActions = {
     handler: async (input, context, action) => {
       const resolved = resolve(input, context, action);
       if ((input.project === undefined) === (input.projectZip === undefined)) {
-        throw new AzureMLValidationError({ action, problems: [{ path: 'project', message: 'give either project (a folder or zip on this server) or projectZip (the zip itself)' }] });
+        throw new AzureMLValidationError({
+          action,
+          problems: [{ path: 'project', message: 'give either project (a folder or zip on this server) or projectZip (the zip itself)' }],
+        });
       }
       const project = input.project !== undefined ? projectFolder(String(input.project), context, action) : projectZip(input.projectZip, context, action);
       return resolved.client.submitRun(
@@ -165,7 +178,11 @@ export const workflowActions = {
   waitForRun: defineAction('waitForRun', {
     title: 'Wait for a run to end',
     description: 'Polls until the run is Completed, Failed or Canceled, and gives its final status.',
-    inputSchema: { type: 'object', required: ['runId'], properties: { ...LOCATOR_PROPERTIES, runId: RUN_ID, pollSeconds: { type: 'number', description: 'First wait between polls (default 2)' } } },
+    inputSchema: {
+      type: 'object',
+      required: ['runId'],
+      properties: { ...LOCATOR_PROPERTIES, runId: RUN_ID, pollSeconds: { type: 'number', description: 'First wait between polls (default 2)' } },
+    },
     outputSchema: RUN_STATUS_SCHEMA,
     handler: async (input, context, action) => waitFor(resolve(input, context, action), requireRunId(input, action), input.pollSeconds, context),
   }),
@@ -211,7 +228,11 @@ export const workflowActions = {
     description: "The experiment's runs, newest first.",
     inputSchema: {
       type: 'object',
-      properties: { ...LOCATOR_PROPERTIES, status: { type: 'string', description: 'Only runs in this status' }, top: { type: 'integer', minimum: 1, description: 'At most this many' } },
+      properties: {
+        ...LOCATOR_PROPERTIES,
+        status: { type: 'string', description: 'Only runs in this status' },
+        top: { type: 'integer', minimum: 1, description: 'At most this many' },
+      },
     },
     outputSchema: RUN_LIST_SCHEMA,
     handler: async (input, context, action) => {
@@ -224,7 +245,8 @@ export const workflowActions = {
 
   endedRuns: defineAction('endedRuns', {
     title: 'Runs that ended',
-    description: "The experiment's latest Completed, Failed and Canceled runs, the last ended first: a task monitor (array runs, trackBy runId) that reports each run once when it ends.",
+    description:
+      "The experiment's latest Completed, Failed and Canceled runs, the last ended first: a task monitor (array runs, trackBy runId) that reports each run once when it ends.",
     inputSchema: { type: 'object', properties: { ...LOCATOR_PROPERTIES, top: { type: 'integer', minimum: 1, description: 'How many of each status to look at (default 20)' } } },
     outputSchema: RUN_LIST_SCHEMA,
     handler: async (input, context, action) => {
@@ -239,8 +261,7 @@ export const workflowActions = {
 
   reportRun: defineAction('reportRun', {
     title: 'Report a run that ended',
-    description:
-      'Logs one line for the run and, when the variable reportWebhook (or AZUREML_REPORT_WEBHOOK) is set, POSTs the run status there as JSON.',
+    description: 'Logs one line for the run and, when the variable reportWebhook (or AZUREML_REPORT_WEBHOOK) is set, POSTs the run status there as JSON.',
     inputSchema: RUN_STATUS_SCHEMA,
     outputSchema: { type: 'object', properties: { message: { type: 'string' }, webhookStatus: { type: 'integer' } } },
     handler: async (input, context, action) => {

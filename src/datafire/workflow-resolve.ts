@@ -50,7 +50,10 @@ export function resolve(input: Record<string, unknown>, context: ActionContext |
   const workspace = { ...workspaceFromEnvironment(), ...variablesOf(context), ...locatorFields(input as Partial<ExperimentLocator>) };
   const missing = EXPERIMENT_FIELDS.filter((field) => !workspace[field]);
   if (missing.length) {
-    throw new AzureMLValidationError({ action, problems: missing.map((field) => ({ path: field, message: `is required: give it in the input, as the DataFire variable ${field}, or as ${ENVIRONMENT_VARIABLES[field]}` })) });
+    throw new AzureMLValidationError({
+      action,
+      problems: missing.map((field) => ({ path: field, message: `is required: give it in the input, as the DataFire variable ${field}, or as ${ENVIRONMENT_VARIABLES[field]}` })),
+    });
   }
   return { client: createClient(account, { workspace }), workspace: workspace as ExperimentLocator };
 }
@@ -78,10 +81,16 @@ export function projectFolder(given: string, context: ActionContext | undefined,
 /** A zip sent in the input: base64 text, or DataFire's file object. */
 export function projectZip(value: unknown, context: ActionContext | undefined, action: string): Buffer | Record<string, unknown> {
   if (!projectZipUploadsAllowed(context)) {
-    throw new AzureMLValidationError({ action, problems: [{ path: 'projectZip', message: 'uploads over HTTP are off: a remote caller could run any code (set the variable allowProjectZipUploads to true to take them)' }] });
+    throw new AzureMLValidationError({
+      action,
+      problems: [{ path: 'projectZip', message: 'uploads over HTTP are off: a remote caller could run any code (set the variable allowProjectZipUploads to true to take them)' }],
+    });
   }
   if (value && typeof value === 'object' && 'path' in value && isUntrusted(context)) {
-    throw new AzureMLValidationError({ action, problems: [{ path: 'projectZip.path', message: 'names a file on this server, which a remote caller may not do (send the content)' }] });
+    throw new AzureMLValidationError({
+      action,
+      problems: [{ path: 'projectZip.path', message: 'names a file on this server, which a remote caller may not do (send the content)' }],
+    });
   }
   if (typeof value === 'string') return Buffer.from(value, 'base64');
   if (isObject(value)) return value;

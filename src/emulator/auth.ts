@@ -65,7 +65,12 @@ export class EmulatorAuth {
       const secretOk = sameSecret(secret, client?.clientSecret ?? randomBytes(16).toString('hex'));
       return !client || !secretOk;
     };
-    const invalidClient = () => fail('invalid_client', `AADSTS7000215: Invalid client secret provided, or client ${JSON.stringify(String(clientId ?? '').slice(0, 100))} is not registered with this emulator.`, 401);
+    const invalidClient = () =>
+      fail(
+        'invalid_client',
+        `AADSTS7000215: Invalid client secret provided, or client ${JSON.stringify(String(clientId ?? '').slice(0, 100))} is not registered with this emulator.`,
+        401,
+      );
 
     switch (grant) {
       case 'client_credentials':

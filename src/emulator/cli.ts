@@ -37,7 +37,8 @@ function clientsOf(values: Values): EmulatorClient[] | undefined {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
     const list = Array.isArray(parsed) ? parsed : [parsed];
     return list.map((item: { client_id?: unknown; client_secret?: unknown }, i) => {
-      if (typeof item?.client_id !== 'string' || typeof item.client_secret !== 'string') throw new Error(`--credentials-file: entry ${i} needs client_id and client_secret strings`);
+      if (typeof item?.client_id !== 'string' || typeof item.client_secret !== 'string')
+        throw new Error(`--credentials-file: entry ${i} needs client_id and client_secret strings`);
       return { clientId: item.client_id, clientSecret: item.client_secret };
     });
   }
@@ -95,7 +96,9 @@ async function main(): Promise<void> {
       maxConcurrentRuns: positiveInteger('max-concurrent-runs', values['max-concurrent-runs'] as string | undefined),
     });
     if (host && !isLoopbackHost(host)) {
-      console.error(`WARNING: serving on ${host}: anyone who can reach ${emulator.url} and holds the client secret can run code on this machine as ${process.env.USER ?? 'this user'}.`);
+      console.error(
+        `WARNING: serving on ${host}: anyone who can reach ${emulator.url} and holds the client secret can run code on this machine as ${process.env.USER ?? 'this user'}.`,
+      );
     }
   } catch (error) {
     console.error(`azureml-emulator: ${(error as Error).message}`);

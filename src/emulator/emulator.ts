@@ -106,8 +106,10 @@ function strictClients(options: EmulatorOptions, dataDir: string): { clients: Em
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const bindHost = options.host ?? '127.0.0.1';
   if (!isLoopbackHost(bindHost)) {
-    if (!options.allowRemote) throw new Error(`${bindHost} is not a loopback address: anyone who can reach it could run code on this machine (allow it with allowRemote / --allow-remote)`);
-    if (!options.strictAuth) throw new Error(`serving on ${bindHost} needs strict auth (strictAuth / --strict-auth): without it anyone who can reach it could run code on this machine`);
+    if (!options.allowRemote)
+      throw new Error(`${bindHost} is not a loopback address: anyone who can reach it could run code on this machine (allow it with allowRemote / --allow-remote)`);
+    if (!options.strictAuth)
+      throw new Error(`serving on ${bindHost} needs strict auth (strictAuth / --strict-auth): without it anyone who can reach it could run code on this machine`);
   }
   const ownDataDir = !options.dataDir;
   const store = new Store(options.dataDir ? path.resolve(options.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-emulator-')));

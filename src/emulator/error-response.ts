@@ -2,7 +2,11 @@
 import { randomBytes } from 'crypto';
 import type { ErrorResponse } from '../spec/execution/types';
 
-export function errorResponse(code: string, message: string, extra: { target?: string; details?: Array<{ code?: string; message?: string; target?: string }>; innerCode?: string } = {}): ErrorResponse {
+export function errorResponse(
+  code: string,
+  message: string,
+  extra: { target?: string; details?: Array<{ code?: string; message?: string; target?: string }>; innerCode?: string } = {},
+): ErrorResponse {
   const error: NonNullable<ErrorResponse['error']> = { code, message };
   if (extra.target) error.target = extra.target;
   if (extra.details) error.details = extra.details;

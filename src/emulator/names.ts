@@ -13,6 +13,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Why `value` breaks the naming rule, in words a user can act on; undefined when it is a good name. */
 export function nameProblem(value: string): string | undefined {
   if (value === '') return 'must not be empty';
+  // eslint-disable-next-line no-control-regex -- control characters are what this check refuses
   if (/[\u0000-\u001f\u007f]/.test(value)) return 'must not contain control characters';
   if (value.includes('/') || value.includes('\\')) return 'must not contain / or \\';
   if (value.includes('..')) return 'must not contain ..';

@@ -115,7 +115,12 @@ export class Runner {
     }
     if (entry.stopping) return this.finish(run, entry.stopping.status, entry.stopping.error);
 
-    const config = (run.definition.configuration ?? {}) as { script?: string; arguments?: string[]; maxRunDurationSeconds?: number; environment?: { environmentVariables?: Record<string, string> } };
+    const config = (run.definition.configuration ?? {}) as {
+      script?: string;
+      arguments?: string[];
+      maxRunDurationSeconds?: number;
+      environment?: { environmentVariables?: Record<string, string> };
+    };
     const script = config.script as string;
     const { command, args } = interpreterFor(run, script, this.options.python);
     const env = runEnvironment(run, config.environment?.environmentVariables);
@@ -166,7 +171,11 @@ export class Runner {
     if (stopping) return this.finish(run, stopping.status, stopping.error);
     if (exit.spawnError) {
       const notFound = (exit.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
-      return this.finish(run, 'Failed', errorResponse('UserError', `Could not start ${command}: ${exit.spawnError.message}`, { innerCode: notFound ? 'InterpreterNotFound' : 'InvalidArguments' }));
+      return this.finish(
+        run,
+        'Failed',
+        errorResponse('UserError', `Could not start ${command}: ${exit.spawnError.message}`, { innerCode: notFound ? 'InterpreterNotFound' : 'InvalidArguments' }),
+      );
     }
     if (logError) return this.finish(run, 'Failed', errorResponse('ServiceError', `The emulator could not write the run's log: ${logError.message}`));
     if (exit.code === 0) return this.finish(run, 'Completed', undefined, 0);

@@ -11,7 +11,6 @@ import { isTerminalStatus } from '../spec/run-status';
 import { errorResponse } from './error-response';
 import { inside } from './names';
 
-
 export type RunStatus = 'NotStarted' | 'Queued' | 'Preparing' | 'Running' | 'CancelRequested' | 'Finalizing' | 'Completed' | 'Failed' | 'Canceled';
 
 export interface ExperimentRecord {
@@ -85,9 +84,7 @@ export class Store {
     this.dataDir = privateDataDir(dataDir);
     for (const dir of ['snapshots', 'runs', 'uploads']) fs.mkdirSync(path.join(this.dataDir, dir), { recursive: true, mode: PRIVATE_DIR });
     this.file = path.join(this.dataDir, 'state.json');
-    this.state = fs.existsSync(this.file)
-      ? (JSON.parse(fs.readFileSync(this.file, 'utf8')) as StateFile)
-      : { version: 1, runCounter: 0, experiments: {}, runs: {} };
+    this.state = fs.existsSync(this.file) ? (JSON.parse(fs.readFileSync(this.file, 'utf8')) as StateFile) : { version: 1, runCounter: 0, experiments: {}, runs: {} };
   }
 
   /** Runs that were not finished when the emulator last stopped cannot be resumed: they failed. */
@@ -173,4 +170,3 @@ export class Store {
 export function isTerminal(status: RunStatus): boolean {
   return isTerminalStatus(status);
 }
-

@@ -26,7 +26,6 @@ export interface ZipEntryInfo {
 }
 
 function openZip(file: string): Promise<ZipFile> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yauzl = require('yauzl') as typeof import('yauzl');
   return new Promise((resolve, reject) => {
     // decodeStrings false: names are checked here, with messages that say which entry and why.

@@ -4,15 +4,12 @@
  */
 import * as fs from 'fs';
 import type { Readable } from 'stream';
-import type { FileEncoding, FileInput } from '../spec/action-signature';
+import type { FileEncoding } from '../spec/action-signature';
 import type { InputProblem } from '../spec/validate';
 
 export type { DataFireFile, FileEncoding, FileInput, PathFile } from '../spec/action-signature';
 
-export type PartSource =
-  | { kind: 'bytes'; data: Buffer }
-  | { kind: 'stream'; stream: Readable }
-  | { kind: 'path'; path: string };
+export type PartSource = { kind: 'bytes'; data: Buffer } | { kind: 'stream'; stream: Readable } | { kind: 'path'; path: string };
 
 /** A part after its checks: where its bytes come from, and its headers when the caller gave them. */
 export interface ClassifiedPart {
@@ -74,12 +71,7 @@ function optionalString(obj: Record<string, unknown>, key: string, field: string
  * when it is none of them. `acceptsJsonObject`: a plain object other than a file object is a
  * JSON document (e.g. a RunDefinition).
  */
-export function classifyFileInput(
-  value: unknown,
-  field: string,
-  acceptsJsonObject: string | undefined,
-  problems: InputProblem[],
-): ClassifiedPart | undefined {
+export function classifyFileInput(value: unknown, field: string, acceptsJsonObject: string | undefined, problems: InputProblem[]): ClassifiedPart | undefined {
   if (typeof value === 'string') return { source: { kind: 'bytes', data: Buffer.from(value, 'utf8') } };
   if (Buffer.isBuffer(value)) return { source: { kind: 'bytes', data: value } };
   if (value instanceof Uint8Array) return { source: { kind: 'bytes', data: Buffer.from(value.buffer, value.byteOffset, value.byteLength) } };
@@ -163,7 +155,8 @@ export async function checkPathPart(path: string, field: string, zip: boolean, p
   try {
     const head = Buffer.alloc(4);
     const { bytesRead } = await handle.read(head, 0, 4, 0);
-    if (!looksLikeZip(head.subarray(0, bytesRead))) problems.push({ path: `${field}.path`, message: `is not a zip archive (it does not start with the zip signature PK\\x03\\x04): ${path}` });
+    if (!looksLikeZip(head.subarray(0, bytesRead)))
+      problems.push({ path: `${field}.path`, message: `is not a zip archive (it does not start with the zip signature PK\\x03\\x04): ${path}` });
   } finally {
     await handle.close();
   }

@@ -18,7 +18,6 @@ export interface MultipartPart extends ClassifiedPart {
 let FormData: typeof FormDataClass | undefined;
 
 function loadFormData(): typeof FormDataClass {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (FormData ??= require('form-data') as typeof FormDataClass);
 }
 

@@ -23,11 +23,11 @@ let modules: { http: Http; https: Https; httpAgent: import('http').Agent; httpsA
 /** Loaded on the first request: import and create() pay nothing for them. */
 function load() {
   if (modules) return modules;
-  /* eslint-disable @typescript-eslint/no-require-imports */
+
   const http = require('http') as Http;
   const https = require('https') as Https;
   const zlib = require('zlib') as typeof import('zlib');
-  /* eslint-enable @typescript-eslint/no-require-imports */
+
   modules = { http, https, zlib, httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) };
   return modules;
 }
@@ -39,7 +39,9 @@ function networkError(request: PipelineRequest, error: NodeJS.ErrnoException): A
 }
 
 function contentEncoding(response: IncomingMessage): string {
-  return String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+  return String(response.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
 }
 
 /**
@@ -102,7 +104,14 @@ export const nativeTransport: SendRequest = async (request: PipelineRequest): Pr
       const cap = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
       const tooLarge = (what: string) => {
         const setting = request.maxResponseSetting ?? 'maxResponseBytes';
-        finish(new AzureMLResponseFormatError({ action: request.action, statusCode: response.statusCode ?? 0, body: '', reason: `the body is larger than the ${describeBytes(cap)} limit (${what}); raise ${setting} if such answers are expected` }));
+        finish(
+          new AzureMLResponseFormatError({
+            action: request.action,
+            statusCode: response.statusCode ?? 0,
+            body: '',
+            reason: `the body is larger than the ${describeBytes(cap)} limit (${what}); raise ${setting} if such answers are expected`,
+          }),
+        );
         // After finishing: the 'aborted' this causes must not become the call's error.
         response.destroy();
       };
@@ -124,9 +133,7 @@ export const nativeTransport: SendRequest = async (request: PipelineRequest): Pr
       });
       body.on('error', (error: NodeJS.ErrnoException) => (body === response ? fail(error) : finish(decodeError(request, encoding, error))));
       response.on('aborted', () => fail(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' })));
-      body.on('end', () =>
-        finish(undefined, { status: response.statusCode ?? 0, headers: response.headers as PipelineResponse['headers'], body: Buffer.concat(chunks), request }),
-      );
+      body.on('end', () => finish(undefined, { status: response.statusCode ?? 0, headers: response.headers as PipelineResponse['headers'], body: Buffer.concat(chunks), request }));
     };
     let req: import('http').ClientRequest;
     try {

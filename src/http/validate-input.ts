@@ -60,7 +60,19 @@ function checkJsonPart(spec: IntegrationSpec, param: ParameterSpec, part: Classi
 export async function validateInput(spec: IntegrationSpec, op: OperationSpec, rawInput: unknown, action: string): Promise<ValidatedInput> {
   const required = op.parameters.some((p) => p.required);
   if (rawInput === undefined || rawInput === null) {
-    if (required) throw new AzureMLValidationError({ action, problems: [{ path: '', message: `input must be an object with ${op.parameters.filter((p) => p.required).map((p) => p.name).join(', ')}` }] });
+    if (required)
+      throw new AzureMLValidationError({
+        action,
+        problems: [
+          {
+            path: '',
+            message: `input must be an object with ${op.parameters
+              .filter((p) => p.required)
+              .map((p) => p.name)
+              .join(', ')}`,
+          },
+        ],
+      });
     rawInput = {};
   }
   if (typeof rawInput !== 'object' || Array.isArray(rawInput)) {

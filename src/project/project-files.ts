@@ -35,7 +35,6 @@ interface Rules {
 }
 
 function ignoreFactory(): () => Ignore {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('ignore') as { default: () => Ignore }).default;
 }
 
@@ -47,7 +46,11 @@ function hasNoRules(text: string): boolean {
 function unreadable(root: string, name: string, error: unknown): AzureMLProjectError {
   const code = (error as NodeJS.ErrnoException).code ?? 'error';
   const what = code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${code})`;
-  return new AzureMLProjectError({ message: `The project ${root} has a file or folder that ${what}: ${name || '.'} (exclude it in .amlignore, or fix its permissions)`, project: root, action: ACTION });
+  return new AzureMLProjectError({
+    message: `The project ${root} has a file or folder that ${what}: ${name || '.'} (exclude it in .amlignore, or fix its permissions)`,
+    project: root,
+    action: ACTION,
+  });
 }
 
 export function listProjectFiles(dir: string, options: ListProjectOptions = {}): ProjectFile[] {
@@ -98,10 +101,7 @@ export function listProjectFiles(dir: string, options: ListProjectOptions = {}):
       throw unreadable(dir, rel, error);
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const own = folderRules(
-      rel,
-      new Set(entries.filter((e) => e.isFile()).map((e) => e.name)),
-    );
+    const own = folderRules(rel, new Set(entries.filter((e) => e.isFile()).map((e) => e.name)));
     const rules = own ? [...stack, own] : stack;
     for (const entry of entries) {
       const name = rel ? `${rel}/${entry.name}` : entry.name;
@@ -129,7 +129,9 @@ export function listProjectFiles(dir: string, options: ListProjectOptions = {}):
     if (added.length) {
       const where = emptyAmlignore.map((rel) => (rel ? `${rel}/.amlignore` : '.amlignore')).join(', ');
       const shown = added.slice(0, 10).join(', ') + (added.length > 10 ? `, and ${added.length - 10} more` : '');
-      options.onWarning(`${where} in ${dir} has no rules, so .gitignore is not read there: ${added.length} file${added.length === 1 ? '' : 's'} that .gitignore leaves out will be uploaded: ${shown}`);
+      options.onWarning(
+        `${where} in ${dir} has no rules, so .gitignore is not read there: ${added.length} file${added.length === 1 ? '' : 's'} that .gitignore leaves out will be uploaded: ${shown}`,
+      );
     }
   }
   return files;

@@ -55,7 +55,6 @@ export function emitProjectWarning(message: string): void {
 
 /** A zip stream of the folder's files (after .amlignore/.gitignore). A file that cannot be read fails the stream, naming it. */
 export function zipProjectStream(dir: string, files: ProjectFile[] = listProjectFiles(dir, { onWarning: emitProjectWarning })): Readable {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yazl = require('yazl') as typeof import('yazl');
   const zip = new yazl.ZipFile();
   const output = zip.outputStream as Readable;
@@ -72,7 +71,11 @@ export async function zipProject(dir: string, options: ZipProjectOptions = {}): 
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ZIP_BYTES;
   const files = options.files ?? listProjectFiles(dir, { onWarning: options.onWarning ?? emitProjectWarning });
   if (files.length > maxFiles) {
-    throw new AzureMLProjectError({ message: `The project ${dir} has ${files.length} files, more than the ${maxFiles} allowed (raise maxFiles, or exclude files in .amlignore)`, project: dir, action: ACTION });
+    throw new AzureMLProjectError({
+      message: `The project ${dir} has ${files.length} files, more than the ${maxFiles} allowed (raise maxFiles, or exclude files in .amlignore)`,
+      project: dir,
+      action: ACTION,
+    });
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-project-'));
   const file = path.join(tmp, 'project.zip');
@@ -86,7 +89,11 @@ export async function zipProject(dir: string, options: ZipProjectOptions = {}): 
         for await (const chunk of source) {
           size += chunk.length;
           if (size > maxBytes) {
-            throw new AzureMLProjectError({ message: `The project ${dir} zips to more than the ${formatBytes(maxBytes)} startrun accepts (zipping stopped there; raise maxBytes, or exclude files in .amlignore). Biggest files: ${biggest(files)}`, project: dir, action: ACTION });
+            throw new AzureMLProjectError({
+              message: `The project ${dir} zips to more than the ${formatBytes(maxBytes)} startrun accepts (zipping stopped there; raise maxBytes, or exclude files in .amlignore). Biggest files: ${biggest(files)}`,
+              project: dir,
+              action: ACTION,
+            });
           }
           yield chunk;
         }

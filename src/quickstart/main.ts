@@ -27,7 +27,11 @@ export async function quickstart(out: (line: string) => void = console.log): Pro
       initialIntervalMs: 100,
       maxIntervalMs: 1000,
       onStatus: (status) => out(`Status: ${status}`),
-      onLog: (text) => text.split('\n').filter(Boolean).forEach((line) => out(`  | ${line}`)),
+      onLog: (text) =>
+        text
+          .split('\n')
+          .filter(Boolean)
+          .forEach((line) => out(`  | ${line}`)),
     });
     out(`Run ${run.runId} ${details.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return String(details.status);

@@ -14,15 +14,7 @@ import { isObject } from '../spec/is-object';
 import type { Account } from '../account/account';
 import { accountFromEnvironment } from '../config/environment';
 import type { ActionContext } from '../spec/action-signature';
-import {
-  AzureMLAbortError,
-  AzureMLAccountError,
-  AzureMLNetworkError,
-  AzureMLProjectError,
-  AzureMLServiceError,
-  AzureMLTimeoutError,
-  AzureMLValidationError,
-} from '../errors';
+import { AzureMLAbortError, AzureMLAccountError, AzureMLNetworkError, AzureMLProjectError, AzureMLServiceError, AzureMLTimeoutError, AzureMLValidationError } from '../errors';
 
 export interface HandlerResult {
   statusCode: number;
@@ -101,10 +93,10 @@ function parseJson(text: string, what: string): Record<string, unknown> {
   } catch (error) {
     throw new BadEventError({ action: 'azureml-execution/toHandler', problems: [{ path: what, message: `is not JSON: ${(error as Error).message}` }] });
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BadEventError({ action: 'azureml-execution/toHandler', problems: [{ path: what, message: 'must be a JSON object' }] });
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new BadEventError({ action: 'azureml-execution/toHandler', problems: [{ path: what, message: 'must be a JSON object' }] });
   return value as Record<string, unknown>;
 }
-
 
 function isHttpEvent(event: LambdaEvent): boolean {
   const http = isObject(event.requestContext) ? (event.requestContext as Record<string, unknown>).http : undefined;
@@ -162,12 +154,18 @@ export function toHandler(action: Runnable, options: HandlerOptions = {}): Lambd
   };
 
   const handle = async (event: LambdaEvent, signal: AbortSignal | undefined): Promise<HandlerResult> => {
-    if (!isObject(event)) return respond(400, { error: errorBody(new BadEventError({ action: 'azureml-execution/toHandler', problems: [{ path: 'event', message: 'must be an object' }] })) });
+    if (!isObject(event))
+      return respond(400, { error: errorBody(new BadEventError({ action: 'azureml-execution/toHandler', problems: [{ path: 'event', message: 'must be an object' }] })) });
 
     if (isHttpEvent(event)) {
       try {
         const input = httpInput(event, base);
-        const output = await run(input, contextFor('http', signal, { request: { method: event.httpMethod ?? (event.requestContext as { http?: { method?: string } }).http?.method, path: event.path ?? event.rawPath } }));
+        const output = await run(
+          input,
+          contextFor('http', signal, {
+            request: { method: event.httpMethod ?? (event.requestContext as { http?: { method?: string } }).http?.method, path: event.path ?? event.rawPath },
+          }),
+        );
         return respond(200, output);
       } catch (error) {
         return respond(statusForError(error), { error: errorBody(error) });
@@ -204,4 +202,3 @@ export function toHandler(action: Runnable, options: HandlerOptions = {}): Lambd
     }
   };
 }
-

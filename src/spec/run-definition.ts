@@ -71,7 +71,7 @@ function normalizeValue(value: unknown, schema: JSONSchema, definitions: Record<
     for (const [key, item] of Object.entries(input)) {
       const name = byLowerName.get(key.toLowerCase());
       const extra = name ? undefined : extras.get(key.toLowerCase());
-      const itemPath = path ? `${path}.${name ?? extra ?? key}` : name ?? extra ?? key;
+      const itemPath = path ? `${path}.${name ?? extra ?? key}` : (name ?? extra ?? key);
       if (extra) {
         out[extra] = item;
         continue;

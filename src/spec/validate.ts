@@ -19,9 +19,9 @@ const compiled = new WeakMap<JSONSchema, ValidateFunction>();
 
 function getAjv(): AjvClass {
   if (ajv) return ajv;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const Ajv = require('ajv').default as typeof AjvClass;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const addFormats = require('ajv-formats').default as (a: AjvClass) => AjvClass;
   // strict: false because Swagger schemas carry keywords ajv does not know (example, x-ms-enum).
   ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });

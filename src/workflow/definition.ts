@@ -77,7 +77,6 @@ function parseDefinition(raw: DefinitionInput['definition'], field: string, acti
   return value as Record<string, unknown>;
 }
 
-
 /** The definition to send: normalized, with the given fields laid over it, checked. Throws AzureMLValidationError. */
 export function prepareRunDefinition(input: DefinitionInput, action: string, field = 'definition'): RunDefinition {
   const { definition: normalized, unknownKeys } = normalizeRunDefinition(parseDefinition(input.definition, field, action), executionSpec.definitions);

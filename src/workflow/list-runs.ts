@@ -10,7 +10,6 @@ import { closestName } from './definition';
 import { RUN_STATUSES } from '../spec/run-status';
 import { resolveExperiment, resolveRun, type ExperimentLocator, type RunRef } from './locator';
 
-
 export interface IterateRunsInput extends Partial<ExperimentLocator> {
   /** Run History's query (an OData filter, orderBy, top); continuation tokens are followed for you. */
   queryParams?: Omit<QueryParams, 'continuationToken'>;
@@ -59,7 +58,10 @@ function statusFilter(status: string, action: string): string {
   const known = RUN_STATUSES.find((s) => s.toLowerCase() === status.toLowerCase());
   if (!known) {
     const guess = closestName(status, [...RUN_STATUSES]);
-    throw new AzureMLValidationError({ action, problems: [{ path: 'status', message: `must be a run status${guess ? ` (did you mean ${guess}?)` : ''}: ${RUN_STATUSES.join(', ')} (got ${JSON.stringify(status)})` }] });
+    throw new AzureMLValidationError({
+      action,
+      problems: [{ path: 'status', message: `must be a run status${guess ? ` (did you mean ${guess}?)` : ''}: ${RUN_STATUSES.join(', ')} (got ${JSON.stringify(status)})` }],
+    });
   }
   return `Status eq '${known}'`;
 }

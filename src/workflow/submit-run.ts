@@ -74,16 +74,28 @@ function listFolder(folder: string, script: string, action: string, onWarning: (
   const wanted = script.replace(/^\.\//, '');
   if (!files.some((f) => f.name === wanted)) {
     const ignored = fs.existsSync(path.join(folder, wanted));
-    throw new AzureMLProjectError({ message: ignored
+    throw new AzureMLProjectError({
+      message: ignored
         ? `The script ${script} is in ${folder}, but .amlignore (or .gitignore) leaves it out of the project`
-        : `The script ${script} is not in the project ${folder} (it has ${files.length} file${files.length === 1 ? '' : 's'}${files.length ? `: ${files.slice(0, 10).map((f) => f.name).join(', ')}${files.length > 10 ? ', ...' : ''}` : ''})`, project: folder, action });
+        : `The script ${script} is not in the project ${folder} (it has ${files.length} file${files.length === 1 ? '' : 's'}${
+            files.length
+              ? `: ${files
+                  .slice(0, 10)
+                  .map((f) => f.name)
+                  .join(', ')}${files.length > 10 ? ', ...' : ''}`
+              : ''
+          })`,
+      project: folder,
+      action,
+    });
   }
   return files;
 }
 
 export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, options: SubmitRunOptions = {}): Promise<SubmittedRun> {
   const action = workflowAction('submitRun');
-  if (!input || typeof input !== 'object') throw new AzureMLValidationError({ action, problems: [{ path: '', message: 'input must be an object with project and script (or definition)' }] });
+  if (!input || typeof input !== 'object')
+    throw new AzureMLValidationError({ action, problems: [{ path: '', message: 'input must be an object with project and script (or definition)' }] });
   const experiment = resolveExperiment(input, ctx.defaults, action);
   const definition = prepareRunDefinition(input, action);
   // Left to Runs_StartRun when not given: a run id the call makes itself is one it may recover after
@@ -95,7 +107,8 @@ export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, opt
   let folder: string | undefined;
   if (typeof input.project === 'string') {
     const kind = isFolder(input.project);
-    if (kind === undefined) throw new AzureMLValidationError({ action, problems: [{ path: 'project', message: `is neither a folder nor a zip file: ${input.project} does not exist` }] });
+    if (kind === undefined)
+      throw new AzureMLValidationError({ action, problems: [{ path: 'project', message: `is neither a folder nor a zip file: ${input.project} does not exist` }] });
     if (kind) folder = input.project;
     zipInput = { path: input.project };
   } else if (input.project !== undefined && input.project !== null) {

@@ -3,8 +3,7 @@ import type { Runs_StartRunInput } from '../../src';
 
 export const SUBSCRIPTION = '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7';
 export const TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-access-token.signature';
-export const BASE_PATH =
-  `/execution/v1.0/subscriptions/${SUBSCRIPTION}/resourceGroups/my-rg/providers/Microsoft.MachineLearningServices/workspaces/my-ws/experiments/my-exp`;
+export const BASE_PATH = `/execution/v1.0/subscriptions/${SUBSCRIPTION}/resourceGroups/my-rg/providers/Microsoft.MachineLearningServices/workspaces/my-ws/experiments/my-exp`;
 
 export const WORKSPACE = {
   subscriptionId: SUBSCRIPTION,

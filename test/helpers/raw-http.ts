@@ -21,7 +21,7 @@ function parse(text: string): RawAnswer {
   let body = rest.join('\r\n\r\n');
   if (headers['transfer-encoding'] === 'chunked') {
     let out = '';
-    for (let i = 0; i < body.length; ) {
+    for (let i = 0; i < body.length;) {
       const end = body.indexOf('\r\n', i);
       const size = parseInt(body.slice(i, end), 16);
       if (!size) break;
@@ -37,7 +37,12 @@ function parse(text: string): RawAnswer {
  * Sends `head` and `body` (written in order; a function is called with the socket to write the
  * rest itself) and resolves with the answer once the server closes or a whole answer is in.
  */
-export function rawRequest(port: number, head: string, body: Buffer | string = '', options: { host?: string; endAfterWrite?: boolean; destroyAfterWrite?: boolean } = {}): Promise<RawAnswer | 'closed'> {
+export function rawRequest(
+  port: number,
+  head: string,
+  body: Buffer | string = '',
+  options: { host?: string; endAfterWrite?: boolean; destroyAfterWrite?: boolean } = {},
+): Promise<RawAnswer | 'closed'> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, options.host ?? '127.0.0.1');
     const chunks: Buffer[] = [];

@@ -137,7 +137,6 @@ function badBody(error: unknown): HttpError {
  * ends the read at once: the rest is not read (the answer closes the connection).
  */
 async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage, upload: Upload): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const busboy = require('busboy') as typeof import('busboy');
   const contentType = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data/i.test(contentType)) throw new HttpError(415, 'UserError', 'startrun takes multipart/form-data with runDefinitionFile and projectZipFile');
@@ -161,7 +160,12 @@ async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage, upl
   const track = (work: Promise<void>) => pending.push(work.catch(stop));
   /** Accepts a part's name once; anything else stops the read with a 400 that names it. */
   const claim = (name: string): boolean => {
-    if (!PARTS.includes(name)) stop(new HttpError(400, 'ValidationError', `Unknown part ${JSON.stringify(name.slice(0, 100))}: startrun takes runDefinitionFile and projectZipFile`, { target: name.slice(0, 100) }));
+    if (!PARTS.includes(name))
+      stop(
+        new HttpError(400, 'ValidationError', `Unknown part ${JSON.stringify(name.slice(0, 100))}: startrun takes runDefinitionFile and projectZipFile`, {
+          target: name.slice(0, 100),
+        }),
+      );
     else if (seen.has(name)) stop(new HttpError(400, 'ValidationError', `The part ${name} appears more than once`, { target: name }));
     else {
       seen.add(name);
@@ -198,7 +202,8 @@ async function readStartRunParts(ctx: EmulatorContext, req: IncomingMessage, upl
         async function* count(source: AsyncIterable<Buffer>) {
           for await (const chunk of source) {
             upload.zipBytes += chunk.length;
-            if (upload.zipBytes > limit) throw new HttpError(413, 'UserError', `project.zip is larger than the ${formatBytes(limit)} startrun accepts`, { target: 'projectZipFile' });
+            if (upload.zipBytes > limit)
+              throw new HttpError(413, 'UserError', `project.zip is larger than the ${formatBytes(limit)} startrun accepts`, { target: 'projectZipFile' });
             yield chunk;
           }
         },
@@ -283,7 +288,6 @@ export async function handleStartLocalRun(ctx: EmulatorContext, input: Record<st
   const snapshotId = knownSnapshot(ctx, definition, false);
   const snapshot = snapshotId ? await asInvalidProject(lazyEntries(ctx.store.snapshotPath(snapshotId))) : undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const yazl = require('yazl') as typeof import('yazl');
     const zip = new yazl.ZipFile();
     const output = zip.outputStream as NodeJS.ReadableStream as import('stream').Readable;
@@ -295,7 +299,8 @@ export async function handleStartLocalRun(ctx: EmulatorContext, input: Record<st
     for (const entry of snapshot?.entries ?? []) {
       const mode = (entry.mode & 0o170000) === 0o100000 ? entry.mode : 0o100644;
       if (entry.directory) zip.addEmptyDirectory(`project/${entry.name}`, { mtime });
-      else zip.addReadStreamLazy(`project/${entry.name}`, { mtime, mode }, (callback) => {
+      else
+        zip.addReadStreamLazy(`project/${entry.name}`, { mtime, mode }, (callback) => {
           entry.open().then(
             (stream) => void callback(null, stream),
             (error: Error) => void callback(error, undefined as never),

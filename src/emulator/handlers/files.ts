@@ -66,7 +66,14 @@ export async function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMe
   const rest = url.pathname.slice(PREFIX.length);
   const slash = rest.indexOf('/files/');
   const dir = slash > 0 ? decodePathSegment(rest.slice(0, slash), 'run') : '';
-  const file = slash > 0 ? rest.slice(slash + '/files/'.length).split('/').map((segment) => decodePathSegment(segment, 'file')).join('/') : '';
+  const file =
+    slash > 0
+      ? rest
+          .slice(slash + '/files/'.length)
+          .split('/')
+          .map((segment) => decodePathSegment(segment, 'file'))
+          .join('/')
+      : '';
   const run = slash > 0 ? ctx.store.findRunByDir(dir) : undefined;
   if (!run || !sameSecret(url.searchParams.get('sig') ?? '', run.fileToken)) throw new HttpError(403, 'UserError', 'The file link is not valid (unknown run or wrong signature)');
   const segments = file.split('/');

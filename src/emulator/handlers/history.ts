@@ -110,7 +110,12 @@ export function parseFilter(filter: string | undefined): (run: RunRecord) => boo
     const match = /^\s*(\w+)\s+(eq|ne)\s+'((?:[^']|'')*)'\s*$/i.exec(clause);
     const field = match && FILTER_FIELDS[match[1].toLowerCase()];
     if (!match || !field) {
-      throw new HttpError(400, 'ValidationError', `The filter ${JSON.stringify(clause.trim())} is not supported: use <field> eq '<value>' with ${Object.keys(FILTER_FIELDS).join(', ')}, joined by and`, { target: 'filter' });
+      throw new HttpError(
+        400,
+        'ValidationError',
+        `The filter ${JSON.stringify(clause.trim())} is not supported: use <field> eq '<value>' with ${Object.keys(FILTER_FIELDS).join(', ')}, joined by and`,
+        { target: 'filter' },
+      );
     }
     const value = match[3].replace(/''/g, "'");
     const equal = match[2].toLowerCase() === 'eq';
@@ -129,12 +134,14 @@ const ORDER_FIELDS: Record<string, (run: RunRecord) => string | number> = {
 };
 
 function sorter(orderBy: string[] | undefined): (a: RunRecord, b: RunRecord) => number {
-  const keys = (orderBy?.length ? orderBy : ['RunNumber desc']).flatMap((item) => item.split(',')).map((item) => {
-    const [field, direction = 'asc'] = item.trim().split(/\s+/);
-    const get = ORDER_FIELDS[field.toLowerCase()];
-    if (!get) throw new HttpError(400, 'ValidationError', `Cannot order by ${field}: use ${Object.keys(ORDER_FIELDS).join(', ')}`, { target: 'orderBy' });
-    return { get, sign: direction.toLowerCase() === 'desc' ? -1 : 1 };
-  });
+  const keys = (orderBy?.length ? orderBy : ['RunNumber desc'])
+    .flatMap((item) => item.split(','))
+    .map((item) => {
+      const [field, direction = 'asc'] = item.trim().split(/\s+/);
+      const get = ORDER_FIELDS[field.toLowerCase()];
+      if (!get) throw new HttpError(400, 'ValidationError', `Cannot order by ${field}: use ${Object.keys(ORDER_FIELDS).join(', ')}`, { target: 'orderBy' });
+      return { get, sign: direction.toLowerCase() === 'desc' ? -1 : 1 };
+    });
   return (a, b) => {
     for (const { get, sign } of keys) {
       const x = get(a);
@@ -147,7 +154,11 @@ function sorter(orderBy: string[] | undefined): (a: RunRecord, b: RunRecord) => 
 
 function decodeToken(token: string | undefined): number {
   if (!token) return 0;
-  const offset = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^offset:/, ''));
+  const offset = Number(
+    Buffer.from(token, 'base64url')
+      .toString('utf8')
+      .replace(/^offset:/, ''),
+  );
   if (!Number.isInteger(offset) || offset < 0) throw new HttpError(400, 'ValidationError', 'The continuation token is not valid', { target: 'continuationToken' });
   return offset;
 }

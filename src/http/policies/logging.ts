@@ -29,7 +29,7 @@ export function loggingPolicy(log: Logger): PipelinePolicy {
 export function environmentLogger(): Logger | undefined {
   const setting = process.env.DEBUG;
   if (!setting || !/azureml-execution|\*/.test(setting)) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const debug = require('debug') as typeof import('debug');
   const logger = debug('azureml-execution');
   return logger.enabled ? (message) => logger(message) : undefined;

@@ -11,7 +11,6 @@ import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '../pipel
 
 export type { RetryOptions } from '../call-options';
 
-
 export const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 // ETRUNCATED and EBADENCODING: a compressed answer that arrived cut or garbled (see transport.ts).
 const RETRY_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ETRUNCATED', 'EBADENCODING']);
@@ -110,4 +109,3 @@ function finish(outcome: PipelineResponse | AzureMLNetworkError, attempts: numbe
   if (note) outcome.retryNote = note;
   return outcome;
 }
-
