@@ -120,10 +120,11 @@ describe('datafire serve', () => {
         error: `Action azureml-execution/submitRun was given invalid input: project must be inside ${path.join(REPO, 'examples')} (set the variable projectsDir to change it)`,
       },
     });
-    expect(await call('POST', '/runs', { project: 'hello', script: 'hello.py', definition: { Configuration: { Scirpt: 'x' } } })).toEqual({
+    expect(await call('POST', '/runs', { project: 'hello', script: 'hello.py', definition: { Configuration: { Framework: 'python' } } })).toEqual({
       status: 400,
       body: {
-        error: 'Action azureml-execution/submitRun was given invalid input: definition.configuration.Scirpt is not a known field (did you mean script?)',
+        error:
+          'Action azureml-execution/submitRun was given invalid input: definition.configuration.framework must be one of Python, PySpark, Cntk, TensorFlow, PyTorch (got "python")',
       },
     });
     expect(await call('GET', '/runs/no_such_run')).toEqual({

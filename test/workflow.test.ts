@@ -106,15 +106,18 @@ describe('run definitions, as people write them', () => {
     expect(prepareRunDefinition({ script: 'a.py' }, action)).toEqual({ configuration: { framework: 'Python', communicator: 'None', target: 'local', script: 'a.py' } });
   });
 
-  it('names an unknown key at any depth, with the name it was probably meant to be', () => {
-    const typo = () => prepareRunDefinition({ definition: { Configuration: { Scirpt: 'hello.py', Environment: { Pyhton: {}, Frobnicate: 1 } } } }, action);
+  it("with unknownFields 'error', names an unknown key at any depth, with the name it was probably meant to be", () => {
+    const given = { definition: { Configuration: { Scirpt: 'hello.py', Environment: { Pyhton: {}, Frobnicate: 1 } } } };
+    const typo = () => prepareRunDefinition(given, action, 'definition', { unknownFields: 'error' });
     expect(typo).toThrow(AzureMLValidationError);
     expect(typo).toThrow(
       `${SUBMIT}definition.configuration.Scirpt is not a known field (did you mean script?); ` +
         'definition.configuration.environment.Pyhton is not a known field (did you mean python?); ' +
-        'definition.configuration.environment.Frobnicate is not a known field (known fields here: name, version, python, environmentVariables, docker, spark, inferencingStackVersion); ' +
+        'definition.configuration.environment.Frobnicate is not a known field (known fields here: name, version, python, environmentVariables, docker, spark, inferencingStackVersion, assetId, autoRebuild); ' +
         'definition.configuration.script is required: the file of the project to run',
     );
+    // By default they are sent as given: only the missing script is an error.
+    expect(() => prepareRunDefinition(given, action)).toThrow(`${SUBMIT}definition.configuration.script is required: the file of the project to run`);
   });
 
   it('checks the schema (enums at any depth) and JSON text', () => {

@@ -14,7 +14,7 @@ import type { Logger } from '../http/policies/logging';
 import { readResponse } from '../http/read-response';
 import { standardPipeline } from '../http/standard-pipeline';
 import { validateInput } from '../http/validate-input';
-import type { CallOptions, RetryOptions } from '../http/call-options';
+import type { CallOptions, RetryOptions, UnknownFieldsPolicy } from '../http/call-options';
 import { AzureMLAbortError, AzureMLAccountError, AzureMLTimeoutError } from '../errors';
 import { DEFAULT_MAX_FILE_RESPONSE_BYTES } from '../http/limits';
 import { secretValues } from '../http/scrub';
@@ -48,6 +48,10 @@ export interface ClientOptions {
    * call (actions and workflow), so that a run can be named by its id alone.
    */
   workspace?: Partial<ExperimentLocator>;
+  /** Definition fields the swagger does not list: `pass` (default: sent, nothing said), `warn` or `error`. */
+  unknownFields?: UnknownFieldsPolicy;
+  /** Told the client's warnings (unknown fields with `warn`, ignore files a submission may not mean); default process.emitWarning. */
+  onWarning?: (message: string) => void;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -131,7 +135,10 @@ export class ClientCore {
           ownRunId = true;
         }
       }
-      const validated = await validateInput(spec, op, given, action);
+      const validated = await validateInput(spec, op, given, action, {
+        unknownFields: call.unknownFields ?? this.options.unknownFields,
+        onWarning: call.onWarning ?? this.options.onWarning,
+      });
       const baseUrl = resolveBaseUrl(this.account, spec.id, action);
       const send = this.getPipeline(spec.id, action, call.retry);
       const request = buildRequest(op, validated, baseUrl, action);

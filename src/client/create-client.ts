@@ -39,9 +39,13 @@ let workflow: typeof Workflow | undefined;
 
 const loadWorkflow = (): typeof Workflow => (workflow ??= require('../workflow/index') as typeof Workflow);
 
-function workflowMethods(ctx: WorkflowContext): WorkflowMethods {
+/** The client's settings a workflow call inherits unless it gives its own. */
+type WorkflowDefaults = Pick<ClientOptions, 'unknownFields' | 'onWarning'>;
+
+function workflowMethods(ctx: WorkflowContext, defaults: WorkflowDefaults): WorkflowMethods {
   return {
-    submitRun: (input, options) => loadWorkflow().submitRun(ctx, input, options),
+    submitRun: (input, options) =>
+      loadWorkflow().submitRun(ctx, input, { ...options, unknownFields: options?.unknownFields ?? defaults.unknownFields, onWarning: options?.onWarning ?? defaults.onWarning }),
     waitForRun: (run, options) => loadWorkflow().waitForRun(ctx, run, options),
     cancelRun: async (run, options) => ctx.client.Runs_CancelRunWithUri(loadWorkflow().resolveRun(run, ctx.defaults, 'azureml-execution/cancelRun'), options),
     getRunLog: (run, options) => loadWorkflow().getRunLog(ctx, run, options),
@@ -54,5 +58,11 @@ function workflowMethods(ctx: WorkflowContext): WorkflowMethods {
 export function createClient(account: Account, options?: ClientOptions): AzureMLClient {
   const core = coreFor(account, options, executionSpec.id);
   const actions = bindClient([executionSpec, runHistorySpec], core) as unknown as ServiceActions & OAuthActions;
-  return Object.assign(actions, workflowMethods({ client: actions, defaults: options?.workspace, links: (request) => core.linkPipeline()(request) }));
+  return Object.assign(
+    actions,
+    workflowMethods(
+      { client: actions, defaults: options?.workspace, links: (request) => core.linkPipeline()(request) },
+      { unknownFields: options?.unknownFields, onWarning: options?.onWarning },
+    ),
+  );
 }

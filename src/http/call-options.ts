@@ -24,6 +24,14 @@ export interface UploadProgress {
   attempt: number;
 }
 
+/**
+ * Fields a definition (a run definition) holds that the swagger does not list: always sent as
+ * given, since the service reads more than the 2019 swagger says (`identity`, `docker.shmSize`...).
+ * `pass` says nothing (the default), `warn` tells `onWarning` (else process.emitWarning), `error`
+ * refuses the call with each field's path and the name it was probably meant to be.
+ */
+export type UnknownFieldsPolicy = 'pass' | 'warn' | 'error';
+
 /** Per-call settings, accepted in the second argument of every action. */
 export interface CallOptions {
   /** Aborting stops the request at once; the call rejects with an AbortError naming the action. */
@@ -36,11 +44,15 @@ export interface CallOptions {
   retry?: RetryOptions;
   /** Told as the request body goes out (uploads): bytes handed to the connection, of how many when known. */
   onUploadProgress?: (progress: UploadProgress) => void;
+  /** Definition fields the swagger does not list: `pass` (default), `warn` or `error`. */
+  unknownFields?: UnknownFieldsPolicy;
+  /** Told the warnings of this call (unknown fields with `warn`); default process.emitWarning. */
+  onWarning?: (message: string) => void;
 }
 
 /** Only the per-call settings of an object that may carry more (a DataFire context, an options object). */
 export function callOptionsOf(given: CallOptions | undefined): CallOptions {
   if (!given) return {};
-  const { signal, timeoutMs, deadlineMs, retry, onUploadProgress } = given;
-  return { signal, timeoutMs, deadlineMs, retry, onUploadProgress };
+  const { signal, timeoutMs, deadlineMs, retry, onUploadProgress, unknownFields, onWarning } = given;
+  return { signal, timeoutMs, deadlineMs, retry, onUploadProgress, unknownFields, onWarning };
 }

@@ -5,7 +5,10 @@
 import { AzureMLValidationError, type InputProblem } from '../errors';
 import { checkPathPart, classifyFileInput, describeType, looksLikeZip, type ClassifiedPart } from './file-input';
 import type { IntegrationSpec, OperationSpec, ParameterSpec } from '../spec/operation-spec';
+import { isObject } from '../spec/is-object';
+import { checkDefinition, emitUnknownFieldWarning, reportUnknownKeys } from '../spec/run-definition';
 import { validateSchema } from '../spec/validate';
+import type { UnknownFieldsPolicy } from './call-options';
 
 export interface ValidatedInput {
   input: Record<string, unknown>;
@@ -20,26 +23,43 @@ function checkPathSegment(param: ParameterSpec, value: unknown, problems: InputP
   else if (/[/\\]/.test(value)) problems.push({ path: param.name, message: 'must not contain / or \\ (it is one segment of the URL path)' });
 }
 
-function definitionSchema(spec: IntegrationSpec, name: string) {
-  return { $ref: `#/definitions/${name}`, definitions: spec.definitions };
+/** How fields a definition's schema does not list are treated (they are always sent as given). */
+export interface DefinitionCheckOptions {
+  unknownFields?: UnknownFieldsPolicy;
+  onWarning?: (message: string) => void;
 }
 
-/** Schemas for JSON parts, one per definition name, built once. */
-const partSchemas = new WeakMap<IntegrationSpec, Map<string, ReturnType<typeof definitionSchema>>>();
-
-function partSchema(spec: IntegrationSpec, name: string) {
-  let byName = partSchemas.get(spec);
-  if (!byName) partSchemas.set(spec, (byName = new Map()));
-  let schema = byName.get(name);
-  if (!schema) byName.set(name, (schema = definitionSchema(spec, name)));
-  return schema;
+/**
+ * Checks an object against definition `name` as the service reads it (PascalCase names, nulls as
+ * "not given"); fields the schema does not list are passed on, and reported as the policy says.
+ */
+function checkDefinitionValue(
+  spec: IntegrationSpec,
+  name: string,
+  value: Record<string, unknown>,
+  field: string,
+  problems: InputProblem[],
+  options: DefinitionCheckOptions,
+  action: string,
+): void {
+  const checked = checkDefinition(value, name, spec.definitions, field);
+  problems.push(...checked.problems);
+  reportUnknownKeys(checked.unknownKeys, field, options.unknownFields, problems, options.onWarning ?? emitUnknownFieldWarning, action);
 }
 
-function checkJsonPart(spec: IntegrationSpec, param: ParameterSpec, part: ClassifiedPart, value: unknown, problems: InputProblem[]): void {
+function checkJsonPart(
+  spec: IntegrationSpec,
+  param: ParameterSpec,
+  part: ClassifiedPart,
+  value: unknown,
+  problems: InputProblem[],
+  options: DefinitionCheckOptions,
+  action: string,
+): void {
   const definition = param.file?.jsonDefinition;
   if (!definition) return;
   if (part.json) {
-    problems.push(...validateSchema(partSchema(spec, definition), value, param.name));
+    checkDefinitionValue(spec, definition, value as Record<string, unknown>, param.name, problems, options, action);
     return;
   }
   if (part.source.kind !== 'bytes') return; // a stream or a file on disk is sent as it is
@@ -50,14 +70,21 @@ function checkJsonPart(spec: IntegrationSpec, param: ParameterSpec, part: Classi
     problems.push({ path: param.name, message: `is not JSON: ${(error as Error).message}` });
     return;
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+  if (!isObject(parsed)) {
     problems.push({ path: param.name, message: `must hold a JSON object (a ${definition}), not ${describeType(parsed)}` });
     return;
   }
-  problems.push(...validateSchema(partSchema(spec, definition), parsed, param.name));
+  checkDefinitionValue(spec, definition, parsed, param.name, problems, options, action);
 }
 
-export async function validateInput(spec: IntegrationSpec, op: OperationSpec, rawInput: unknown, action: string): Promise<ValidatedInput> {
+/** The definition a body parameter's schema names (`{$ref: '#/definitions/RunDefinition'}`), if it is one. */
+function bodyDefinition(op: OperationSpec, param: ParameterSpec): string | undefined {
+  if (param.in !== 'body') return undefined;
+  const ref = op.inputSchema.properties?.[param.name]?.$ref;
+  return typeof ref === 'string' && ref.startsWith('#/definitions/') ? ref.slice('#/definitions/'.length) : undefined;
+}
+
+export async function validateInput(spec: IntegrationSpec, op: OperationSpec, rawInput: unknown, action: string, options: DefinitionCheckOptions = {}): Promise<ValidatedInput> {
   const required = op.parameters.some((p) => p.required);
   if (rawInput === undefined || rawInput === null) {
     if (required)
@@ -81,7 +108,8 @@ export async function validateInput(spec: IntegrationSpec, op: OperationSpec, ra
   const input = rawInput as Record<string, unknown>;
   // A file part's value is judged by classifyFileInput, which knows Buffers, streams and {path}:
   // the schema's view of it (a string or an object) would only repeat that less precisely.
-  const givenFiles = new Set(op.parameters.filter((p) => p.file && input[p.name] !== undefined).map((p) => p.name));
+  // A definition given as an object is checked as the service reads it (checkDefinitionValue), not by the raw schema.
+  const givenFiles = new Set(op.parameters.filter((p) => (p.file && input[p.name] !== undefined) || (bodyDefinition(op, p) && isObject(input[p.name]))).map((p) => p.name));
   const problems = validateSchema(op.inputSchema, input).filter((p) => !givenFiles.has(p.path.split(/[.[]/)[0]));
   const reported = new Set(problems.map((p) => p.path.split(/[.[]/)[0]));
   const files = new Map<string, ClassifiedPart>();
@@ -90,11 +118,13 @@ export async function validateInput(spec: IntegrationSpec, op: OperationSpec, ra
     const value = input[param.name];
     if (value === undefined || reported.has(param.name)) continue;
     if (param.in === 'path') checkPathSegment(param, value, problems);
+    const definition = bodyDefinition(op, param);
+    if (definition && isObject(value)) checkDefinitionValue(spec, definition, value, param.name, problems, options, action);
     if (!param.file) continue;
     const part = classifyFileInput(value, param.name, param.file.jsonDefinition, problems);
     if (!part) continue;
     files.set(param.name, part);
-    checkJsonPart(spec, param, part, value, problems);
+    checkJsonPart(spec, param, part, value, problems, options, action);
     if (param.file.zip && part.source.kind === 'bytes' && !looksLikeZip(part.source.data)) {
       problems.push({ path: param.name, message: 'is not a zip archive (it does not start with the zip signature PK\\x03\\x04)' });
     }

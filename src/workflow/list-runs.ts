@@ -6,7 +6,7 @@ import type { CallOptions } from '../http/call-options';
 import { AzureMLError, AzureMLValidationError } from '../errors';
 import type { PaginatedRunList, QueryParams, Run } from '../spec/runhistory/types';
 import { workflowAction, type WorkflowContext } from './context';
-import { closestName } from './definition';
+import { closestName } from '../spec/closest-name';
 import { RUN_STATUSES } from '../spec/run-status';
 import { resolveExperiment, resolveRun, type ExperimentLocator, type RunRef } from './locator';
 

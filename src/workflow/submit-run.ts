@@ -97,7 +97,7 @@ export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, opt
   if (!input || typeof input !== 'object')
     throw new AzureMLValidationError({ action, problems: [{ path: '', message: 'input must be an object with project and script (or definition)' }] });
   const experiment = resolveExperiment(input, ctx.defaults, action);
-  const definition = prepareRunDefinition(input, action);
+  const definition = prepareRunDefinition(input, action, 'definition', { unknownFields: options.unknownFields, onWarning: options.onWarning });
   // Left to Runs_StartRun when not given: a run id the call makes itself is one it may recover after
   // an ambiguous failure; a caller's own id that names an existing run must surface the 409.
   const runId = input.runId;
@@ -120,6 +120,7 @@ export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, opt
   // Everything but the zip of a folder (not made yet) is checked now, before the work of zipping.
   const startRun = executionSpec.operations.find((op) => op.operationId === 'Runs_StartRun')!;
   const startInput = { ...experiment, runId, runDefinitionFile: definition, projectZipFile: zipInput };
+  // Unknown fields were reported (or refused) by prepareRunDefinition, under the input's own names.
   await validateInput(executionSpec, startRun, folder ? { ...startInput, projectZipFile: Buffer.from('PK\x03\x04', 'latin1') } : startInput, action);
 
   let zipped: ZippedProject | undefined;
@@ -138,7 +139,7 @@ export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, opt
     }
     if (call.signal?.aborted) throw new AzureMLAbortError({ action, reason: call.signal.reason });
     await ensureExperiment(ctx.client, experiment, call);
-    const started = await ctx.client.Runs_StartRun(startInput as Parameters<ServiceActions['Runs_StartRun']>[0], call);
+    const started = await ctx.client.Runs_StartRun(startInput as Parameters<ServiceActions['Runs_StartRun']>[0], { ...call, unknownFields: 'pass' });
     return { ...experiment, runId: started.runId, definition, project };
   } finally {
     zipped?.remove();

@@ -7,8 +7,7 @@ import * as fs from 'fs';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { pipeline } from 'stream/promises';
 import { executionSpec } from '../../spec/execution/spec';
-import { normalizeRunDefinition } from '../../spec/run-definition';
-import { validateSchema } from '../../spec/validate';
+import { checkDefinition } from '../../spec/run-definition';
 import { formatBytes, HttpError, sendJson } from '../http-util';
 import type { OperationHandlers } from '../routes';
 import type { EmulatorContext } from '../context';
@@ -26,9 +25,8 @@ function workspaceOf(input: Record<string, unknown>): string {
 /** The definition in the swagger's camelCase (PascalCase accepted), checked against RunDefinition. */
 function parseDefinition(raw: unknown, field: string): Record<string, unknown> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new HttpError(400, 'ValidationError', `${field} must be a JSON object`, { target: field });
-  const { definition } = normalizeRunDefinition(raw as Record<string, unknown>, executionSpec.definitions);
   // The service reads a null as "not given" (maxRunDurationSeconds: null is no limit), as the SDK writes them.
-  const problems = validateSchema({ $ref: '#/definitions/RunDefinition', definitions: executionSpec.definitions }, withoutNulls(definition), field);
+  const { definition, problems } = checkDefinition(raw as Record<string, unknown>, 'RunDefinition', executionSpec.definitions, field);
   if (problems.length) {
     throw new HttpError(400, 'ValidationError', problems.map((p) => `${p.path} ${p.message}`).join('; '), {
       target: problems[0].path,
@@ -38,17 +36,6 @@ function parseDefinition(raw: unknown, field: string): Record<string, unknown> {
   if (typeof definition.parentRunId === 'string') checkName(definition.parentRunId, `${field}.parentRunId`);
   if (typeof definition.snapshotId === 'string') checkSnapshotId(definition.snapshotId, `${field}.snapshotId`);
   return definition;
-}
-
-/** A copy without the null values of objects, at any depth. */
-function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNulls);
-  if (!value || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([, item]) => item !== null)
-      .map(([key, item]) => [key, withoutNulls(item)]),
-  );
 }
 
 function scriptOf(definition: Record<string, unknown>): string {
