@@ -372,3 +372,49 @@ describe('logging', () => {
     });
   });
 });
+
+describe('token requests go through the pipeline', () => {
+  const USER_AGENT = /^azureml-execution\/\d+\.\d+\.\d+ Node\.js\//;
+
+  it('a refresh: the user agent and a request id, and one retry after a 503', async () => {
+    const seen: Array<{ userAgent: string; requestId: string }> = [];
+    const record = function (this: { req: { headers: Record<string, string> } }) {
+      seen.push({ userAgent: this.req.headers['user-agent'], requestId: this.req.headers['x-ms-client-request-id'] });
+    };
+    nock(LOGIN)
+      .post('/my-tenant/oauth2/v2.0/token')
+      .reply(function () {
+        record.call(this as never);
+        return [503, 'busy', { 'retry-after-ms': '0' }];
+      })
+      .post('/my-tenant/oauth2/v2.0/token')
+      .reply(function () {
+        record.call(this as never);
+        return [200, { access_token: NEW_TOKEN, expires_in: 3600 }];
+      });
+    await expect(create(refreshAccount()).Runs_CancelRunWithUri(CANCEL)).resolves.toEqual({ runId: 'run_1' });
+    expect(seen).toHaveLength(2);
+    for (const request of seen) expect(request.userAgent).toMatch(USER_AGENT);
+    expect(seen[1].requestId).toBe(seen[0].requestId);
+  });
+
+  it("msal's token request: the user agent, and one retry after a 503", async () => {
+    const agents: string[] = [];
+    nock(LOGIN)
+      .post(/^\/sp-tenant\/oauth2\/v2\.0\/token/)
+      .reply(function () {
+        agents.push((this as unknown as { req: { headers: Record<string, string> } }).req.headers['user-agent']);
+        return [503, { error: 'temporarily_unavailable' }, { 'retry-after-ms': '0' }];
+      })
+      .post(/^\/sp-tenant\/oauth2\/v2\.0\/token/)
+      .reply(function () {
+        agents.push((this as unknown as { req: { headers: Record<string, string> } }).req.headers['user-agent']);
+        return [200, { token_type: 'Bearer', expires_in: 3599, access_token: NEW_TOKEN }];
+      });
+    await expect(create({ client_id: 'sp-app', client_secret: SECRET, tenant_id: 'sp-tenant', host: server.url }).Runs_CancelRunWithUri(CANCEL)).resolves.toEqual({
+      runId: 'run_1',
+    });
+    expect(agents).toHaveLength(2);
+    for (const agent of agents) expect(agent).toMatch(USER_AGENT);
+  });
+});

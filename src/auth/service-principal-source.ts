@@ -7,7 +7,9 @@
 import type { Account } from '../account/account';
 import { AzureMLAuthError } from '../errors';
 import { TokenCycler, type AccessToken } from './token-cycler';
-import { authorityHost, DEFAULT_SCOPE, requestToken } from './token-endpoint';
+import { standardPipeline } from '../http/standard-pipeline';
+import { msalNetworkClient } from './msal-network';
+import { authorityHost, DEFAULT_SCOPE, requestToken, TOKEN_RETRY } from './token-endpoint';
 import type { TokenRequestContext, TokenSource } from './token-source';
 
 export interface ServicePrincipal {
@@ -25,10 +27,19 @@ export function servicePrincipalSource(account: Account, principal: ServicePrinc
   const endpoint = `${authority}/oauth2/v2.0/token`;
   let app: InstanceType<Msal['ConfidentialClientApplication']> | undefined;
   let token: AccessToken | undefined;
+  /** The action whose call is getting the token (one token request at a time: the cycler shares it). */
+  let currentAction = '';
 
   const viaMsal = async (context: TokenRequestContext): Promise<AccessToken> => {
     const msal = require('@azure/msal-node') as Msal;
-    app ??= new msal.ConfidentialClientApplication({ auth: { clientId: principal.clientId, clientSecret: principal.clientSecret, authority } });
+    // msal's requests go through this package's pipeline (user agent, retries, logging, caps), not its own fetch.
+    currentAction = context.action;
+    app ??= new msal.ConfidentialClientApplication({
+      auth: { clientId: principal.clientId, clientSecret: principal.clientSecret, authority },
+      system: {
+        networkClient: msalNetworkClient(standardPipeline({ retry: TOKEN_RETRY, logger: null, policies: context.policies }), () => currentAction, [principal.clientSecret]),
+      },
+    });
     try {
       const result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache: true }); // the cycler is the cache
       if (!result?.accessToken) throw new Error('msal returned no token');

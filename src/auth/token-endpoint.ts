@@ -6,12 +6,16 @@ import type { Account } from '../account/account';
 import { credentialUrl, displayUrl } from '../account/secure-url';
 import { bufferBody } from '../http/body';
 import { AzureMLAuthError, AzureMLError } from '../errors';
-import { createPipeline, type PipelinePolicy } from '../http/pipeline';
+import type { PipelinePolicy } from '../http/pipeline';
 import { scrubSecrets, secretValues } from '../http/scrub';
-import { defaultTransport } from '../http/transport';
+import { standardPipeline } from '../http/standard-pipeline';
+import type { RetryOptions } from '../http/call-options';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_SCOPE = 'https://management.azure.com/.default';
+
+/** Token requests are retried once: a token endpoint that keeps failing is reported, not waited on. */
+export const TOKEN_RETRY: RetryOptions = { maxRetries: 1 };
 
 /** The integration named by errors about the account's token fields (one account serves every integration). */
 const ACCOUNT_OWNER = 'azure_machinelearningservices_execution';
@@ -51,7 +55,8 @@ export async function requestToken(
   const endpoint = displayUrl(url);
   // What the form carries (refresh token, client secret, code) never comes back in an error.
   const secrets = () => secretValues([form.refresh_token, form.client_secret, form.code, form.client_assertion]);
-  const send = createPipeline(context.policies ?? [], defaultTransport);
+  // The client's logging comes in context.policies; one retry of a 5xx or a dropped connection.
+  const send = standardPipeline({ retry: TOKEN_RETRY, logger: null, policies: context.policies });
   let response;
   try {
     response = await send({

@@ -16,8 +16,8 @@ export interface StandardPipelineOptions {
   /** Put before the package's own User-Agent, e.g. `my-flow/1.2`. */
   userAgentPrefix?: string;
   retry?: RetryOptions;
-  /** Defaults to the DEBUG=azureml-execution logger, when on. */
-  logger?: Logger;
+  /** Defaults to the DEBUG=azureml-execution logger, when on; null: none (the caller's policies log). */
+  logger?: Logger | null;
   /**
    * Builds the policies that authorize a request (the bearer token), given the logging policies
    * so that token requests are logged as well. None for links.
@@ -29,7 +29,7 @@ export interface StandardPipelineOptions {
 }
 
 export function standardPipeline(options: StandardPipelineOptions = {}): SendRequest {
-  const logger = options.logger ?? environmentLogger();
+  const logger = options.logger === null ? undefined : (options.logger ?? environmentLogger());
   const logging = logger ? [loggingPolicy(logger)] : [];
   return createPipeline(
     [
