@@ -45,7 +45,7 @@ function cli(args: string[], options: { env?: Record<string, string | undefined>
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ maxConcurrentRuns: 4, killGraceMs: 300 });
+  emulator = await startEmulator({ maxConcurrentRuns: 4, killGraceMs: 300, pageSize: 2 });
   env = emulatorEnvironment(emulator, WS, 'cli-token');
 });
 afterAll(async () => {
@@ -169,6 +169,22 @@ describe('status, cancel, logs, runs', () => {
     expect(waited.stderr).toMatch(new RegExp(`Run ${runId} Canceled after [\\d.]+ s\\n$`));
     const status = await cli(['status', runId]);
     expect(status.stdout).toMatch(new RegExp(`^Run:      ${runId}\\nStatus:   Canceled\\nTarget:   local\\nStarted:  \\S+\\nEnded:    \\S+\\nDuration: \\d+\\.\\d s\\n$`));
+    // Once more: it has ended, so there is nothing to cancel; the exit code says how it ended.
+    const again = await cli(['cancel', runId]);
+    expect([again.code, again.stdout]).toEqual([3, '']);
+    expect(again.stderr).toMatch(new RegExp(`^Run ${runId} has already ended: Canceled at \\S+; nothing to cancel\\n$`));
+  });
+
+  it('says a Completed run has ended instead of cancelling it, and exits 0 (1 for Failed)', async () => {
+    const dir = project({ 'ok.py': 'print("done")', 'bad.py': 'raise SystemExit(1)' });
+    const ok = (await cli(['submit', dir, '--script', 'ok.py', '--wait', '--poll', '0.05'])).stdout.trim();
+    const bad = (await cli(['submit', dir, '--script', 'bad.py', '--wait', '--poll', '0.05'])).stdout.trim();
+    const cancelOk = await cli(['cancel', ok]);
+    expect(cancelOk.code).toBe(0);
+    expect(cancelOk.stderr).toMatch(new RegExp(`^Run ${ok} has already ended: Completed at \\S+; nothing to cancel\\n$`));
+    expect((await cli(['cancel', bad])).code).toBe(1);
+    expect(JSON.parse((await cli(['--json', 'cancel', ok])).stdout)).toEqual({ runId: ok, status: 'Completed', canceled: false });
+    expect((await history().Runs_Get({ ...WS, runId: ok })).status).toBe('Completed');
   });
 
   it('stops waiting on Ctrl-C with exit 130; the run goes on', async () => {
@@ -177,7 +193,7 @@ describe('status, cancel, logs, runs', () => {
     const result = await cli(['logs', runId, '--follow', '--poll', '0.05'], { onStdout: (all, child) => all.includes('up\n') && child.kill('SIGINT') });
     expect(result.code).toBe(130);
     expect(result.stdout).toBe('up\n');
-    expect(result.stderr).toMatch(/Stopped waiting; the run goes on \(cancel it with: azureml-exec cancel <runId>\)\n$/);
+    expect(result.stderr.endsWith(`Stopped waiting; the run goes on (cancel it with: azureml-exec cancel ${runId})\n`)).toBe(true);
     expect((await history().Runs_Get({ ...WS, runId })).status).toBe('Running');
     await history().cancelRun(runId);
   });
@@ -210,17 +226,36 @@ describe('status, cancel, logs, runs', () => {
     expect([status.runId, status.status, status.error.error.innerError]).toEqual([bad, 'Failed', { code: 'ScriptFailed' }]);
   });
 
-  it('exits 4 on a service error, with the service code and message (in JSON too)', async () => {
+  it('lists one page of runs by default (saying there are more), every page with --all, the newest n with --top', async () => {
+    const local = { ...env, AZUREML_EXPERIMENT: 'cli_paging' };
+    const client = create({ access_token: 't', host: emulator.url }, { workspace: { ...WS, experimentName: 'cli_paging' } });
+    const dir = project({ 'ok.py': 'print("ok")' });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.unshift((await client.submitRun({ project: dir, script: 'ok.py', runId: `cli_paging_${i}` })).runId);
+    const firstPage = await cli(['--json', 'runs'], { env: local });
+    expect(JSON.parse(firstPage.stdout).map((r: { runId: string }) => r.runId)).toEqual(ids.slice(0, 2));
+    expect(firstPage.stderr).toBe('More runs than this page: --all for every one, --top <n> for the newest n\n');
+    const all = await cli(['--json', 'runs', '--all'], { env: local });
+    expect([JSON.parse(all.stdout).map((r: { runId: string }) => r.runId), all.stderr]).toEqual([ids, '']);
+    const top = await cli(['--json', 'runs', '--top', '3'], { env: local });
+    expect([JSON.parse(top.stdout).map((r: { runId: string }) => r.runId), top.stderr]).toEqual([ids, '']);
+    for (const runId of ids) await client.waitForRun(runId, { initialIntervalMs: 30 });
+  });
+
+  it('exits 5 for a run that does not exist, and 4 on another service error, with the service code and message (in JSON too)', async () => {
     const result = await cli(['status', 'no_such_run']);
-    expect(result.code).toBe(4);
+    expect(result.code).toBe(5);
     expect(result.stderr).toBe(
       'error: Action azure_machinelearningservices_runhistory/Runs_GetDetails failed with status code 404: UserError: Run no_such_run was not found in experiment cli\n',
     );
     const json = await cli(['--json', 'cancel', 'no_such_run']);
-    expect(json.code).toBe(4);
+    expect(json.code).toBe(5);
     const { error } = JSON.parse(json.stdout);
     expect([error.name, error.statusCode, error.code]).toEqual(['AzureMLServiceError', 404, 'UserError']);
     expect(json.stdout).not.toContain('cli-token');
+    emulator.faults.set([{ operation: 'Runs_GetDetails', status: 403, times: 1 }]);
+    const refused = await cli(['status', 'no_such_run']);
+    expect([refused.code, refused.stderr]).toEqual([4, 'error: Action azure_machinelearningservices_runhistory/Runs_GetDetails failed with status code 403: UserError: Injected fault: 403\n']);
   });
 });
 

@@ -1,11 +1,12 @@
 /**
  * The CLI's exit codes, so that scripts can tell a failed run from a broken call:
  * 0 Completed, 1 Failed, 2 bad usage or input, 3 Canceled, 4 service or network error,
- * 130 interrupted (Ctrl-C while waiting; the run goes on).
+ * 5 not found (no such run or experiment: the service answered 404), 130 interrupted (Ctrl-C
+ * while waiting; the run goes on).
  */
-import { AzureMLAbortError, AzureMLAccountError, AzureMLProjectError, AzureMLRunFailedError, AzureMLValidationError } from '../errors';
+import { AzureMLAbortError, AzureMLAccountError, AzureMLProjectError, AzureMLRunFailedError, AzureMLServiceError, AzureMLValidationError } from '../errors';
 
-export const EXIT = { completed: 0, failed: 1, usage: 2, canceled: 3, service: 4, interrupted: 130 } as const;
+export const EXIT = { completed: 0, failed: 1, usage: 2, canceled: 3, service: 4, notFound: 5, interrupted: 130 } as const;
 
 /** A mistake in the command line or the settings: exit 2, with the message. */
 export class CliUsageError extends Error {
@@ -25,5 +26,6 @@ export function exitCodeForError(error: unknown): number {
     return EXIT.usage;
   }
   if (error instanceof AzureMLAbortError) return EXIT.interrupted;
+  if (error instanceof AzureMLServiceError && error.statusCode === 404) return EXIT.notFound;
   return EXIT.service;
 }

@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { createClient, type AzureMLClient } from '../client/create-client';
 import { AzureMLError, AzureMLRunFailedError } from '../errors';
 import { formatBytes } from '../project/zip-project';
+import { isTerminalStatus } from '../spec/run-status';
 import type { Run, RunDetails } from '../spec/runhistory/types';
 import { CliUsageError, EXIT, exitCodeForError, exitCodeForStatus } from './exit-codes';
 import { formatDuration, Progress, type ProgressStream } from './progress';
@@ -109,7 +110,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
       '\nCredentials come from the environment, never from flags: AZUREML_ACCESS_TOKEN, or a service principal\n' +
         'from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.\n' +
         'Exit codes: 0 Completed, 1 Failed, 2 bad usage or input, 3 Canceled, 4 service or network error,\n' +
-        '130 interrupted (the run goes on).\n',
+        '5 not found (no such run or experiment), 130 interrupted (the run goes on).\n',
     )
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err })
@@ -126,8 +127,12 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     return (client = createClient(settings.account, { workspace: settings.workspace, userAgentPrefix: `azureml-exec/${io.version}` }));
   };
 
+  /** The run being waited on: what the Ctrl-C hint names. */
+  let waitingOn: string | undefined;
+
   /** Waits for the end, following the log when asked; sets the exit code from the run's status. */
   async function waitAndReport(runId: string, flags: WaitFlags, progress: Progress, logFromByte?: number): Promise<void> {
+    waitingOn = runId;
     const interval = (flags.poll ?? 2) * 1000;
     const follow = !!flags.follow;
     const onLog = follow ? (text: string) => (json() ? emit({ type: 'log', text }) : progress.print(() => out(text))) : undefined;
@@ -250,6 +255,13 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .description('cancel a run')
     .argument('<runId>')
     .action(async (runId: string) => {
+      // A run that has ended cannot be canceled: say how it ended, and exit as `wait` would.
+      const details = await getClient().Runs_GetDetails({ runId } as never, { signal: io.signal });
+      if (isTerminalStatus(details.status)) {
+        exitCode = exitCodeForStatus(details.status);
+        if (json()) return emit({ runId, status: details.status, canceled: false });
+        return void err(`Run ${runId} has already ended: ${details.status}${details.endTimeUtc ? ` at ${details.endTimeUtc}` : ''}; nothing to cancel\n`);
+      }
       const result = await getClient().cancelRun(runId, { signal: io.signal });
       if (json()) return emit(result);
       out(`Cancel requested for run ${result.runId ?? runId}\n`);
@@ -280,9 +292,20 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .command('runs')
     .description("list the experiment's runs, newest first")
     .option('--status <status>', 'only runs in this status (e.g. Running, Failed)')
-    .option('--top <n>', 'at most this many', wholeNumber(1))
-    .action(async (flags: { status?: string; top?: number }) => {
-      const runs: Run[] = await getClient().listRuns({ status: flags.status, top: flags.top }, { signal: io.signal });
+    .option('--top <n>', 'at most this many (across pages)', wholeNumber(1))
+    .option('--all', 'every page (default: the first page)')
+    .action(async (flags: { status?: string; top?: number; all?: boolean }) => {
+      // One page by default, as a list screen shows: an experiment may hold thousands of runs.
+      let runs: Run[];
+      let more = false;
+      if (flags.all || flags.top !== undefined) {
+        runs = await getClient().listRuns({ status: flags.status, top: flags.top }, { signal: io.signal });
+      } else {
+        const page = await getClient().listRunsPage({ status: flags.status }, { signal: io.signal });
+        runs = page.runs;
+        more = page.continuationToken !== undefined;
+      }
+      if (more) err(`More runs than this page: --all for every one, --top <n> for the newest n\n`);
       if (json()) return emit(runs);
       if (!runs.length) return void err('No runs\n');
       out(
@@ -303,7 +326,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     }
     const code = exitCodeForError(error);
     if (json()) emit({ error: error instanceof AzureMLError ? error.toJSON() : { name: (error as Error).name, message: (error as Error).message } });
-    if (code === EXIT.interrupted) err('Stopped waiting; the run goes on (cancel it with: azureml-exec cancel <runId>)\n');
+    if (code === EXIT.interrupted) err(`Stopped waiting; the run goes on (cancel it with: azureml-exec cancel ${waitingOn ?? '<runId>'})\n`);
     else err(`error: ${(error as Error).message}\n`);
     return code;
   }

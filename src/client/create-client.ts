@@ -26,6 +26,8 @@ export interface WorkflowMethods {
   getRunLog(run: Workflow.RunRef, options?: Workflow.GetRunLogOptions): Promise<Workflow.RunLog>;
   /** The experiment's runs, newest first, optionally in one status and at most `top`. */
   listRuns(input?: Workflow.ListRunsInput, options?: CallOptions): Promise<Run[]>;
+  /** One page of the experiment's runs, newest first, with the token of the next page when there is one. */
+  listRunsPage(input?: Workflow.ListRunsPageInput, options?: CallOptions): Promise<Workflow.RunsPage>;
   /** Every run a Runs_GetByQuery query matches, across all pages. */
   iterateRuns(input?: Workflow.IterateRunsInput, options?: CallOptions): AsyncGenerator<Run, void, undefined>;
   /** Every child run of a run (Runs_GetChild), across all pages. */
@@ -50,6 +52,7 @@ function workflowMethods(ctx: WorkflowContext, defaults: WorkflowDefaults): Work
     cancelRun: async (run, options) => ctx.client.Runs_CancelRunWithUri(loadWorkflow().resolveRun(run, ctx.defaults, 'azureml-execution/cancelRun'), options),
     getRunLog: (run, options) => loadWorkflow().getRunLog(ctx, run, options),
     listRuns: (input, options) => loadWorkflow().listRuns(ctx, input, options),
+    listRunsPage: (input, options) => loadWorkflow().listRunsPage(ctx, input, options),
     iterateRuns: (input, options) => loadWorkflow().iterateRuns(ctx, input, options),
     iterateChildRuns: (run, options) => loadWorkflow().iterateChildRuns(ctx, run, options),
   };

@@ -2,7 +2,7 @@
 export { submitRun, ensureExperiment, type SubmitRunInput, type SubmitRunOptions, type SubmittedRun } from './submit-run';
 export { waitForRun, AzureMLRunFailedError, type WaitForRunOptions } from './wait-for-run';
 export { getRunLog, DRIVER_LOG, type GetRunLogOptions, type RunLog } from './run-log';
-export { iterateRuns, iterateChildRuns, listRuns, type IterateRunsInput, type ListRunsInput } from './list-runs';
+export { iterateRuns, iterateChildRuns, listRuns, listRunsPage, type IterateRunsInput, type ListRunsInput, type ListRunsPageInput, type RunsPage } from './list-runs';
 export { prepareRunDefinition, type DefinitionInput } from './definition';
 export { resolveRun, resolveExperiment, type RunRef, type RunLocator, type ExperimentLocator, type WorkspaceLocator } from './locator';
 export type { WorkflowContext, ServiceActions } from './context';

@@ -66,8 +66,20 @@ function statusFilter(status: string, action: string): string {
   return `Status eq '${known}'`;
 }
 
-export async function listRuns(ctx: WorkflowContext, input: ListRunsInput = {}, call: CallOptions = {}): Promise<Run[]> {
-  const action = workflowAction('listRuns');
+/** One page of runs, and the token of the next page when there is one. */
+export interface RunsPage {
+  runs: Run[];
+  /** Give it back as `continuationToken` for the next page; absent on the last page. */
+  continuationToken?: string;
+}
+
+export interface ListRunsPageInput extends ListRunsInput {
+  /** Where to start: the token of an earlier page (default the first page). */
+  continuationToken?: string;
+}
+
+/** The query of a run list, checked: the status (a typo would match nothing), top, the filter. */
+function runsQuery(input: ListRunsInput, action: string): Omit<QueryParams, 'continuationToken'> {
   const { top } = input;
   if (top !== undefined && (!Number.isSafeInteger(top) || top < 1)) {
     throw new AzureMLValidationError({ action, problems: [{ path: 'top', message: `must be a whole number, 1 or more (got ${JSON.stringify(top)})` }] });
@@ -76,6 +88,24 @@ export async function listRuns(ctx: WorkflowContext, input: ListRunsInput = {}, 
   const queryParams: Omit<QueryParams, 'continuationToken'> = { orderBy: input.orderBy ?? 'CreatedUtc desc' };
   if (filter) queryParams.filter = filter;
   if (top !== undefined) queryParams.top = top;
+  return queryParams;
+}
+
+/** One page of the experiment's runs, newest first: what a list screen shows before "more". */
+export async function listRunsPage(ctx: WorkflowContext, input: ListRunsPageInput = {}, call: CallOptions = {}): Promise<RunsPage> {
+  const action = workflowAction('listRunsPage');
+  const experiment = resolveExperiment(input, ctx.defaults, action);
+  const queryParams: QueryParams = runsQuery(input, action);
+  if (input.continuationToken) queryParams.continuationToken = input.continuationToken;
+  const page = await ctx.client.Runs_GetByQuery({ ...experiment, queryParams }, call);
+  const runs = (page.value ?? []).slice(0, input.top ?? Infinity);
+  return page.continuationToken && runs.length === (page.value ?? []).length ? { runs, continuationToken: page.continuationToken } : { runs };
+}
+
+export async function listRuns(ctx: WorkflowContext, input: ListRunsInput = {}, call: CallOptions = {}): Promise<Run[]> {
+  const action = workflowAction('listRuns');
+  const { top } = input;
+  const queryParams = runsQuery(input, action);
   const runs: Run[] = [];
   for await (const run of iterateRuns(ctx, { ...input, queryParams }, call)) {
     runs.push(run);
