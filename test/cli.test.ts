@@ -255,7 +255,10 @@ describe('status, cancel, logs, runs', () => {
     expect(json.stdout).not.toContain('cli-token');
     emulator.faults.set([{ operation: 'Runs_GetDetails', status: 403, times: 1 }]);
     const refused = await cli(['status', 'no_such_run']);
-    expect([refused.code, refused.stderr]).toEqual([4, 'error: Action azure_machinelearningservices_runhistory/Runs_GetDetails failed with status code 403: UserError: Injected fault: 403\n']);
+    expect([refused.code, refused.stderr]).toEqual([
+      4,
+      'error: Action azure_machinelearningservices_runhistory/Runs_GetDetails failed with status code 403: UserError: Injected fault: 403\n',
+    ]);
   });
 });
 

@@ -170,3 +170,26 @@ describe('the emulator', () => {
     }
   });
 });
+
+describe('a file answer under datafire run', () => {
+  const { outputFileOf, commandFileResult } = require('../src/datafire/command-output') as typeof import('../src/datafire/command-output');
+
+  it('reads --outputFile in each form yargs takes', () => {
+    expect(outputFileOf(['node', 'datafire', 'run', 'x', '--outputFile', 'a.zip'])).toBe('a.zip');
+    expect(outputFileOf(['run', '--outputFile=b.zip'])).toBe('b.zip');
+    expect(outputFileOf(['run', '-o', 'c.zip'])).toBe('c.zip');
+    expect(outputFileOf(['run', '--input.x=1'])).toBeUndefined();
+  });
+
+  it('leaves a .json or .yml output file to DataFire (a summary), and saves nothing', () => {
+    const exitListeners = process.listenerCount('exit');
+    for (const name of ['out.json', 'out.YAML', 'out.yml']) {
+      expect(commandFileResult(Buffer.from('not a zip'), 'application/octet-stream', ['run', '--outputFile', name], '/tmp')).toEqual({
+        contentType: 'application/octet-stream',
+        bytes: 9,
+        hint: 'add --outputFile <name>.zip to save the file',
+      });
+    }
+    expect(process.listenerCount('exit')).toBe(exitListeners);
+  });
+});

@@ -213,3 +213,66 @@ describe('datafire run', () => {
     expect(waited.stdout).toMatch(new RegExp(`runId: .*${runId}[\\s\\S]*status: .*Completed`));
   });
 });
+
+describe("DataFire's CLI and this package's integrations", () => {
+  const run = promisify(execFile);
+  const datafireCli = (args: string[]) => run(process.execPath, [DATAFIRE_CLI, ...args], { cwd: REPO, env: { PATH: process.env.PATH, ...env }, timeout: 30000, encoding: 'utf8' });
+  const accountArgs = () => [
+    `--accounts.azure_machinelearningservices_execution.host=${emulator.url}`,
+    '--accounts.azure_machinelearningservices_execution.access_token=flow-token',
+  ];
+  const where = Object.entries(WS).map(([key, value]) => `--input.${key}=${value}`);
+
+  it('datafire list names both integrations', async () => {
+    const listed = await datafireCli(['list']);
+    // DataFire colours the names: only the plain text is compared.
+    expect(
+      listed.stdout
+        .replace(/\u001b\[\d+m/g, '')
+        .split('\n')
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['azure_machinelearningservices_execution', 'azure_machinelearningservices_runhistory']);
+  });
+
+  it('datafire run <integration>/<action> finds the action and runs it with the account of the command line', async () => {
+    const client = create({ access_token: 't', host: emulator.url }, { workspace: WS });
+    const submitted = await client.submitRun({ project: path.join(REPO, 'examples', 'hello'), script: 'hello.py' });
+    await client.waitForRun(submitted.runId, { initialIntervalMs: 30 });
+    const got = await datafireCli([
+      'run',
+      'azure_machinelearningservices_runhistory/Runs_Get',
+      ...where,
+      `--input.runId=${submitted.runId}`,
+      ...accountArgs().map((a) => a.replace('_execution', '_runhistory')),
+    ]);
+    expect(got.stdout).toMatch(new RegExp(`runId: .*${submitted.runId}[\\s\\S]*status: .*Completed`));
+    const cancel = await datafireCli(['run', 'azure_machinelearningservices_execution/Runs_CancelRunWithUri', ...where, `--input.runId=${submitted.runId}`, ...accountArgs()]);
+    expect(cancel.stdout).toMatch(new RegExp(`runId: .*${submitted.runId}`));
+  });
+
+  it('datafire run Runs_StartLocalRun --outputFile local.zip writes the zip; without it, a summary instead of bytes', async () => {
+    const fs = require('fs') as typeof import('fs');
+    const os = require('os') as typeof import('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-localrun-'));
+    try {
+      const target = path.join(dir, 'local.zip');
+      const args = ['run', 'azure_machinelearningservices_execution/Runs_StartLocalRun', ...where, '--input.definition.configuration.script=hello.py', ...accountArgs()];
+      const saved = await datafireCli([...args, '--outputFile', target]);
+      expect(saved.stdout).toBe('');
+      const zip = fs.readFileSync(target);
+      expect(zip.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+      const { zipEntryNames } = require('../src/datafire/command-output') as typeof import('../src/datafire/command-output');
+      expect(zipEntryNames(zip)).toEqual(['definition.json', 'azureml_local_run.py']);
+
+      const printed = await datafireCli(args);
+      expect(printed.stdout.split('\n').length).toBeLessThan(20);
+      const plain = printed.stdout.replace(/\u001b\[\d+m/g, '');
+      expect(plain).toMatch(
+        /^contentType: +application\/zip\nbytes: +\d+\nentries: *\n +- definition\.json\n +- azureml_local_run\.py\nhint: +add --outputFile <name>\.zip to save the file\n/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

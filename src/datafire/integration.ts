@@ -11,6 +11,8 @@ import { OAUTH_CALLBACK_INPUT_SCHEMA, OAUTH_OUTPUT_SCHEMA, type OAuthActions } f
 import type { IntegrationSpec, JSONSchema } from '../spec/operation-spec';
 import { accountFromContext, type ActionContext } from './action-context';
 import { checkRemoteFileInputs } from './untrusted-input';
+import { commandFileResult } from './command-output';
+import { looksLikeZip } from '../http/file-input';
 import { asDataFireAction, makeAction, type ActionSecurity, type IntegrationAction } from './integration-action';
 
 export type ActionFunction = ((input: unknown, context?: ActionContext) => Promise<unknown>) & { action: IntegrationAction };
@@ -85,9 +87,11 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
 
   for (const op of spec.operations) {
     const id = `${spec.id}/${op.operationId}`;
-    addAction(op.operationId, { title: op.title, description: op.description, inputSchema: op.inputSchema, outputSchema: op.outputSchema }, async (input, context) =>
-      bindOperations(spec, clientCoreForAccount(accountOf(context, id)))[op.operationId](checkRemoteFileInputs(op, input, context, id), context),
-    );
+    addAction(op.operationId, { title: op.title, description: op.description, inputSchema: op.inputSchema, outputSchema: op.outputSchema }, async (input, context) => {
+      const result = await bindOperations(spec, clientCoreForAccount(accountOf(context, id)))[op.operationId](checkRemoteFileInputs(op, input, context, id), context);
+      // `datafire run` can only print or write text: a file answer becomes a summary, its bytes saved with --outputFile.
+      return op.responseKind === 'binary' && context?.type === 'command' && Buffer.isBuffer(result) ? commandFileResult(result, looksLikeZip(result) ? 'application/zip' : 'application/octet-stream') : result;
+    });
   }
   // What DataFire adds to every OAuth integration: exchange a code, or a refresh token, for tokens.
   addAction(
