@@ -35,7 +35,7 @@ async function main() {
   const client = create(account, { retry: { retryDelayMs: 5, maxRetryDelayMs: 50 } });
   const project = zipOf('ok.py', 'pass\n');
   const first = await client.Runs_StartRun({ ...WS, runDefinitionFile: { configuration: { script: 'ok.py' } }, projectZipFile: project });
-  const snapshotId = (await runHistory.create(account).Runs_GetDetails({ ...WS, runId: first.runId })).properties['azureml.snapshotId'];
+  const snapshotId = (await runHistory.create(account).Runs_GetDetails({ ...WS, runId: first.runId })).properties['ContentSnapshotId'];
   const startRuns = emulator.runCount();
 
   emulator.faults.set([

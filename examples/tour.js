@@ -47,7 +47,7 @@ async function main() {
     console.log('driver log:', JSON.stringify(await log.text()));
 
     // Runs_StartSnapshotRun: the same project again, by the snapshot the first run kept.
-    const snapshotId = details.properties['azureml.snapshotId'];
+    const snapshotId = details.properties['ContentSnapshotId'];
     const again = await execution.Runs_StartSnapshotRun({ ...workspace, definition: { snapshotId, configuration: { script: 'hello.py' } } });
     console.log('Runs_StartSnapshotRun:', again.runId);
 

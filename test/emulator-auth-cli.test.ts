@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { AzureMLServiceError, runHistory, startEmulator, type Emulator } from '../src';
 import { quickstart } from '../src/quickstart/main';
+import { makeZip } from './helpers/make-zip';
 
 const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'auth' };
 
@@ -135,5 +136,44 @@ describe('examples/tour.js (the README tour of every action)', () => {
     ]);
     expect(lines).toContain('Runs_Get: Completed');
     expect(lines).toContain('driver log: "Hello!\\n"');
+  });
+});
+
+describe("the README's action examples", () => {
+  it('run word for word, in order, against the emulator, in a folder holding project.zip', async () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Actions\n'), readme.indexOf('\n### The DataFire forms\n'));
+    const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBe(6);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-readme-'));
+    const emulator = await startEmulator();
+    try {
+      fs.mkdirSync(path.join(dir, 'node_modules'));
+      fs.symlinkSync(path.join(__dirname, '..'), path.join(dir, 'node_modules', 'azureml-execution'), 'dir');
+      fs.writeFileSync(path.join(dir, 'project.zip'), makeZip([{ name: 'hello.py', data: 'print("hello from the readme")\n' }]));
+      fs.writeFileSync(path.join(dir, 'example.cjs'), blocks.join('\n'));
+      const { execFile } = await import('child_process');
+      const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+        execFile(process.execPath, ['example.cjs'], { cwd: dir, timeout: 30000, env: { PATH: process.env.PATH, AZUREML_HOST: emulator.url } }, (error, out, err) =>
+          error ? reject(new Error(`${error.message}\n${err}`)) : resolve({ stdout: out, stderr: err }),
+        ),
+      );
+      expect(stderr).toBe(
+        'Action azure_machinelearningservices_execution/Runs_StartRun was given invalid input: runDefinitionFile.configuration.Scirpt is not a known field (did you mean script?)\n',
+      );
+      const printed = stdout.trim().split('\n').sort();
+      // Sorted: the run id the client made (seconds since 1970, today) sorts after the README's fixed one.
+      expect(printed).toEqual([
+        "{ runId: 'my-experiment_1700000000_0a1b2c3d' }",
+        "{ runId: 'my-experiment_1700000000_0a1b2c3d' }",
+        expect.stringMatching(/^\{ runId: 'my-experiment_\d{10}_[0-9a-f]{8}' \}$/),
+      ]);
+      const zip = fs.readFileSync(path.join(dir, 'local-run.zip'));
+      expect(zip.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+      expect(emulator.runCount()).toBe(2);
+    } finally {
+      await emulator.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

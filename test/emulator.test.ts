@@ -174,7 +174,7 @@ describe('snapshots and local runs', () => {
   it('runs a kept snapshot again with snapshotrun', async () => {
     const first = await submit({ 'echo.py': 'import sys\nprint("args", sys.argv[1:])' }, { script: 'echo.py', arguments: ['one'] });
     const firstDetails = await finish(first);
-    const snapshotId = (firstDetails.properties as Record<string, string>)['azureml.snapshotId'];
+    const snapshotId = (firstDetails.properties as Record<string, string>)['ContentSnapshotId'];
     expect(snapshotId).toMatch(/^[0-9a-f-]{36}$/);
     const { runId } = await create(account).Runs_StartSnapshotRun({ ...WS, definition: { snapshotId, configuration: { script: 'echo.py', arguments: ['two'] } } });
     let log = '';
@@ -193,7 +193,7 @@ describe('snapshots and local runs', () => {
 
   it('answers startlocalrun with a zip that runs the project on this machine', async () => {
     const first = await submit({ 'local.py': 'import os, sys\nprint("local", *sys.argv[1:], os.environ.get("MODE"))' }, { script: 'local.py' });
-    const snapshotId = ((await finish(first)).properties as Record<string, string>)['azureml.snapshotId'];
+    const snapshotId = ((await finish(first)).properties as Record<string, string>)['ContentSnapshotId'];
     const archive = await create(account).Runs_StartLocalRun({
       ...WS,
       definition: { snapshotId, configuration: { script: 'local.py', arguments: ['A'], environment: { environmentVariables: { MODE: 'offline' } } } },

@@ -52,7 +52,7 @@ describe('retries', () => {
     const first = await create({ access_token: 't', host: emulator.url }).Runs_StartRun({ ...WS, runDefinitionFile: DEFINITION, projectZipFile: PROJECT });
     const { c, delays } = client();
     const details = await runHistory.create({ access_token: 't', host: emulator.url }).Runs_GetDetails({ ...WS, runId: first.runId });
-    const snapshotId = (details.properties as Record<string, string>)['azureml.snapshotId'];
+    const snapshotId = (details.properties as Record<string, string>)['ContentSnapshotId'];
     const result = await c.Runs_StartSnapshotRun({ ...WS, definition: { snapshotId, configuration: { script: 'ok.py' } } });
     expect(result.runId).toMatch(/^faults_\d{10}_[0-9a-f]{8}$/);
     expect(delays).toHaveLength(1);

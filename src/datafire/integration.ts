@@ -90,7 +90,9 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
     addAction(op.operationId, { title: op.title, description: op.description, inputSchema: op.inputSchema, outputSchema: op.outputSchema }, async (input, context) => {
       const result = await bindOperations(spec, clientCoreForAccount(accountOf(context, id)))[op.operationId](checkRemoteFileInputs(op, input, context, id), context);
       // `datafire run` can only print or write text: a file answer becomes a summary, its bytes saved with --outputFile.
-      return op.responseKind === 'binary' && context?.type === 'command' && Buffer.isBuffer(result) ? commandFileResult(result, looksLikeZip(result) ? 'application/zip' : 'application/octet-stream') : result;
+      return op.responseKind === 'binary' && context?.type === 'command' && Buffer.isBuffer(result)
+        ? commandFileResult(result, looksLikeZip(result) ? 'application/zip' : 'application/octet-stream')
+        : result;
     });
   }
   // What DataFire adds to every OAuth integration: exchange a code, or a refresh token, for tokens.
