@@ -14,6 +14,8 @@ import { makeZip } from './helpers/make-zip';
 
 const datafire = require('datafire');
 const REPO = path.resolve(__dirname, '..');
+/** DataFire colours its output: only the plain text is compared. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g');
 const DATAFIRE_CLI = path.join(REPO, 'node_modules', 'datafire', 'bin', 'datafire');
 const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'flows' };
 
@@ -226,13 +228,10 @@ describe("DataFire's CLI and this package's integrations", () => {
   it('datafire list names both integrations', async () => {
     const listed = await datafireCli(['list']);
     // DataFire colours the names: only the plain text is compared.
-    expect(
-      listed.stdout
-        .replace(/\u001b\[\d+m/g, '')
-        .split('\n')
-        .filter(Boolean)
-        .sort(),
-    ).toEqual(['azure_machinelearningservices_execution', 'azure_machinelearningservices_runhistory']);
+    expect(listed.stdout.replace(ANSI_COLOUR, '').split('\n').filter(Boolean).sort()).toEqual([
+      'azure_machinelearningservices_execution',
+      'azure_machinelearningservices_runhistory',
+    ]);
   });
 
   it('datafire run <integration>/<action> finds the action and runs it with the account of the command line', async () => {
@@ -267,7 +266,7 @@ describe("DataFire's CLI and this package's integrations", () => {
 
       const printed = await datafireCli(args);
       expect(printed.stdout.split('\n').length).toBeLessThan(20);
-      const plain = printed.stdout.replace(/\u001b\[\d+m/g, '');
+      const plain = printed.stdout.replace(ANSI_COLOUR, '');
       expect(plain).toMatch(
         /^contentType: +application\/zip\nbytes: +\d+\nentries: *\n +- definition\.json\n +- azureml_local_run\.py\nhint: +add --outputFile <name>\.zip to save the file\n/,
       );

@@ -77,6 +77,42 @@ describe('strict auth', () => {
 });
 
 describe('azureml-emulator (the command)', () => {
+  it('--strict-auth prints an account whose credentials it accepts (the secret from the file it names), and refuses any other token', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-strict-'));
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'emulator', 'cli.js'), '--port', '0', '--data-dir', dataDir, '--strict-auth'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (chunk: Buffer) => {
+          err += chunk.toString();
+          if (err.includes('Ctrl-C stops it.')) resolve(err);
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)));
+      });
+      const printed = /account \{ host: '([^']+)', authority_host: '([^']+)', tenant_id: '([^']+)', client_id: '([^']+)', client_secret: <"client_secret" in ([^>]+)> \}/.exec(
+        line,
+      );
+      expect(printed).not.toBeNull();
+      const [, host, authorityHost, tenantId, clientId, file] = printed!;
+      const secret = JSON.parse(fs.readFileSync(file, 'utf8')).client_secret as string;
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(line).not.toContain(secret);
+      const account = { host, authority_host: authorityHost, tenant_id: tenantId, client_id: clientId, client_secret: secret };
+      expect((await runHistory.create(account).Experiments_Create(WS)).name).toBe('auth');
+      const refused = (await runHistory
+        .create({ host, access_token: 'any' })
+        .Experiments_Get(WS)
+        .catch((e: unknown) => e)) as AzureMLServiceError;
+      expect(refused.statusCode).toBe(401);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('prints its URL on the first line, serves, and stops cleanly on Ctrl-C', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-cli-'));
     try {

@@ -238,6 +238,21 @@ describe('submitRun', () => {
     const final = await waitForRun(account, run, { ...FAST, onLog: (text) => (log += text) });
     expect([final.runId, final.status, log]).toEqual([run.runId, 'Completed', '1\n']);
   });
+
+  it('gives a run that the raw actions take as it is or spread, while other unknown fields stay errors', async () => {
+    const dir = project({ 'g.py': 'print(2)' });
+    const run = await client.submitRun({ project: dir, script: 'g.py' });
+    expect(Object.keys(run)).toEqual(['subscriptionId', 'resourceGroupName', 'workspaceName', 'experimentName', 'runId', 'definition', 'project']);
+    expect(JSON.parse(JSON.stringify(run)).definition.configuration.script).toBe('g.py');
+    await client.waitForRun(run, FAST);
+    expect((await client.Runs_GetDetails(run)).status).toBe('Completed');
+    expect((await client.Runs_Get({ ...run })).runId).toBe(run.runId);
+    expect(await client.Runs_CancelRunWithUri({ ...run })).toEqual({ runId: run.runId });
+    // The same fields on a plain object (JSON of the run, say) are unknown fields, as any others.
+    await expect(client.Runs_GetDetails(JSON.parse(JSON.stringify(run)))).rejects.toThrow(
+      /^Action azure_machinelearningservices_runhistory\/Runs_GetDetails was given invalid input: definition is not a known field .*; project is not a known field/,
+    );
+  });
 });
 
 describe('waitForRun, getRunLog, cancelRun', () => {

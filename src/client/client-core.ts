@@ -20,7 +20,7 @@ import { DEFAULT_MAX_FILE_RESPONSE_BYTES } from '../http/limits';
 import { secretValues } from '../http/scrub';
 import { runHistorySpec } from '../spec/runhistory/spec';
 import type { IntegrationSpec, OperationSpec } from '../spec/operation-spec';
-import { EXPERIMENT_FIELDS, locatorFields, type ExperimentLocator } from '../workflow/locator';
+import { EXPERIMENT_FIELDS, locatorFields, withoutWorkflowFields, type ExperimentLocator } from '../workflow/locator';
 
 export interface ClientOptions {
   /** Where tokens come from, instead of the account's own fields. */
@@ -124,7 +124,11 @@ export class ClientCore {
     const signal = combineSignals(call, deadlineMs);
     try {
       if (signal?.aborted) throw signal.reason;
-      let given = this.withWorkspaceDefaults(op, input);
+      // A submitted run (or a spread of it) is a valid input: its definition and project stay out.
+      let given = this.withWorkspaceDefaults(
+        op,
+        withoutWorkflowFields(input, (name) => op.parameters.some((p) => p.name === name)),
+      );
       // A run id this call made is known to be ours: after an ambiguous failure, a run with it was
       // started by this call. A caller's own id may name a run that existed before: a 409 then says so.
       let ownRunId = false;

@@ -24,6 +24,29 @@ export type RunRef = string | (Partial<ExperimentLocator> & { runId: string });
 
 export const EXPERIMENT_FIELDS = ['subscriptionId', 'resourceGroupName', 'workspaceName', 'experimentName'] as const;
 
+/**
+ * On what a workflow call returns (a submitted run): the names of its fields that are not a
+ * locator's (`definition`, `project`). An enumerable symbol, so `{ ...run }` carries it while JSON
+ * and Object.keys do not: a raw action given the run, or a spread of it, leaves those fields out
+ * instead of refusing them as unknown, unless the operation has a parameter of that name.
+ */
+export const WORKFLOW_FIELDS = Symbol.for('azureml-execution.workflow-fields');
+
+/** `value` marked with the names of its fields that raw actions leave out (see WORKFLOW_FIELDS). */
+export function markWorkflowFields<T extends object>(value: T, fields: readonly string[]): T {
+  Object.defineProperty(value, WORKFLOW_FIELDS, { value: fields, enumerable: true });
+  return value;
+}
+
+/** The input without the workflow fields it is marked with, that the operation does not take. */
+export function withoutWorkflowFields(input: unknown, takes: (name: string) => boolean): unknown {
+  const fields = input && typeof input === 'object' ? (input as { [WORKFLOW_FIELDS]?: unknown })[WORKFLOW_FIELDS] : undefined;
+  if (!Array.isArray(fields)) return input;
+  const copy: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+  for (const field of fields) if (typeof field === 'string' && !takes(field)) delete copy[field];
+  return copy;
+}
+
 /** Only the locator fields of `from` that are set: other fields of an input never leak into requests. */
 export function locatorFields(from: Partial<ExperimentLocator> | undefined): Partial<ExperimentLocator> {
   const out: Partial<ExperimentLocator> = {};

@@ -16,7 +16,7 @@ import { executionSpec } from '../spec/execution/spec';
 import type { RunDefinition } from '../spec/execution/types';
 import { workflowAction, type ServiceActions, type WorkflowContext } from './context';
 import { prepareRunDefinition, type DefinitionInput } from './definition';
-import { resolveExperiment, type ExperimentLocator, type RunLocator } from './locator';
+import { markWorkflowFields, resolveExperiment, type ExperimentLocator, type RunLocator } from './locator';
 
 export interface SubmitRunInput extends Partial<ExperimentLocator>, DefinitionInput {
   /**
@@ -140,7 +140,7 @@ export async function submitRun(ctx: WorkflowContext, input: SubmitRunInput, opt
     if (call.signal?.aborted) throw new AzureMLAbortError({ action, reason: call.signal.reason });
     await ensureExperiment(ctx.client, experiment, call);
     const started = await ctx.client.Runs_StartRun(startInput as Parameters<ServiceActions['Runs_StartRun']>[0], { ...call, unknownFields: 'pass' });
-    return { ...experiment, runId: started.runId, definition, project };
+    return markWorkflowFields({ ...experiment, runId: started.runId, definition, project }, ['definition', 'project']);
   } finally {
     zipped?.remove();
   }
