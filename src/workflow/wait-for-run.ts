@@ -3,7 +3,7 @@
  * follows the driver log from the last byte read (HTTP Range: no byte is downloaded twice), and
  * reports status changes. An AbortSignal stops the waiting, not the run.
  */
-import { AzureMLAbortError, AzureMLRunFailedError } from '../errors';
+import { AzureMLAbortError, AzureMLRunFailedError, AzureMLTimeoutError } from '../errors';
 import { DEFAULT_LOG_READ_BYTES } from '../http/limits';
 import type { RunDetails } from '../spec/runhistory/types';
 import { workflowAction, type WorkflowContext } from './context';
@@ -26,9 +26,15 @@ export interface WaitForRunOptions {
   initialIntervalMs?: number;
   /** Longest wait between polls (default 60000 ms). */
   maxIntervalMs?: number;
+  /** Stop waiting after this long (the run goes on): the call rejects with an AzureMLTimeoutError. Default: no limit. */
+  timeoutMs?: number;
+  /** How to wait between polls (tests pass one that records the delays). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The clock the timeout is measured with, in ms (default Date.now). */
+  now?: () => number;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(done, ms);
@@ -50,6 +56,9 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
   const initial = options.initialIntervalMs ?? 2000;
   const max = options.maxIntervalMs ?? 60000;
   const { signal, onLog, onStatus } = options;
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  const deadline = options.timeoutMs !== undefined ? now() + options.timeoutMs : undefined;
   const decoder = new TextDecoder('utf-8');
   let interval = initial;
   let status: string | undefined;
@@ -84,7 +93,10 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
         if (details.status === 'Failed') throw new AzureMLRunFailedError({ details });
         return details;
       }
-      await sleep(interval, signal);
+      // The last wait is cut to the deadline, so that the status at the deadline is seen before giving up.
+      const left = deadline === undefined ? Infinity : deadline - now();
+      if (left <= 0) throw new AzureMLTimeoutError({ action, deadlineMs: options.timeoutMs! });
+      await sleep(Math.min(interval, left), signal);
       interval = Math.min(max, Math.ceil(interval * 1.5));
     }
   } catch (error) {
