@@ -21,6 +21,7 @@ import {
 } from '../src';
 import { prepareRunDefinition } from '../src/workflow/definition';
 import { completeUtf8Length } from '../src/workflow/run-log';
+import { WORKFLOW_FIELDS } from '../src/workflow/locator';
 import { projectFolders } from './helpers/project-folders';
 
 const WORKSPACE = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws' };
@@ -155,6 +156,7 @@ describe('submitRun', () => {
     expect(Math.abs(Number(run.runId.split('_')[2]) - Date.now() / 1000)).toBeLessThan(30);
     expect(run).toEqual({
       ...experiment,
+      [WORKFLOW_FIELDS]: ['definition', 'project'],
       runId: run.runId,
       definition: { configuration: { framework: 'Python', communicator: 'None', target: 'local', script: 'train.py' } },
       project: { files: ['.amlignore', '.gitignore', 'keep.log', 'src/model.py', 'train.py'], bytes: zipped[0].bytes },

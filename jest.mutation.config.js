@@ -1,0 +1,22 @@
+// The suite as `npm run test:mutation` runs it for each mutant: the tests that exercise src/ in
+// this process. Left out: those that run the built dist/ in a child process (a mutant of src/
+// cannot reach them), and the memory and fuzz tests (minutes per mutant, and they kill nothing
+// the others do not).
+const base = require('./jest.config');
+
+module.exports = {
+  ...base,
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    'test/cli\\.test\\.ts',
+    'test/datafire-project\\.test\\.ts',
+    'test/package\\.test\\.ts',
+    'test/types\\.test\\.ts',
+    'test/contract-prism\\.test\\.ts',
+    'test/emulator-memory\\.test\\.ts',
+    'test/emulator-fuzz\\.test\\.ts',
+    'test/logs-bounded\\.test\\.ts',
+    'test/emulator-auth-cli\\.test\\.ts',
+    'test/structure\\.test\\.ts',
+  ],
+};
