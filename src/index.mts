@@ -13,6 +13,8 @@ export const {
   getDetails,
   runHistory,
   startEmulator,
+  createTransport,
+  isAzureMLError,
   workflowAction,
   toHandler,
   zipProject,

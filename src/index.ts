@@ -22,6 +22,8 @@ import type { WorkflowActionName } from './datafire/workflow-actions';
 import type { HandlerOptions, LambdaHandler, Runnable } from './serverless/to-handler';
 import type { ZipProjectOptions, ZippedProject } from './project/zip-project';
 import type { Readable } from 'stream';
+import type { SendRequest } from './http/pipeline';
+import type { TransportOptions } from './http/transport';
 
 const integration: Integration<ExecutionActions> = createIntegration<ExecutionActions>(executionSpec);
 
@@ -85,6 +87,14 @@ export function zipProjectStream(dir: string): Readable {
   return (require('./project/zip-project') as typeof import('./project/zip-project')).zipProjectStream(dir);
 }
 
+/**
+ * A transport (what sends requests after the policies) with its own idle timers: give it as
+ * `create(account, { transport })`. Tests pass timers they move by hand, so that timeouts need no waiting.
+ */
+export function createTransport(options?: TransportOptions): SendRequest {
+  return (require('./http/transport') as typeof import('./http/transport')).createTransport(options);
+}
+
 /** Starts the local emulator of the service (loaded on call: importing the package stays cheap). */
 export function startEmulator(options?: EmulatorOptions): Promise<Emulator> {
   return (require('./emulator/emulator') as typeof import('./emulator/emulator')).startEmulator(options);
@@ -131,6 +141,7 @@ export type { OAuthTokens } from './auth/oauth-actions';
 export type { Logger } from './http/policies/logging';
 export type { OAuthActions } from './datafire/integration';
 export type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from './http/pipeline';
+export type { IdleTimer, IdleTimers, TransportOptions } from './http/transport';
 export type { FileInput, DataFireFile, PathFile, FileEncoding } from './spec/action-signature';
 export type { ActionContext } from './spec/action-signature';
 export type { Integration, IntegrationDetails, ActionDetails } from './datafire/integration';

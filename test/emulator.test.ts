@@ -213,15 +213,16 @@ describe('the run queue', () => {
     const limited = await startEmulator({ maxConcurrentRuns: 1, killGraceMs: 200 });
     try {
       const acct = { access_token: 't', host: limited.url };
-      const sleeper = { 'sleep.py': 'import time\ntime.sleep(0.8)' };
-      const a = await submit(sleeper, { script: 'sleep.py' }, { account: acct });
-      const b = await submit(sleeper, { script: 'sleep.py' }, { account: acct });
+      // The first run holds the one slot until it is cancelled: no race with the clock.
+      const a = await submit({ 'hold.py': 'import time\ntime.sleep(60)' }, { script: 'hold.py' }, { account: acct });
+      const b = await submit({ 'quick.py': 'print("b ran")' }, { script: 'quick.py' }, { account: acct });
       const rh = runHistory.create(acct);
-      await until(async () => (await rh.Runs_Get({ ...WS, runId: a })).status === 'Running', 'the first run to start');
+      expect((await rh.Runs_Get({ ...WS, runId: a })).status).not.toBe('Queued');
       expect((await rh.Runs_Get({ ...WS, runId: b })).status).toBe('Queued');
+      await create(acct, { workspace: WS }).cancelRun(a);
       await waitForRun(acct, { ...WS, runId: b }, FAST);
       const [ra, rb] = await Promise.all([rh.Runs_Get({ ...WS, runId: a }), rh.Runs_Get({ ...WS, runId: b })]);
-      expect(ra.status).toBe('Completed');
+      expect([ra.status, rb.status]).toEqual(['Canceled', 'Completed']);
       expect(rb.startTimeUtc! >= ra.endTimeUtc!).toBe(true);
     } finally {
       await limited.close();

@@ -57,6 +57,8 @@ describe('the built package', () => {
       'workflowAction',
       'toHandler',
       'startEmulator',
+      'createTransport',
+      'isAzureMLError',
       'AzureMLRunFailedError',
       'AzureMLProjectError',
     ];

@@ -11,6 +11,7 @@ import {
   AzureMLTimeoutError,
   AzureMLValidationError,
   create,
+  createTransport,
   runHistory,
   startEmulator,
   type Emulator,
@@ -18,6 +19,7 @@ import {
 import { executionSpec } from '../src/spec/execution/spec';
 import { makeZip } from './helpers/make-zip';
 import { startRecordingServer } from './helpers/recording-server';
+import { ManualTimers } from './helpers/manual-timers';
 
 const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'faults' };
 const PROJECT = makeZip([{ name: 'ok.py', data: 'print("ok")' }]);
@@ -217,57 +219,76 @@ describe('answers that cannot be read, slow servers, deadlines and aborts', () =
     );
   });
 
-  it('the per-attempt timeout is idle time: an answer and an upload that trickle, each byte in time, succeed; a stall mid-answer does not', async () => {
-    // The answer (an experiment, about 150 bytes) a byte at a time over 0.6 s, with a 200 ms idle timeout.
-    emulator.faults.set([{ operation: 'Experiments_Create', slowBodyMs: 600, times: 1 }]);
-    const started = Date.now();
-    const experiment = await client({ timeoutMs: 200, retry: { maxRetries: 0 } }).c.Experiments_Create(WS);
-    expect(experiment.name).toBe('faults');
-    expect(Date.now() - started).toBeGreaterThan(400);
-
-    // The upload: the project in 8 pieces, 80 ms apart (0.6 s in all), with a 200 ms idle timeout.
-    const pieces = Array.from({ length: 8 }, (_, i) => PROJECT.subarray(Math.floor((i * PROJECT.length) / 8), Math.floor(((i + 1) * PROJECT.length) / 8)));
-    const trickle = new Readable({
-      read() {
-        const next = pieces.shift();
-        setTimeout(() => this.push(next ?? null), next ? 80 : 0);
-      },
-    });
-    const run = await client({ timeoutMs: 200, retry: { maxRetries: 0 } }).c.Runs_StartRun({
-      ...WS,
-      runId: 'trickle_upload',
-      runDefinitionFile: DEFINITION,
-      projectZipFile: trickle,
-    });
-    expect(run).toEqual({ runId: 'trickle_upload' });
-
-    // A server that sends part of the answer, then nothing: the idle timeout ends the attempt.
+  it('the per-attempt timeout is idle time: an answer and an upload that trickle, each piece in time, succeed; a stall mid-answer does not', async () => {
+    // The transport's idle timers run on a clock this test moves: 150 ms between pieces, 200 ms allowed.
+    const timers = new ManualTimers();
+    const transport = createTransport({ idleTimers: timers.idleTimers });
+    let respond: ((res: import('http').ServerResponse) => Promise<void>) | undefined;
     const { createServer } = await import('http');
-    const stalling = createServer((req, res) => {
+    const server = createServer((req, res) => {
       req.resume();
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '20' });
-      res.write('{"runId":');
+      req.on('end', () => void respond?.(res));
     });
-    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const trickled = create({ access_token: 't', host }, { transport, timeoutMs: 200, retry: { maxRetries: 0 } });
     try {
-      const host = `http://127.0.0.1:${(stalling.address() as { port: number }).port}`;
-      const error = await failure(create({ access_token: 't', host }, { timeoutMs: 150, retry: { maxRetries: 0 } }).Runs_CancelRunWithUri({ ...WS, runId: 'r' }));
+      // The answer, one byte at a time: 20 pieces, 3 s on the clock in all, never 200 ms without a byte.
+      const answer = Buffer.from(JSON.stringify({ runId: 'trickled_answer' }));
+      respond = async (res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(answer.length) });
+        for (const byte of answer) {
+          const seen = timers.activity;
+          res.write(Buffer.from([byte]));
+          await timers.activitySince(seen);
+          timers.advance(150);
+        }
+        res.end();
+      };
+      expect(await trickled.Runs_CancelRunWithUri({ ...WS, runId: 'r' })).toEqual({ runId: 'trickled_answer' });
+      expect(timers.now).toBe(150 * answer.length);
+
+      // The upload: the project in 8 pieces, each sent 150 ms after the last on the clock.
+      const pieces = Array.from({ length: 8 }, (_, i) => PROJECT.subarray(Math.floor((i * PROJECT.length) / 8), Math.floor(((i + 1) * PROJECT.length) / 8)));
+      const upload = new Readable({ read() {} });
+      respond = async (res) => void res.end(JSON.stringify({ runId: 'trickled_upload' }));
+      const started = trickled.Runs_StartRun({ ...WS, runId: 'trickled_upload', runDefinitionFile: DEFINITION, projectZipFile: upload });
+      const before = timers.now;
+      for (const piece of pieces) {
+        const seen = timers.activity;
+        upload.push(piece);
+        await timers.activitySince(seen);
+        timers.advance(150);
+      }
+      upload.push(null);
+      expect(await started).toEqual({ runId: 'trickled_upload' });
+      expect(timers.now - before).toBe(1200);
+
+      // Part of an answer, then nothing: 200 ms on the clock end the attempt.
+      respond = async (res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '20' });
+        const seen = timers.activity;
+        res.write('{"runId":');
+        await timers.activitySince(seen);
+        timers.advance(199);
+        timers.advance(1);
+      };
+      const error = await failure(trickled.Runs_CancelRunWithUri({ ...WS, runId: 'r' }));
       expect(error.message).toBe(
-        `Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from ${host} (no data for 150 ms (the per-attempt timeout))`,
+        `Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from ${host} (no data for 200 ms (the per-attempt timeout))`,
       );
     } finally {
-      stalling.closeAllConnections();
-      stalling.close();
+      server.closeAllConnections();
+      server.close();
     }
   });
 
   it('stops at the overall deadline', async () => {
-    emulator.faults.set([{ operation: 'Runs_CancelRunWithUri', delayMs: 3000 }]);
-    const started = Date.now();
+    // An answer 25 s away: without the deadline the call would end with it (and this test fail), not with a timeout.
+    emulator.faults.set([{ operation: 'Runs_CancelRunWithUri', delayMs: 25000 }]);
     const error = await failure(client().c.Runs_CancelRunWithUri({ ...WS, runId: 'r' }, { deadlineMs: 200 }));
     expect(error).toBeInstanceOf(AzureMLTimeoutError);
     expect(error.message).toBe('Action azure_machinelearningservices_execution/Runs_CancelRunWithUri did not finish within its deadline of 200 ms');
-    expect(Date.now() - started).toBeLessThan(2500);
   });
 
   it('aborts during an upload at once, with an AbortError naming the action', async () => {

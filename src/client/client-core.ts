@@ -48,6 +48,11 @@ export interface ClientOptions {
    * call (actions and workflow), so that a run can be named by its id alone.
    */
   workspace?: Partial<ExperimentLocator>;
+  /**
+   * What sends the requests, after the policies (default: Node's http and https with keep-alive
+   * agents). `createTransport({ idleTimers })` makes one with a test's clock.
+   */
+  transport?: SendRequest;
   /** Definition fields the swagger does not list: `pass` (default: sent, nothing said), `warn` or `error`. */
   unknownFields?: UnknownFieldsPolicy;
   /** Told the client's warnings (unknown fields with `warn`, ignore files a submission may not mean); default process.emitWarning. */
@@ -92,12 +97,13 @@ export class ClientCore {
 
   private buildPipeline(integrationId: string, action: string, retry: RetryOptions | undefined): SendRequest {
     const tokenSource = this.options.tokenSource ?? tokenSourceForAccount(this.account, integrationId, action);
-    const { userAgentPrefix, logger, policies, onTokenRefresh } = this.options;
+    const { userAgentPrefix, logger, policies, onTokenRefresh, transport } = this.options;
     return standardPipeline({
       userAgentPrefix,
       retry,
       logger,
       policies,
+      transport,
       authorize: (logging) => [bearerTokenPolicy(tokenSource, { onRefresh: onTokenRefresh, tokenPolicies: logging })],
     });
   }
@@ -114,8 +120,8 @@ export class ClientCore {
    * logging, never its bearer token nor its own policies (a link may point at another host).
    */
   linkPipeline(): SendRequest {
-    const { userAgentPrefix, logger, retry } = this.options;
-    return (this.links ??= standardPipeline({ userAgentPrefix, logger, retry }));
+    const { userAgentPrefix, logger, retry, transport } = this.options;
+    return (this.links ??= standardPipeline({ userAgentPrefix, logger, retry, transport }));
   }
 
   async run(spec: IntegrationSpec, op: OperationSpec, input: unknown, call: CallOptions = {}): Promise<unknown> {

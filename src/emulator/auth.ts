@@ -19,6 +19,8 @@ export interface AuthOptions {
   tokenLifetimeSeconds: number;
   /** Strict mode: the only clients that get tokens. */
   clients?: EmulatorClient[];
+  /** The clock tokens expire by, in ms (tests move it instead of waiting). */
+  now?: () => number;
 }
 
 interface Issued {
@@ -34,14 +36,18 @@ export class EmulatorAuth {
 
   constructor(private readonly options: AuthOptions) {}
 
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   private issue(clientId: string | undefined, withRefresh: boolean, scope: string) {
     const accessToken = `emu_at_${randomBytes(24).toString('base64url')}`;
     const lifetime = this.options.tokenLifetimeSeconds;
-    this.accessTokens.set(accessToken, { expiresAt: Date.now() + lifetime * 1000, clientId });
+    this.accessTokens.set(accessToken, { expiresAt: this.now() + lifetime * 1000, clientId });
     const answer: Record<string, unknown> = { token_type: 'Bearer', scope, expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
     if (withRefresh) {
       const refreshToken = `emu_rt_${randomBytes(24).toString('base64url')}`;
-      this.refreshTokens.set(refreshToken, { expiresAt: Date.now() + 90 * 24 * 3600 * 1000, clientId });
+      this.refreshTokens.set(refreshToken, { expiresAt: this.now() + 90 * 24 * 3600 * 1000, clientId });
       answer.refresh_token = refreshToken;
     }
     return answer;
@@ -82,7 +88,7 @@ export class EmulatorAuth {
       case 'refresh_token': {
         const token = form.get('refresh_token') ?? '';
         const issued = this.refreshTokens.get(token);
-        if (!token || (this.options.strict && (!issued || issued.expiresAt < Date.now() || (issued.clientId !== undefined && issued.clientId !== clientId)))) {
+        if (!token || (this.options.strict && (!issued || issued.expiresAt < this.now() || (issued.clientId !== undefined && issued.clientId !== clientId)))) {
           return fail('invalid_grant', 'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.');
         }
         this.refreshTokens.delete(token);
@@ -107,6 +113,6 @@ export class EmulatorAuth {
     if (!this.options.strict) return;
     const issued = this.accessTokens.get(match[1]);
     if (!issued) throw new HttpError(401, 'UserError', 'The bearer token was not issued by this emulator.', { innerCode: 'InvalidToken' }, challenge('invalid_token'));
-    if (issued.expiresAt <= Date.now()) throw new HttpError(401, 'UserError', 'The bearer token has expired.', { innerCode: 'TokenExpired' }, challenge('invalid_token'));
+    if (issued.expiresAt <= this.now()) throw new HttpError(401, 'UserError', 'The bearer token has expired.', { innerCode: 'TokenExpired' }, challenge('invalid_token'));
   }
 }

@@ -60,6 +60,8 @@ export interface EmulatorOptions {
   killGraceMs?: number;
   /** Faults to inject from the start (see `faults.set`). */
   faults?: FaultRule[];
+  /** The clock issued tokens expire by, in ms (default Date.now): tests move it instead of waiting. */
+  now?: () => number;
 }
 
 export interface Emulator {
@@ -121,7 +123,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     python: options.python ?? 'python3',
     killGraceMs: options.killGraceMs ?? 2000,
   });
-  const auth = new EmulatorAuth({ strict: !!strict, clients: strict?.clients, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600 });
+  const auth = new EmulatorAuth({ strict: !!strict, clients: strict?.clients, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600, now: options.now });
   const ctx: EmulatorContext = {
     store,
     runner,

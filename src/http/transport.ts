@@ -64,7 +64,32 @@ function decodeError(request: PipelineRequest, encoding: string, error: NodeJS.E
   return new AzureMLNetworkError({ action: request.action, host: request.baseUrl, reason, code: truncated ? 'ETRUNCATED' : 'EBADENCODING' });
 }
 
-export const nativeTransport: SendRequest = async (request: PipelineRequest): Promise<PipelineResponse> => {
+/** One idle timer per attempt: started with the attempt, refreshed on every byte each way, cleared at the end. */
+export interface IdleTimer {
+  refresh(): void;
+  clear(): void;
+}
+
+/** Where idle timers come from: Node's timers, or a test's clock that it moves by hand. */
+export type IdleTimers = (ms: number, onIdle: () => void) => IdleTimer;
+
+const nodeIdleTimers: IdleTimers = (ms, onIdle) => {
+  const timer = setTimeout(onIdle, ms);
+  return { refresh: () => void timer.refresh(), clear: () => clearTimeout(timer) };
+};
+
+export interface TransportOptions {
+  /** Default: Node's timers. */
+  idleTimers?: IdleTimers;
+}
+
+/** A transport of its own settings (tests give it a clock); `defaultTransport` is one with Node's timers. */
+export function createTransport(options: TransportOptions = {}): SendRequest {
+  const idleTimers = options.idleTimers ?? nodeIdleTimers;
+  return (request) => send(request, idleTimers);
+}
+
+const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<PipelineResponse> => {
   const signal = request.signal;
   if (signal?.aborted) throw signal.reason;
   const built = request.body ? await request.body.create() : undefined;
@@ -82,12 +107,12 @@ export const nativeTransport: SendRequest = async (request: PipelineRequest): Pr
     // answer. One timer, refreshed on activity: measured, a socket timeout (req.setTimeout,
     // re-armed by the socket on every read and write) cost ~5% of throughput under concurrency.
     const ms = request.timeoutMs;
-    const idle = ms ? setTimeout(() => req.destroy(Object.assign(new Error(`no data for ${ms} ms (the per-attempt timeout)`), { code: 'ETIMEDOUT' })), ms) : undefined;
-    const active = idle ? () => void idle.refresh() : undefined;
+    const idle = ms ? idleTimers(ms, () => req.destroy(Object.assign(new Error(`no data for ${ms} ms (the per-attempt timeout)`), { code: 'ETIMEDOUT' }))) : undefined;
+    const active = idle ? () => idle.refresh() : undefined;
     const finish = (error: unknown, response?: PipelineResponse) => {
       if (settled) return;
       settled = true;
-      if (idle) clearTimeout(idle);
+      idle?.clear();
       signal?.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else resolve(response!);
@@ -142,7 +167,7 @@ export const nativeTransport: SendRequest = async (request: PipelineRequest): Pr
       // Node refuses a header value with a line break or other control character (a token pasted
       // with its newline, say) before anything is sent. Its message names the header, not the value.
       const reason = scrubSecrets((error as Error).message, request.secrets?.());
-      if (idle) clearTimeout(idle);
+      idle?.clear();
       return reject(new AzureMLError({ message: `Action ${request.action} could not send its request: ${reason}`, action: request.action }));
     }
     const onAbort = () => req.destroy(signal!.reason as Error);
@@ -188,4 +213,6 @@ function uploadProgress(request: PipelineRequest, headers: Record<string, string
 }
 
 /** The transport every pipeline ends with. */
+/** Node's http and https with keep-alive agents and Node's timers. */
+export const nativeTransport: SendRequest = createTransport();
 export const defaultTransport: SendRequest = nativeTransport;
