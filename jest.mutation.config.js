@@ -20,5 +20,11 @@ module.exports = {
     'test/structure\\.test\\.ts',
     // Stryker adds // @ts-nocheck to every file of its sandbox: the generated files differ there by design.
     'test/spec\\.test\\.ts',
+    // The emulator's own behaviour (runs Python for every case) and adapters outside the three folders.
+    'test/emulator\\.test\\.ts',
+    'test/emulator-hardening\\.test\\.ts',
+    'test/serverless\\.test\\.ts',
+    'test/datafire\\.test\\.ts',
+    'test/project\\.test\\.ts',
   ],
 };
