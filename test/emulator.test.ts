@@ -141,10 +141,9 @@ describe('runs that do not succeed', () => {
 
   it('stops a run over maxRunDurationSeconds', async () => {
     const runId = await submit({ 'slow.py': 'import time\nprint("start", flush=True)\ntime.sleep(30)' }, { script: 'slow.py', maxRunDurationSeconds: 1 });
-    const started = Date.now();
+    // The script sleeps 30 s, past the test's own timeout: only the limit can end it in time.
     const error = (await finish(runId).catch((e: unknown) => e)) as AzureMLRunFailedError;
     expect(error.message).toBe(`Run ${runId} failed: UserError: The run exceeded maxRunDurationSeconds (1 s) and was stopped.`);
-    expect(Date.now() - started).toBeLessThan(10000);
   });
 
   it('cancels a running run and kills its whole process tree', async () => {

@@ -192,12 +192,11 @@ describe('queue and timer events', () => {
   it("stops before Lambda's time limit with a 504 that says so", async () => {
     const client = create(account, { workspace: WS });
     const run = await client.submitRun({ project: makeZip([{ name: 'slow.py', data: 'import time\ntime.sleep(30)' }]), script: 'slow.py' });
-    const started = Date.now();
+    // The run sleeps 30 s, past the test's own timeout: only the margin can end the wait in time.
     const result = await toHandler(workflowAction('waitForRun'), { account, variables, marginMs: 1000 })(
       { runId: run.runId, pollSeconds: 0.05 },
       { getRemainingTimeInMillis: () => 1400 },
     );
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(result.statusCode).toBe(504);
     expect(json(result).error).toEqual({ name: 'AbortError', message: 'Action azureml-execution/waitForRun was aborted: less than 1000 ms of the Lambda invocation were left' });
     await client.cancelRun(run.runId);
