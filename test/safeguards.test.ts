@@ -225,3 +225,23 @@ describe('the emulator and the DataFire workflow actions', () => {
     expect(status).toMatchObject({ runId: run.runId, experimentName: 'safeguards', status: 'Failed', error: { code: 'UserError' } });
   });
 });
+
+describe('listRunsPage', () => {
+  const { listRunsPage } = require('../src/workflow/list-runs') as typeof import('../src/workflow/list-runs');
+  const runs = (n: number) => Array.from({ length: n }, (_, i) => ({ runId: `r${i}`, status: 'Running' }));
+
+  it('asks for one page with the status filter, newest first, and gives the token of the next page', async () => {
+    const asked: unknown[] = [];
+    const client = { Runs_GetByQuery: async (input: unknown) => (asked.push(input), { value: runs(2), continuationToken: 'next-1' }) };
+    const page = await listRunsPage({ client: client as never, defaults: WORKSPACE }, { status: 'running', continuationToken: 'prev-0' });
+    expect(page).toEqual({ runs: runs(2), continuationToken: 'next-1' });
+    expect(asked).toEqual([{ ...WORKSPACE, queryParams: { orderBy: 'CreatedUtc desc', filter: "Status eq 'Running'", continuationToken: 'prev-0' } }]);
+  });
+
+  it('cuts a page to top, and then gives no token (the next page would skip the runs cut off)', async () => {
+    const client = { Runs_GetByQuery: async () => ({ value: runs(3), continuationToken: 'next-1' }) };
+    expect(await listRunsPage({ client: client as never, defaults: WORKSPACE }, { top: 2 })).toEqual({ runs: runs(2) });
+    const last = { Runs_GetByQuery: async () => ({ value: runs(1) }) };
+    expect(await listRunsPage({ client: last as never, defaults: WORKSPACE })).toEqual({ runs: runs(1) });
+  });
+});
