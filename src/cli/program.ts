@@ -80,8 +80,8 @@ function runError(details: RunDetails): string | undefined {
   return root ? [root.code, root.message].filter(Boolean).join(': ') : undefined;
 }
 
-/** The size of each read of `azureml-exec logs`. */
-const LOG_PIECE_BYTES = 4 * 1024 * 1024;
+/** The size of each read of `azureml-exec logs`: 2 MiB, so that a piece (its bytes, its text, and what stdout holds of it) stays small beside the process. */
+const LOG_PIECE_BYTES = 2 * 1024 * 1024;
 
 /** Writes, then waits for the stream to take it (a pipe to a slow reader must not fill memory). */
 function writeDrained(stream: ProgressStream, text: string): Promise<void> {
