@@ -7,8 +7,9 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { setLongTimeout, type LongTimeout } from './long-timeout';
+import { isTerminalStatus } from '../spec/run-status';
 import { errorResponse } from './error-response';
-import { isTerminal, PRIVATE_DIR, PRIVATE_FILE, type RunRecord, type RunStatus, type Store } from './store';
+import { PRIVATE_DIR, PRIVATE_FILE, type RunRecord, type RunStatus, type Store } from './store';
 import { extractZip, ZipRejectedError } from './zip-archive';
 
 export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
@@ -82,7 +83,7 @@ export class Runner {
       this.active.set(run, entry);
       entry.done = this.execute(run, entry)
         .catch((error: Error) => {
-          if (!isTerminal(run.status)) this.finish(run, 'Failed', errorResponse('ServiceError', `The emulator could not run the script: ${error.message}`));
+          if (!isTerminalStatus(run.status)) this.finish(run, 'Failed', errorResponse('ServiceError', `The emulator could not run the script: ${error.message}`));
         })
         .finally(() => {
           entry.timer?.clear();
@@ -210,7 +211,7 @@ export class Runner {
 
   /** Cancels a queued or running run. Returns false when it had already ended. */
   cancel(run: RunRecord): boolean {
-    if (isTerminal(run.status)) return false;
+    if (isTerminalStatus(run.status)) return false;
     const queued = this.queue.indexOf(run);
     if (queued !== -1) {
       this.queue.splice(queued, 1);

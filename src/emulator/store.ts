@@ -89,7 +89,7 @@ export class Store {
 
   /** Runs that were not finished when the emulator last stopped cannot be resumed: they failed. */
   failInterruptedRuns(now: string): RunRecord[] {
-    const interrupted = Object.values(this.state.runs).filter((run) => !isTerminal(run.status));
+    const interrupted = Object.values(this.state.runs).filter((run) => !isTerminalStatus(run.status));
     for (const run of interrupted) {
       const message = `The emulator stopped while the run was ${run.status}; it was not resumed.`;
       Object.assign(run, { status: 'Failed', endTimeUtc: now, error: errorResponse('ServiceError', message) });
@@ -164,9 +164,4 @@ export class Store {
   uploadPath(): string {
     return inside(this.dataDir, 'uploads', `${randomUUID()}.zip`);
   }
-}
-
-/** A run in a final status: it changes no more. */
-export function isTerminal(status: RunStatus): boolean {
-  return isTerminalStatus(status);
 }
