@@ -266,7 +266,76 @@ async function logFollow() {
   return { logBytes: total, downloadedBytes: served, receivedBytes: received, ratio: served / total, goal: 'at most 1.05', met: served / total <= 1.05 && received === total };
 }
 
+// 6. Log print -------------------------------------------------------------------------------
+// `azureml-exec logs` of a large completed log, to /dev/null, against a raw http.get piped to
+// stdout: the same bytes from the same server process, each client in its own process.
+async function logPrint(dir) {
+  const size = QUICK ? 100 * 1024 * 1024 : 600 * 1024 * 1024;
+  const file = path.join(dir, 'driver.txt');
+  const block = Buffer.alloc(1024 * 1024, 'x');
+  for (let i = 99; i < block.length; i += 100) block[i] = 10;
+  const fd = fs.openSync(file, 'w');
+  for (let written = 0; written < size; written += block.length) fs.writeSync(fd, block);
+  fs.closeSync(fd);
+  const { spawn } = require('child_process');
+  const server = spawn(process.execPath, [path.join(__dirname, 'log-print-server.js'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => server.stdout.once('data', (chunk) => resolve(String(chunk).trim())));
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    AZUREML_HOST: url,
+    AZUREML_ACCESS_TOKEN: 't',
+    AZUREML_SUBSCRIPTION_ID: WS.subscriptionId,
+    AZUREML_RESOURCE_GROUP: WS.resourceGroupName,
+    AZUREML_WORKSPACE: WS.workspaceName,
+    AZUREML_EXPERIMENT: WS.experimentName,
+  };
+  const reporter = path.join(__dirname, 'rss-reporter.js');
+  const measure = (args) => {
+    const started = process.hrtime.bigint();
+    const out = spawnSync(process.execPath, ['--require', reporter, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (out.status !== 0) throw new Error(`log print failed: ${out.stderr}`);
+    return { seconds, mbPerSecond: size / 1e6 / seconds, peakRssMb: Number(/maxRSS=(\d+)/.exec(out.stderr)[1]) / 1024 };
+  };
+  const runs = { raw: [], package: [] };
+  try {
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+      runs.raw.push(measure(['-e', `require('http').get(${JSON.stringify(`${url}/log`)}, (res) => res.pipe(process.stdout))`]));
+      runs.package.push(measure([path.join(ROOT, 'dist', 'cli', 'main.js'), 'logs', 'r1']));
+    }
+  } finally {
+    server.kill();
+    fs.rmSync(file, { force: true });
+  }
+  const middle = (list) => [...list].sort((a, b) => a.mbPerSecond - b.mbPerSecond)[Math.floor(list.length / 2)];
+  const summary = (list) => ({ ...middle(list), peakRssMb: Math.max(...list.map((r) => r.peakRssMb)) });
+  const raw = summary(runs.raw);
+  const ours = summary(runs.package);
+  return {
+    bytes: size,
+    raw,
+    package: ours,
+    throughputVsRaw: ours.mbPerSecond / raw.mbPerSecond,
+    // The throughput is reported, not a goal: the raw baseline reads one answer and never decodes
+    // it, where `logs` reads 2 MiB ranges (each with the run's details) and prints text.
+    goal: 'peak RSS under 150 MB',
+    met: ours.peakRssMb < 150,
+  };
+}
+
 async function main() {
+  // BENCH_ONLY=logPrint (or another measure's name) runs one measure and prints its JSON.
+  if (process.env.BENCH_ONLY) {
+    const only = { coldStart, perCall, upload, tokens, logFollow, logPrint }[process.env.BENCH_ONLY];
+    if (!only) throw new Error(`BENCH_ONLY must be one of coldStart, perCall, upload, tokens, logFollow, logPrint (got ${process.env.BENCH_ONLY})`);
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-bench-'));
+    try {
+      return console.log(JSON.stringify(await only(scratch), null, 2));
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-bench-'));
   const machine = {
     cpus: os.cpus().length,
@@ -284,6 +353,7 @@ async function main() {
     results.upload = upload(dir);
     results.tokens = await tokens();
     results.logFollow = await logFollow();
+    results.logPrint = await logPrint(dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -293,6 +363,7 @@ async function main() {
   const u = results.upload;
   const t = results.tokens;
   const l = results.logFollow;
+  const lp = results.logPrint;
   const rows = [
     [
       'Cold start (require + create), median wall / peak RSS',
@@ -331,6 +402,13 @@ async function main() {
     ],
     ['Tokens: 20 concurrent 401s', `${t.concurrent401.package} refresh(es)`, `generated: ${t.concurrent401.generated} refreshes`, '', t.concurrent401.package === 1],
     [`Log follow: ${f(l.logBytes / 2 ** 20, 0)} MB log in 1 MB steps`, `${l.downloadedBytes} bytes downloaded`, '', `${f(l.ratio, 4)}x the log`, l.met],
+    [
+      `Log print: \`azureml-exec logs\` of ${f(lp.bytes / 2 ** 20, 0)} MiB (median of ${QUICK ? 1 : 3})`,
+      `${f(lp.package.mbPerSecond, 0)} MB/s, peak RSS ${f(lp.package.peakRssMb)} MB`,
+      `raw http.get ${f(lp.raw.mbPerSecond, 0)} MB/s, ${f(lp.raw.peakRssMb)} MB`,
+      `${f(lp.throughputVsRaw, 2)}x raw`,
+      lp.met,
+    ],
   ];
   console.log('\n| measure | this package | baseline | ratio | goal met |\n| --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(`| ${row[0]} | ${row[1]} | ${row[2]} | ${row[3]} | ${row[4] ? 'yes' : 'NO'} |`);

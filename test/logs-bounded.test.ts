@@ -1,6 +1,6 @@
 /**
  * Logs are read in bounded ranges: getRunLog reads at most maxBytes and says where to go on, and
- * `azureml-exec logs` prints a 600 MB driver log in pieces, within 150 MB of memory.
+ * `azureml-exec logs` prints a 600 MB driver log in pieces, with a heap far smaller than the log.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -70,7 +70,7 @@ it('reads a whole log piece by piece through the emulator', async () => {
   expect(reads).toBe(Math.ceil(text.length / 4096));
 });
 
-it('azureml-exec logs prints a 600 MB driver log within 150 MB of memory', async () => {
+it('azureml-exec logs prints a 600 MB driver log with a 64 MB heap, in a third of its size', async () => {
   const runId = await completedRun('print("start")');
   // The run's log grows to 600 MB (written where the emulator keeps it, as a long run would).
   const runs = path.join(emulator.dataDir, 'runs');
@@ -85,7 +85,9 @@ it('azureml-exec logs prints a 600 MB driver log within 150 MB of memory', async
 
   const reporter = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-rss-')), 'rss.js');
   fs.writeFileSync(reporter, "process.on('exit', () => process.stderr.write(`maxRSS=${process.resourceUsage().maxRSS}\\n`));\n");
-  const child = spawn(process.execPath, ['--require', reporter, path.join(__dirname, '..', 'dist', 'cli', 'main.js'), 'logs', runId], {
+  // The heap is capped below the log's size: a client that kept the log (or a growing part of it)
+  // would die of it, whatever the machine's load. Peak RSS then measures the bounded pieces.
+  const child = spawn(process.execPath, ['--max-old-space-size=64', '--require', reporter, path.join(__dirname, '..', 'dist', 'cli', 'main.js'), 'logs', runId], {
     env: { ...process.env, ...emulatorEnvironment(emulator, WS) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -102,7 +104,10 @@ it('azureml-exec logs prints a 600 MB driver log within 150 MB of memory', async
   expect([code, printed, head.slice(0, 6)]).toEqual([0, total, 'start\n']);
   const maxRssKb = Number(/maxRSS=(\d+)/.exec(stderr)![1]);
   if (process.env.SHOW_MEMORY) console.log(`azureml-exec logs peak RSS: ${(maxRssKb / 1024).toFixed(1)} MB`);
-  expect(maxRssKb / 1024).toBeLessThan(150);
+  // A third of the log's size: far below what keeping it would take (600 MB and more), and far
+  // above the 110-155 MB that the bounded pieces peak at, loaded machine or not. The exact figure
+  // is a benchmark's job (`npm run bench`), not a test's.
+  expect(maxRssKb / 1024).toBeLessThan(200);
 }, 120_000);
 
 it('keeps one piece in memory when the server ignores Range: a small log is sliced, a larger one is an error naming the cap', async () => {
