@@ -1,12 +1,18 @@
 /**
  * Whoever must persist refreshed tokens is told: DataFire's `Action.addOAuthRefreshCallback`
  * callbacks (when DataFire is loaded in this process) and the caller's own `onTokenRefresh`.
- * A callback that throws does not break the call that refreshed.
+ * A callback that throws does not break the call that refreshed, and is not lost: it is told to
+ * `log` (default a process warning, code AZUREML_REFRESH_CALLBACK).
  */
 import type { Account } from '../account/account';
 import { resolveDataFire } from '../datafire/datafire-module';
+import { scrubSecrets, secretValues } from '../http/scrub';
 
-export function notifyTokenRefresh(account: Account, callback?: (account: Account) => void, log?: (message: string) => void): void {
+function warn(message: string): void {
+  process.emitWarning(message, { type: 'AzureMLWarning', code: 'AZUREML_REFRESH_CALLBACK' });
+}
+
+export function notifyTokenRefresh(account: Account, callback?: (account: Account) => void, log: (message: string) => void = warn): void {
   const calls: Array<[string, () => void]> = [];
   const action = resolveDataFire({ loadedOnly: true })?.Action;
   if (action?.callOAuthRefreshCallbacks) calls.push(['a DataFire oauth refresh callback', () => action.callOAuthRefreshCallbacks!(account)]);
@@ -15,7 +21,9 @@ export function notifyTokenRefresh(account: Account, callback?: (account: Accoun
     try {
       call();
     } catch (error) {
-      log?.(`${name} threw after a token refresh (ignored): ${(error as Error).message}`);
+      // A callback that saves tokens may name them in its error: they stay out of the warning.
+      const message = scrubSecrets(String((error as Error)?.message ?? error), secretValues([account.access_token, account.refresh_token, account.client_secret]));
+      log(`${name} threw after a token refresh (ignored): ${message}`);
     }
   }
 }
