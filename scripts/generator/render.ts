@@ -3,7 +3,7 @@
  * runtime validates with and builds requests from) and the types users program against.
  */
 import type { IntegrationSpec, JSONSchema, OperationSpec } from '../../src/spec/operation-spec';
-import { jsDoc, objectMembers, tsType } from './schema-to-typescript';
+import { jsDoc, objectMembers, propertyKey, tsType } from './schema-to-typescript';
 
 export interface RenderTarget {
   /** e.g. `Execution`: names the actions interface (`ExecutionActions`) and operation id type. */
@@ -53,7 +53,7 @@ function inputInterface(op: OperationSpec): string {
   out += `export interface ${op.operationId}Input {\n`;
   for (const [name, prop] of Object.entries(schema.properties ?? {})) {
     out += jsDoc(prop.description ?? op.parameters.find((p) => p.name === name)?.description, '  ');
-    out += `  ${name}${required.has(name) ? '' : '?'}: ${inputMemberType(op, name, prop)};\n`;
+    out += `  ${propertyKey(name)}${required.has(name) ? '' : '?'}: ${inputMemberType(op, name, prop)};\n`;
   }
   return `${out}}\n`;
 }

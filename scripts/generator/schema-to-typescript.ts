@@ -18,7 +18,7 @@ export function jsDoc(description: unknown, indent: string): string {
   return `${indent}/**\n${lines.map((line) => `${indent} * ${line.trim()}`.trimEnd()).join('\n')}\n${indent} */\n`;
 }
 
-function propertyKey(name: string): string {
+export function propertyKey(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name);
 }
 
@@ -50,8 +50,11 @@ export function tsType(schema: JSONSchema | undefined, options: EmitOptions, ind
       return options.fileType;
     case 'array':
       return `Array<${tsType(schema.items, options, indent)}>`;
-    case 'object':
     case undefined:
+      // No type and nothing that shapes an object: any JSON value (`{}`).
+      if (!schema.properties && schema.additionalProperties === undefined) return 'unknown';
+      return objectType(schema, options, indent);
+    case 'object':
       return objectType(schema, options, indent);
     default:
       throw new Error(`Unsupported schema type ${String(types[0])}`);

@@ -23,6 +23,12 @@ export interface AuthOptions {
   now?: () => number;
 }
 
+/** Who is calling: the emulator's owner (any accepted bearer token), or a run with its own token. */
+export type Principal = { kind: 'owner' } | { kind: 'run'; runKey: string };
+
+/** The prefix of run tokens: a token that has it is a run's, valid or not, never the owner's. */
+const RUN_TOKEN_PREFIX = 'emu_run_';
+
 interface Issued {
   expiresAt: number;
   clientId?: string;
@@ -31,6 +37,8 @@ interface Issued {
 export class EmulatorAuth {
   private readonly accessTokens = new Map<string, Issued>();
   private readonly refreshTokens = new Map<string, Issued>();
+  /** Run tokens (AZUREML_RUN_TOKEN) by token: the run each one may act for, while it runs. Kept in memory only. */
+  private readonly runTokens = new Map<string, string>();
   /** How many token requests each grant type got: tests count refreshes with it. */
   readonly tokenRequests: Record<string, number> = {};
 
@@ -104,15 +112,36 @@ export class EmulatorAuth {
     }
   }
 
-  /** Throws a 401 HttpError (with WWW-Authenticate) unless the request carries an acceptable bearer token. */
-  check(req: IncomingMessage): void {
+  /** A new token that acts for the run `runKey` alone (its metrics and artifacts), until revoked. */
+  issueRunToken(runKey: string): string {
+    const token = `${RUN_TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
+    this.runTokens.set(token, runKey);
+    return token;
+  }
+
+  /** Ends the tokens of a run (when it ends: a process it left behind acts for it no more). */
+  revokeRunTokens(runKey: string): void {
+    for (const [token, key] of this.runTokens) if (key === runKey) this.runTokens.delete(token);
+  }
+
+  /**
+   * Who sent the request; throws a 401 HttpError (with WWW-Authenticate) unless it carries an
+   * acceptable bearer token. A run token is a run's in every mode, and only while its run runs.
+   */
+  check(req: IncomingMessage): Principal {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const challenge = (error?: string) => ({ 'www-authenticate': error ? `Bearer error="${error}"` : 'Bearer' });
     if (!match) throw new HttpError(401, 'UserError', 'The request has no bearer token in Authorization.', { innerCode: 'AuthenticationRequired' }, challenge());
-    if (!this.options.strict) return;
+    if (match[1].startsWith(RUN_TOKEN_PREFIX)) {
+      const runKey = this.runTokens.get(match[1]);
+      if (!runKey) throw new HttpError(401, 'UserError', 'The run token is not valid: its run has ended, or it was never issued.', { innerCode: 'InvalidToken' }, challenge('invalid_token'));
+      return { kind: 'run', runKey };
+    }
+    if (!this.options.strict) return { kind: 'owner' };
     const issued = this.accessTokens.get(match[1]);
     if (!issued) throw new HttpError(401, 'UserError', 'The bearer token was not issued by this emulator.', { innerCode: 'InvalidToken' }, challenge('invalid_token'));
     if (issued.expiresAt <= this.now()) throw new HttpError(401, 'UserError', 'The bearer token has expired.', { innerCode: 'TokenExpired' }, challenge('invalid_token'));
+    return { kind: 'owner' };
   }
 }

@@ -1,4 +1,5 @@
 import type { EmulatorAuth } from './auth';
+import type { MetricsStore } from './metrics-store';
 import type { Runner } from './runner';
 import type { Store } from './store';
 
@@ -15,6 +16,7 @@ export interface EmulatorSettings {
 /** What every handler works with. */
 export interface EmulatorContext {
   store: Store;
+  metrics: MetricsStore;
   runner: Runner;
   auth: EmulatorAuth;
   options: EmulatorSettings;

@@ -13,14 +13,19 @@ import { executionSpec } from '../spec/execution/spec';
 import { runHistorySpec } from '../spec/runhistory/spec';
 import { EmulatorAuth, type EmulatorClient } from './auth';
 import type { EmulatorContext } from './context';
+import { artifactHandlers } from './handlers/artifacts';
 import { executionHandlers } from './handlers/execution';
 import { fileRoutes } from './handlers/files';
 import { historyHandlers } from './handlers/history';
+import { metricHandlers } from './handlers/metrics';
+import { mlflowRoutes, trackingUri } from './handlers/mlflow';
 import { oauthRoutes } from './handlers/oauth';
 import { drain, Faults, interceptAnswer, type FaultRule } from './faults';
 import { HttpError, sendError } from './http-util';
 import { checkName } from './names';
 import { compileRoutes, matchRoute, validatedInput, type OperationHandlers, type PlainRoute } from './routes';
+import { MetricsStore } from './metrics-store';
+import { workspaceOf } from './run-lookup';
 import { Runner } from './runner';
 import { PRIVATE_FILE, Store } from './store';
 import { allowedHosts, isLoopbackHost } from './host-check';
@@ -84,10 +89,10 @@ export interface Emulator {
 const allOperations = [...executionSpec.operations, ...runHistorySpec.operations];
 
 /** Every operation the emulator answers: a new API is a spec in spec/ and a table in handlers/. */
-const OPERATION_HANDLERS: OperationHandlers = { ...executionHandlers, ...historyHandlers };
+const OPERATION_HANDLERS: OperationHandlers = { ...executionHandlers, ...historyHandlers, ...artifactHandlers, ...metricHandlers };
 
 /** Routes outside the specs: OAuth, and file links. */
-const PLAIN_ROUTES: readonly PlainRoute[] = [...oauthRoutes, ...fileRoutes];
+const PLAIN_ROUTES: readonly PlainRoute[] = [...oauthRoutes, ...fileRoutes, ...mlflowRoutes];
 
 /** Strict mode's clients: the given ones, else one made now and written to a private file. */
 function strictClients(options: EmulatorOptions, dataDir: string): { clients: EmulatorClient[]; file?: string } {
@@ -105,6 +110,25 @@ function strictClients(options: EmulatorOptions, dataDir: string): { clients: Em
   return { clients: [client], file };
 }
 
+/**
+ * What the service sets for a run, pointing at this emulator: the variables the Azure ML run
+ * context reads (with a token for this run alone) and MLflow's.
+ */
+function serviceEnvironment(baseUrl: string, run: { workspace: string; runId: string; experimentName: string }, token: string): Record<string, string> {
+  const [subscription, resourceGroup, workspace] = run.workspace.split('/');
+  return {
+    AZUREML_RUN_TOKEN: token,
+    AZUREML_SERVICE_ENDPOINT: baseUrl,
+    AZUREML_ARM_SUBSCRIPTION: subscription,
+    AZUREML_ARM_RESOURCEGROUP: resourceGroup,
+    AZUREML_ARM_WORKSPACE_NAME: workspace,
+    AZUREML_ARM_PROJECT_NAME: run.experimentName,
+    MLFLOW_TRACKING_URI: trackingUri(baseUrl, run as Parameters<typeof trackingUri>[1]),
+    MLFLOW_RUN_ID: run.runId,
+    MLFLOW_TRACKING_TOKEN: token,
+  };
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const bindHost = options.host ?? '127.0.0.1';
   if (!isLoopbackHost(bindHost)) {
@@ -118,14 +142,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const dataDir = store.dataDir;
   const strict = options.strictAuth ? strictClients(options, dataDir) : undefined;
   store.failInterruptedRuns(new Date().toISOString());
+  const auth = new EmulatorAuth({ strict: !!strict, clients: strict?.clients, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600, now: options.now });
+  const runKey = (run: { workspace: string; runId: string }) => `${run.workspace}/${run.runId}`;
   const runner = new Runner(store, {
     maxConcurrentRuns: options.maxConcurrentRuns ?? 2,
     python: options.python ?? 'python3',
     killGraceMs: options.killGraceMs ?? 2000,
+    serviceEnvironment: (run) => serviceEnvironment(ctx.baseUrl, run, auth.issueRunToken(runKey(run))),
+    onRunEnded: (run) => auth.revokeRunTokens(runKey(run)),
   });
-  const auth = new EmulatorAuth({ strict: !!strict, clients: strict?.clients, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600, now: options.now });
   const ctx: EmulatorContext = {
     store,
+    metrics: new MetricsStore(store),
     runner,
     auth,
     baseUrl: '',
@@ -191,11 +219,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       interceptAnswer(fault, res);
     }
-    auth.check(req);
+    const principal = auth.check(req);
     // Names that reach files and state follow the service's naming rule: checked before the body is read.
     for (const field of ['experimentName', 'runId'] as const) if (match.input[field] !== undefined) checkName(match.input[field], field);
     const handler = OPERATION_HANDLERS[id];
     if (!handler) throw new HttpError(501, 'ServiceError', `The emulator does not implement ${id}`);
+    // A run's token acts for its own run's metrics and artifacts, and for nothing else.
+    if (principal.kind === 'run' && (!handler.runScoped || principal.runKey !== runKey({ workspace: workspaceOf(match.input), runId: String(match.input.runId) }))) {
+      throw new HttpError(403, 'UserError', `A run token (AZUREML_RUN_TOKEN) may post metrics and use artifacts of its own run only; ${id} for this run is not allowed with it`, {
+        innerCode: 'RunTokenScope',
+      });
+    }
     const input = await validatedInput(req, match, { skipFiles: handler.readsParts });
     return handler.handle(ctx, input, req, res);
   }

@@ -14,6 +14,8 @@ export interface OperationHandler {
   handle(ctx: EmulatorContext, input: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> | void;
   /** It reads its multipart parts itself (so the input's file parts are not required up front). */
   readsParts?: boolean;
+  /** A run's own token (AZUREML_RUN_TOKEN) may call it, for that run only: metrics and artifacts. */
+  runScoped?: boolean;
 }
 
 /** The handlers of an API's operations, by operationId: what `handlers/<api>.ts` exports. */

@@ -21,6 +21,10 @@ export interface RunnerOptions {
   python: string;
   /** Time between SIGTERM and SIGKILL when a run is stopped. */
   killGraceMs: number;
+  /** What the service sets for a run that starts (endpoint, run token, MLflow): added last. */
+  serviceEnvironment?: (run: RunRecord) => Record<string, string>;
+  /** Told when a run has ended, whatever the way (its run token ends with it). */
+  onRunEnded?: (run: RunRecord) => void;
 }
 
 interface Active {
@@ -39,13 +43,14 @@ const INHERITED = ['PATH', 'HOME', 'LANG'] as const;
 
 /**
  * A run's environment: what its definition gives, plus PATH, HOME and LANG, plus what the service
- * sets. Never the rest of the emulator's own: the shell that started it may hold secrets.
+ * sets (`service`, which the definition cannot override). Never the rest of the emulator's own:
+ * the shell that started it may hold secrets.
  */
-export function runEnvironment(run: RunRecord, given: Record<string, string> | undefined): NodeJS.ProcessEnv {
+export function runEnvironment(run: RunRecord, given: Record<string, string> | undefined, service: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const name of INHERITED) if (process.env[name] !== undefined) env[name] = process.env[name];
   Object.assign(env, given);
-  return { ...env, PYTHONUNBUFFERED: '1', AZUREML_RUN_ID: run.runId, AZUREML_EXPERIMENT_NAME: run.experimentName };
+  return { ...env, PYTHONUNBUFFERED: '1', ...service, AZUREML_RUN_ID: run.runId, AZUREML_EXPERIMENT_NAME: run.experimentName };
 }
 
 function interpreterFor(run: RunRecord, script: string, python: string): { command: string; args: string[] } {
@@ -99,6 +104,7 @@ export class Runner {
     if (error) changes.error = error;
     if (exitCode !== undefined) changes.exitCode = exitCode;
     this.setStatus(run, status, changes);
+    this.options.onRunEnded?.(run);
   }
 
   private async execute(run: RunRecord, entry: Active): Promise<void> {
@@ -124,7 +130,7 @@ export class Runner {
     };
     const script = config.script as string;
     const { command, args } = interpreterFor(run, script, this.options.python);
-    const env = runEnvironment(run, config.environment?.environmentVariables);
+    const env = runEnvironment(run, config.environment?.environmentVariables, this.options.serviceEnvironment?.(run));
     let stderrTail = '';
 
     this.setStatus(run, 'Running');

@@ -44,6 +44,9 @@ export interface RunRecord {
   /** Signs the run's file URLs (as a SAS token does): they need no bearer token. */
   fileToken: string;
   outputs: string[];
+  /** MLflow params (written once each) and tags of the run. */
+  params?: Record<string, string>;
+  tags?: Record<string, string>;
 }
 
 interface StateFile {

@@ -6,13 +6,15 @@ import * as fs from 'fs';
 import type { IncomingMessage, ServerResponse } from 'http';
 import * as path from 'path';
 import type { EmulatorContext } from '../context';
+import { FILE_LINK_PREFIX } from '../file-links';
 import { pipeline } from 'stream/promises';
 import { HttpError, sameSecret } from '../http-util';
 import { inside } from '../names';
 import { decodePathSegment, type PlainRoute } from '../routes';
 
-const PREFIX = '/emulator/v1.0/runs/';
-const SERVED = [/^azureml-logs\/[^/]+$/, /^work\/outputs\/.+$/];
+const PREFIX = FILE_LINK_PREFIX;
+/** What links may name: the run's logs, what the script wrote under outputs/ and logs/, and its artifacts folder. */
+const SERVED = [/^azureml-logs\/.+$/, /^work\/outputs\/.+$/, /^work\/logs\/.+$/, /^artifacts\/.+$/];
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` against a size: the inclusive range, or 'unsatisfiable'. */
 export function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {

@@ -4,14 +4,13 @@
  */
 import type { ServerResponse } from 'http';
 import type { EmulatorContext } from '../context';
+import { fileUrl as linkTo } from '../file-links';
 import { HttpError, sendJson } from '../http-util';
+import { pageOf, parseFilter } from '../odata';
 import type { OperationHandlers } from '../routes';
 import { DRIVER_LOG } from '../runner';
-import { workspaceKey, type RunRecord } from '../store';
-
-function workspaceOf(input: Record<string, unknown>): string {
-  return workspaceKey(String(input.subscriptionId), String(input.resourceGroupName), String(input.workspaceName));
-}
+import { findRun, workspaceOf } from '../run-lookup';
+import type { RunRecord } from '../store';
 
 function experimentJson(ctx: EmulatorContext, workspace: string, name: string) {
   const e = ctx.store.getExperiment(workspace, name);
@@ -33,17 +32,7 @@ export function handleExperimentGet(ctx: EmulatorContext, input: Record<string, 
   sendJson(res, 200, experiment);
 }
 
-function findRun(ctx: EmulatorContext, input: Record<string, unknown>): RunRecord {
-  const run = ctx.store.getRun(workspaceOf(input), String(input.runId));
-  if (!run || run.experimentName.toLowerCase() !== String(input.experimentName).toLowerCase()) {
-    throw new HttpError(404, 'UserError', `Run ${String(input.runId)} was not found in experiment ${String(input.experimentName)}`, { target: 'runId', innerCode: 'RunNotFound' });
-  }
-  return run;
-}
-
-function fileUrl(ctx: EmulatorContext, run: RunRecord, file: string): string {
-  return `${ctx.baseUrl}/emulator/v1.0/runs/${encodeURIComponent(run.dir)}/files/${file.split('/').map(encodeURIComponent).join('/')}?sig=${run.fileToken}`;
-}
+const fileUrl = (ctx: EmulatorContext, run: RunRecord, file: string) => linkTo(ctx.baseUrl, run, file);
 
 function runJson(run: RunRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -57,7 +46,8 @@ function runJson(run: RunRecord): Record<string, unknown> {
     runType: run.runType,
     scriptName: (run.definition.configuration as { script?: string } | undefined)?.script,
     properties: { ContentSnapshotId: run.snapshotId },
-    tags: {},
+    tags: { ...run.tags },
+    dataContainerId: `dcid.${run.runId}`,
     hidden: false,
     revision: 1,
   };
@@ -81,7 +71,7 @@ export function handleRunDetails(ctx: EmulatorContext, input: Record<string, unk
     target: run.target,
     status: run.status,
     warnings: [],
-    tags: {},
+    tags: { ...run.tags },
     properties: { ContentSnapshotId: run.snapshotId },
     runDefinition: run.definition,
     logFiles: started ? { [DRIVER_LOG]: fileUrl(ctx, run, DRIVER_LOG) } : {},
@@ -103,26 +93,8 @@ const FILTER_FIELDS: Record<string, (run: RunRecord) => string | undefined> = {
   runtype: (run) => run.runType,
 };
 
-/** `Status eq 'Running' and Target eq 'local'`: the subset of OData filters the emulator knows. */
-export function parseFilter(filter: string | undefined): (run: RunRecord) => boolean {
-  if (!filter || !filter.trim()) return () => true;
-  const clauses = filter.split(/\s+and\s+/i).map((clause) => {
-    const match = /^\s*(\w+)\s+(eq|ne)\s+'((?:[^']|'')*)'\s*$/i.exec(clause);
-    const field = match && FILTER_FIELDS[match[1].toLowerCase()];
-    if (!match || !field) {
-      throw new HttpError(
-        400,
-        'ValidationError',
-        `The filter ${JSON.stringify(clause.trim())} is not supported: use <field> eq '<value>' with ${Object.keys(FILTER_FIELDS).join(', ')}, joined by and`,
-        { target: 'filter' },
-      );
-    }
-    const value = match[3].replace(/''/g, "'");
-    const equal = match[2].toLowerCase() === 'eq';
-    return (run: RunRecord) => (field(run) === value) === equal;
-  });
-  return (run) => clauses.every((clause) => clause(run));
-}
+/** The filter of a run query (`Status eq 'Running' and Target eq 'local'`). */
+export const parseRunFilter = (filter: string | undefined) => parseFilter(filter, FILTER_FIELDS);
 
 const ORDER_FIELDS: Record<string, (run: RunRecord) => string | number> = {
   createdutc: (run) => run.createdUtc,
@@ -152,27 +124,11 @@ function sorter(orderBy: string[] | undefined): (a: RunRecord, b: RunRecord) => 
   };
 }
 
-function decodeToken(token: string | undefined): number {
-  if (!token) return 0;
-  const offset = Number(
-    Buffer.from(token, 'base64url')
-      .toString('utf8')
-      .replace(/^offset:/, ''),
-  );
-  if (!Number.isInteger(offset) || offset < 0) throw new HttpError(400, 'ValidationError', 'The continuation token is not valid', { target: 'continuationToken' });
-  return offset;
-}
-
 /** One page of runs: `top` caps the whole result, the page size caps each answer. */
 function page(ctx: EmulatorContext, runs: RunRecord[], query: { filter?: string; orderBy?: string[]; top?: number; continuationToken?: string }) {
-  const matching = runs.filter(parseFilter(query.filter)).sort(sorter(query.orderBy));
+  const matching = runs.filter(parseRunFilter(query.filter)).sort(sorter(query.orderBy));
   const limited = query.top !== undefined ? matching.slice(0, query.top) : matching;
-  const offset = decodeToken(query.continuationToken);
-  const value = limited.slice(offset, offset + ctx.options.pageSize).map(runJson);
-  const next = offset + value.length;
-  const result: Record<string, unknown> = { value };
-  if (next < limited.length) result.continuationToken = Buffer.from(`offset:${next}`).toString('base64url');
-  return result;
+  return pageOf(limited, query.continuationToken, ctx.options.pageSize, runJson);
 }
 
 export function handleRunsQuery(ctx: EmulatorContext, input: Record<string, unknown>, res: ServerResponse): void {

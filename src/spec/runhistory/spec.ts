@@ -438,13 +438,397 @@ const definitions: Record<string, JSONSchema> = {
         "type": "integer"
       }
     }
+  },
+  "PaginatedArtifactList": {
+    "description": "A paginated list of Artifacts.",
+    "type": "object",
+    "properties": {
+      "value": {
+        "description": "An array of objects of type Artifact.",
+        "uniqueItems": false,
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/Artifact"
+        }
+      },
+      "continuationToken": {
+        "description": "The token used in retrieving the next page.  If null, there are no additional pages.",
+        "type": "string"
+      },
+      "nextLink": {
+        "description": "The link to the next page constructed using the continuationToken.  If null, there are no additional pages.",
+        "type": "string"
+      }
+    }
+  },
+  "Artifact": {
+    "description": "Details of an Artifact.",
+    "required": [
+      "origin",
+      "container",
+      "path"
+    ],
+    "type": "object",
+    "properties": {
+      "artifactId": {
+        "description": "The identifier of an Artifact. Format of ArtifactId - {Origin}/{Container}/{Path}.",
+        "type": "string"
+      },
+      "origin": {
+        "description": "The origin of the Artifact creation request. Available origins are 'ExperimentRun', 'LocalUpload', 'WebUpload', 'Dataset' and 'Unknown'.",
+        "type": "string"
+      },
+      "container": {
+        "description": "The name of container. Artifacts can be grouped by container.",
+        "type": "string"
+      },
+      "path": {
+        "description": "The path to the Artifact in a container.",
+        "type": "string"
+      },
+      "etag": {
+        "description": "The Etag of the Artifact.",
+        "type": "string",
+        "readOnly": true
+      },
+      "createdTime": {
+        "format": "date-time",
+        "description": "The Date and Time at which the Artifact is created. The DateTime is in UTC.",
+        "type": "string",
+        "readOnly": true
+      },
+      "dataPath": {
+        "$ref": "#/definitions/DataPath"
+      }
+    }
+  },
+  "DataPath": {
+    "type": "object",
+    "properties": {
+      "dataStoreName": {
+        "type": "string"
+      },
+      "relativePath": {
+        "type": "string"
+      },
+      "sqlDataPath": {
+        "$ref": "#/definitions/SqlDataPath"
+      }
+    }
+  },
+  "SqlDataPath": {
+    "type": "object",
+    "properties": {
+      "sqlTableName": {
+        "type": "string"
+      },
+      "sqlQuery": {
+        "type": "string"
+      },
+      "sqlStoredProcedureName": {
+        "type": "string"
+      },
+      "sqlStoredProcedureParams": {
+        "uniqueItems": false,
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/StoredProcedureParameter"
+        }
+      }
+    }
+  },
+  "StoredProcedureParameter": {
+    "type": "object",
+    "properties": {
+      "name": {
+        "type": "string"
+      },
+      "value": {
+        "type": "string"
+      },
+      "type": {
+        "enum": [
+          "String",
+          "Int",
+          "Decimal",
+          "Guid",
+          "Boolean",
+          "Date"
+        ],
+        "type": "string",
+        "x-ms-enum": {
+          "name": "StoredProcedureParameterType",
+          "modelAsString": false
+        }
+      }
+    }
+  },
+  "ArtifactContentInformation": {
+    "description": "Details of an Artifact Content Information.",
+    "type": "object",
+    "properties": {
+      "contentUri": {
+        "description": "The URI of the content.",
+        "type": "string"
+      },
+      "origin": {
+        "description": "The origin of the Artifact creation request. Available origins are 'ExperimentRun', 'LocalUpload', 'WebUpload', 'Dataset', 'ComputeRecord', 'Metric', and 'Unknown'.",
+        "type": "string"
+      },
+      "container": {
+        "description": "The name of container. Artifacts can be grouped by container.",
+        "type": "string"
+      },
+      "path": {
+        "description": "The path to the Artifact in a container.",
+        "type": "string"
+      }
+    }
+  },
+  "PaginatedArtifactContentInformationList": {
+    "description": "A paginated list of ArtifactContentInformations.",
+    "type": "object",
+    "properties": {
+      "value": {
+        "description": "An array of objects of type ArtifactContentInformation.",
+        "uniqueItems": false,
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/ArtifactContentInformation"
+        }
+      },
+      "continuationToken": {
+        "description": "The token used in retrieving the next page.  If null, there are no additional pages.",
+        "type": "string"
+      },
+      "nextLink": {
+        "description": "The link to the next page constructed using the continuationToken.  If null, there are no additional pages.",
+        "type": "string"
+      }
+    }
+  },
+  "ArtifactPathList": {
+    "description": "Contains list of Artifact Paths.",
+    "required": [
+      "paths"
+    ],
+    "type": "object",
+    "properties": {
+      "paths": {
+        "description": "List of Artifact Paths.",
+        "uniqueItems": false,
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/ArtifactPath"
+        }
+      }
+    }
+  },
+  "ArtifactPath": {
+    "description": "Details of an Artifact Path.",
+    "required": [
+      "path"
+    ],
+    "type": "object",
+    "properties": {
+      "path": {
+        "description": "The path to the Artifact in a container.",
+        "type": "string"
+      }
+    }
+  },
+  "BatchArtifactContentInformationResult": {
+    "description": "Results of the Batch Artifact Content Information request.",
+    "type": "object",
+    "properties": {
+      "artifacts": {
+        "description": "Artifact details of the Artifact Ids requested.",
+        "type": "object",
+        "additionalProperties": {
+          "$ref": "#/definitions/Artifact"
+        }
+      },
+      "artifactContentInformation": {
+        "description": "Artifact Content Information details of the Artifact Ids requested.",
+        "type": "object",
+        "additionalProperties": {
+          "$ref": "#/definitions/ArtifactContentInformation"
+        }
+      },
+      "errors": {
+        "description": "Errors occurred while fetching the requested Artifact Ids.",
+        "type": "object",
+        "additionalProperties": {
+          "$ref": "#/definitions/ErrorResponse"
+        }
+      }
+    }
+  },
+  "Metric": {
+    "type": "object",
+    "properties": {
+      "metricId": {
+        "format": "uuid",
+        "type": "string"
+      },
+      "dataContainerId": {
+        "type": "string"
+      },
+      "metricType": {
+        "type": "string"
+      },
+      "createdUtc": {
+        "format": "date-time",
+        "type": "string"
+      },
+      "name": {
+        "type": "string"
+      },
+      "description": {
+        "type": "string"
+      },
+      "label": {
+        "type": "string"
+      },
+      "numCells": {
+        "format": "int32",
+        "type": "integer"
+      },
+      "dataLocation": {
+        "type": "string"
+      },
+      "cells": {
+        "uniqueItems": false,
+        "type": "array",
+        "items": {
+          "type": "object",
+          "additionalProperties": {}
+        }
+      },
+      "schema": {
+        "$ref": "#/definitions/MetricSchema"
+      }
+    }
+  },
+  "MetricSchema": {
+    "type": "object",
+    "properties": {
+      "numProperties": {
+        "format": "int32",
+        "type": "integer"
+      },
+      "properties": {
+        "uniqueItems": false,
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/MetricSchemaProperty"
+        }
+      }
+    }
+  },
+  "MetricSchemaProperty": {
+    "type": "object",
+    "properties": {
+      "propertyId": {
+        "type": "string"
+      },
+      "name": {
+        "type": "string"
+      },
+      "type": {
+        "type": "string"
+      }
+    }
+  },
+  "BatchMetric": {
+    "type": "object",
+    "properties": {
+      "values": {
+        "uniqueItems": false,
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/Metric"
+        }
+      }
+    }
+  },
+  "RunMetric": {
+    "type": "object",
+    "properties": {
+      "runId": {
+        "type": "string"
+      },
+      "metricId": {
+        "format": "uuid",
+        "type": "string"
+      },
+      "dataContainerId": {
+        "type": "string"
+      },
+      "metricType": {
+        "type": "string"
+      },
+      "createdUtc": {
+        "format": "date-time",
+        "type": "string"
+      },
+      "name": {
+        "type": "string"
+      },
+      "description": {
+        "type": "string"
+      },
+      "label": {
+        "type": "string"
+      },
+      "numCells": {
+        "format": "int32",
+        "type": "integer"
+      },
+      "dataLocation": {
+        "type": "string"
+      },
+      "cells": {
+        "uniqueItems": false,
+        "type": "array",
+        "items": {
+          "type": "object",
+          "additionalProperties": {}
+        }
+      },
+      "schema": {
+        "$ref": "#/definitions/MetricSchema"
+      }
+    }
+  },
+  "PaginatedRunMetricList": {
+    "description": "A paginated list of RunMetrics.",
+    "type": "object",
+    "properties": {
+      "value": {
+        "description": "An array of objects of type RunMetric.",
+        "uniqueItems": false,
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/RunMetric"
+        }
+      },
+      "continuationToken": {
+        "description": "The token used in retrieving the next page.  If null, there are no additional pages.",
+        "type": "string"
+      },
+      "nextLink": {
+        "description": "The link to the next page constructed using the continuationToken.  If null, there are no additional pages.",
+        "type": "string"
+      }
+    }
   }
 };
 
 export const runHistorySpec: IntegrationSpec = {
   id: "azure_machinelearningservices_runhistory",
   title: "Run History APIs (subset)",
-  description: "The Run History operations that submitting and watching a run needs: experiments, runs, run details (with log files) and run queries. A subset of Azure/azure-rest-api-specs specification/machinelearningservices/data-plane/Microsoft.MachineLearningServices/preview/2019-09-30/runHistory.json, unchanged but for the operations left out.",
+  description: "The Run History operations that submitting, watching and collecting a run need: experiments, runs, run details (with log files), run queries, artifacts and metrics. A subset of Azure/azure-rest-api-specs specification/machinelearningservices/data-plane/Microsoft.MachineLearningServices/preview/2019-09-30/runHistory.json, unchanged but for the operations left out (made by scripts/generator/subset.ts).",
   securityDefinitions: {
     "azure_auth": {
       "flow": "implicit",
@@ -1035,6 +1419,1155 @@ export const runHistorySpec: IntegrationSpec = {
       "outputSchema": {
         "definitions": definitions,
         "$ref": "#/definitions/PaginatedRunList"
+      }
+    },
+    {
+      "operationId": "RunArtifacts_ListInContainer",
+      "method": "get",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/runs/{runId}/artifacts",
+      "title": "RunArtifacts_ListInContainer",
+      "description": "Get Artifacts in container for a specific Run Id.",
+      "consumes": [],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "runId",
+          "wireName": "runId",
+          "in": "path",
+          "required": true,
+          "description": "The identifier of the Run."
+        },
+        {
+          "name": "continuationToken",
+          "wireName": "continuationToken",
+          "in": "query",
+          "required": false,
+          "description": "The Continuation Token."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "runId": {
+            "type": "string",
+            "description": "The identifier of the Run."
+          },
+          "continuationToken": {
+            "type": "string",
+            "description": "The Continuation Token."
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName",
+          "runId"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/PaginatedArtifactList"
+      }
+    },
+    {
+      "operationId": "RunArtifacts_ListInPath",
+      "method": "get",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/runs/{runId}/artifacts/path",
+      "title": "RunArtifacts_ListInPath",
+      "description": "Get Artifacts in the provided path for a specific Run Id.",
+      "consumes": [],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "runId",
+          "wireName": "runId",
+          "in": "path",
+          "required": true,
+          "description": "The identifier of the Run."
+        },
+        {
+          "name": "path",
+          "wireName": "path",
+          "in": "query",
+          "required": false,
+          "description": "The Artifact Path."
+        },
+        {
+          "name": "continuationToken",
+          "wireName": "continuationToken",
+          "in": "query",
+          "required": false,
+          "description": "The Continuation Token."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "runId": {
+            "type": "string",
+            "description": "The identifier of the Run."
+          },
+          "path": {
+            "type": "string",
+            "description": "The Artifact Path."
+          },
+          "continuationToken": {
+            "type": "string",
+            "description": "The Continuation Token."
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName",
+          "runId"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/PaginatedArtifactList"
+      }
+    },
+    {
+      "operationId": "RunArtifacts_GetById",
+      "method": "get",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/runs/{runId}/artifacts/metadata",
+      "title": "RunArtifacts_GetById",
+      "description": "Get Artifact for a specific Id.",
+      "consumes": [],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "runId",
+          "wireName": "runId",
+          "in": "path",
+          "required": true,
+          "description": "The identifier of the Run."
+        },
+        {
+          "name": "path",
+          "wireName": "path",
+          "in": "query",
+          "required": false,
+          "description": "The Artifact Path."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "runId": {
+            "type": "string",
+            "description": "The identifier of the Run."
+          },
+          "path": {
+            "type": "string",
+            "description": "The Artifact Path."
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName",
+          "runId"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/Artifact"
+      }
+    },
+    {
+      "operationId": "RunArtifacts_GetContentInformation",
+      "method": "get",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/runs/{runId}/artifacts/contentinfo",
+      "title": "RunArtifacts_GetContentInformation",
+      "description": "Get Artifact content information for give Run Id.",
+      "consumes": [],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "runId",
+          "wireName": "runId",
+          "in": "path",
+          "required": true,
+          "description": "The identifier of the Run."
+        },
+        {
+          "name": "path",
+          "wireName": "path",
+          "in": "query",
+          "required": false,
+          "description": "The Artifact Path."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "runId": {
+            "type": "string",
+            "description": "The identifier of the Run."
+          },
+          "path": {
+            "type": "string",
+            "description": "The Artifact Path."
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName",
+          "runId"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/ArtifactContentInformation"
+      }
+    },
+    {
+      "operationId": "RunArtifacts_GetSasUri",
+      "method": "get",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/runs/{runId}/artifacts/artifacturi",
+      "title": "RunArtifacts_GetSasUri",
+      "description": "Get URI of an Artifact for a specific Run Id.",
+      "consumes": [],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "runId",
+          "wireName": "runId",
+          "in": "path",
+          "required": true,
+          "description": "The identifier of the Run."
+        },
+        {
+          "name": "path",
+          "wireName": "path",
+          "in": "query",
+          "required": false,
+          "description": "The Artifact Path."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "runId": {
+            "type": "string",
+            "description": "The identifier of the Run."
+          },
+          "path": {
+            "type": "string",
+            "description": "The Artifact Path."
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName",
+          "runId"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions,
+        "type": "string"
+      }
+    },
+    {
+      "operationId": "RunArtifacts_ListSasByPrefix",
+      "method": "get",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/runs/{runId}/artifacts/prefix/contentinfo",
+      "title": "RunArtifacts_ListSasByPrefix",
+      "description": "Get SAS of an Artifact in the specified path.",
+      "consumes": [],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "runId",
+          "wireName": "runId",
+          "in": "path",
+          "required": true,
+          "description": "The identifier of the Run."
+        },
+        {
+          "name": "path",
+          "wireName": "path",
+          "in": "query",
+          "required": false,
+          "description": "The Artifact Path."
+        },
+        {
+          "name": "continuationToken",
+          "wireName": "continuationToken",
+          "in": "query",
+          "required": false,
+          "description": "The Continuation Token."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "runId": {
+            "type": "string",
+            "description": "The identifier of the Run."
+          },
+          "path": {
+            "type": "string",
+            "description": "The Artifact Path."
+          },
+          "continuationToken": {
+            "type": "string",
+            "description": "The Continuation Token."
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName",
+          "runId"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/PaginatedArtifactContentInformationList"
+      }
+    },
+    {
+      "operationId": "RunArtifacts_BatchCreateEmptyArtifacts",
+      "method": "post",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/runs/{runId}/artifacts/batch/metadata",
+      "title": "RunArtifacts_BatchCreateEmptyArtifacts",
+      "description": "Create a batch of empty Artifacts in a specific Run.",
+      "consumes": [
+        "application/json"
+      ],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "runId",
+          "wireName": "runId",
+          "in": "path",
+          "required": true,
+          "description": "The identifier of the Run."
+        },
+        {
+          "name": "artifactPaths",
+          "wireName": "artifactPaths",
+          "in": "body",
+          "required": false,
+          "description": "The list of artifact paths."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "runId": {
+            "type": "string",
+            "description": "The identifier of the Run."
+          },
+          "artifactPaths": {
+            "$ref": "#/definitions/ArtifactPathList"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName",
+          "runId"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/BatchArtifactContentInformationResult"
+      }
+    },
+    {
+      "operationId": "RunMetrics_Post",
+      "method": "post",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/runs/{runId}/metrics",
+      "title": "RunMetrics_Post",
+      "description": "Post a Metric to a specific Run Id.",
+      "consumes": [
+        "application/json"
+      ],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "runId",
+          "wireName": "runId",
+          "in": "path",
+          "required": true,
+          "description": "The identifier for a run."
+        },
+        {
+          "name": "metricDto",
+          "wireName": "metricDto",
+          "in": "body",
+          "required": false,
+          "description": "Details of the metric which will be added to the Run Id."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "runId": {
+            "type": "string",
+            "description": "The identifier for a run."
+          },
+          "metricDto": {
+            "$ref": "#/definitions/Metric"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName",
+          "runId"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions
+      }
+    },
+    {
+      "operationId": "RunMetrics_BatchPost",
+      "method": "post",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/runs/{runId}/batch/metrics",
+      "title": "RunMetrics_BatchPost",
+      "description": "Post Metrics to a specific Run Id.",
+      "consumes": [
+        "application/json"
+      ],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "runId",
+          "wireName": "runId",
+          "in": "path",
+          "required": true,
+          "description": "The identifier for a run."
+        },
+        {
+          "name": "batchMetricDto",
+          "wireName": "batchMetricDto",
+          "in": "body",
+          "required": false,
+          "description": "Details of the Metrics which will be added to the Run Id."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "runId": {
+            "type": "string",
+            "description": "The identifier for a run."
+          },
+          "batchMetricDto": {
+            "$ref": "#/definitions/BatchMetric"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName",
+          "runId"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions
+      }
+    },
+    {
+      "operationId": "RunMetrics_Get",
+      "method": "get",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/metrics/{metricId}",
+      "title": "RunMetrics_Get",
+      "description": "Get Metric details for a specific Metric Id.",
+      "consumes": [],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "metricId",
+          "wireName": "metricId",
+          "in": "path",
+          "required": true,
+          "description": "The identifier for a Metric."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "metricId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The identifier for a Metric."
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName",
+          "metricId"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/RunMetric"
+      }
+    },
+    {
+      "operationId": "RunMetrics_GetByQuery",
+      "method": "post",
+      "path": "/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/metrics:query",
+      "title": "RunMetrics_GetByQuery",
+      "description": "Get all Run Metrics for the specific Experiment with the specified query filters.",
+      "consumes": [
+        "application/json"
+      ],
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The Azure Subscription ID."
+        },
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The Name of the resource group in which the workspace is located."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the workspace."
+        },
+        {
+          "name": "experimentName",
+          "wireName": "experimentName",
+          "in": "path",
+          "required": true,
+          "description": "The experiment name."
+        },
+        {
+          "name": "queryParams",
+          "wireName": "queryParams",
+          "in": "body",
+          "required": false,
+          "description": "Query Parameters for data sorting and filtering."
+        },
+        {
+          "name": "MergeStrategyType",
+          "wireName": "MergeStrategyType",
+          "in": "query",
+          "required": false,
+          "description": "The type of merge strategy. Currently supported strategies are:\r\nNone - all logged values are returned as individual metrics.\r\nMergeToVector - merges multiple values into a vector of values.\r\nDefault - the system determines the behavior."
+        },
+        {
+          "name": "MergeStrategyOptions",
+          "wireName": "MergeStrategyOptions",
+          "in": "query",
+          "required": false,
+          "description": "Controls behavior of the merge strategy in certain cases; e.g. when a metric is not merged."
+        },
+        {
+          "name": "MergeStrategySettings.Version",
+          "wireName": "MergeStrategySettings.Version",
+          "in": "query",
+          "required": false,
+          "description": "The strategy settings version."
+        },
+        {
+          "name": "MergeStrategySettings.SelectMetrics",
+          "wireName": "MergeStrategySettings.SelectMetrics",
+          "in": "query",
+          "required": false,
+          "description": "Defines how to select metrics when merging them together."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "The Azure Subscription ID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The Name of the resource group in which the workspace is located."
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "The name of the workspace."
+          },
+          "experimentName": {
+            "type": "string",
+            "description": "The experiment name."
+          },
+          "queryParams": {
+            "$ref": "#/definitions/QueryParams"
+          },
+          "MergeStrategyType": {
+            "type": "string",
+            "description": "The type of merge strategy. Currently supported strategies are:\r\nNone - all logged values are returned as individual metrics.\r\nMergeToVector - merges multiple values into a vector of values.\r\nDefault - the system determines the behavior.",
+            "enum": [
+              "Default",
+              "None",
+              "MergeToVector"
+            ]
+          },
+          "MergeStrategyOptions": {
+            "type": "string",
+            "description": "Controls behavior of the merge strategy in certain cases; e.g. when a metric is not merged.",
+            "enum": [
+              "None",
+              "ReportUnmergedMetricsValues"
+            ]
+          },
+          "MergeStrategySettings.Version": {
+            "type": "string",
+            "description": "The strategy settings version."
+          },
+          "MergeStrategySettings.SelectMetrics": {
+            "type": "string",
+            "description": "Defines how to select metrics when merging them together.",
+            "enum": [
+              "SelectAll",
+              "SelectByFirstValueSchema",
+              "SelectByFirstValueSchemaMergeNumericValues"
+            ]
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "experimentName"
+        ]
+      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/PaginatedRunMetricList"
       }
     }
   ],

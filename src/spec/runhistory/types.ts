@@ -196,6 +196,150 @@ export interface RunDetails {
   revision?: number;
 }
 
+/** A paginated list of Artifacts. */
+export interface PaginatedArtifactList {
+  /** An array of objects of type Artifact. */
+  value?: Array<Artifact>;
+  /** The token used in retrieving the next page.  If null, there are no additional pages. */
+  continuationToken?: string;
+  /** The link to the next page constructed using the continuationToken.  If null, there are no additional pages. */
+  nextLink?: string;
+}
+
+/** Details of an Artifact. */
+export interface Artifact {
+  /** The identifier of an Artifact. Format of ArtifactId - {Origin}/{Container}/{Path}. */
+  artifactId?: string;
+  /** The origin of the Artifact creation request. Available origins are 'ExperimentRun', 'LocalUpload', 'WebUpload', 'Dataset' and 'Unknown'. */
+  origin: string;
+  /** The name of container. Artifacts can be grouped by container. */
+  container: string;
+  /** The path to the Artifact in a container. */
+  path: string;
+  /** The Etag of the Artifact. */
+  etag?: string;
+  /** The Date and Time at which the Artifact is created. The DateTime is in UTC. */
+  createdTime?: string;
+  dataPath?: DataPath;
+}
+
+export interface DataPath {
+  dataStoreName?: string;
+  relativePath?: string;
+  sqlDataPath?: SqlDataPath;
+}
+
+export interface SqlDataPath {
+  sqlTableName?: string;
+  sqlQuery?: string;
+  sqlStoredProcedureName?: string;
+  sqlStoredProcedureParams?: Array<StoredProcedureParameter>;
+}
+
+export interface StoredProcedureParameter {
+  name?: string;
+  value?: string;
+  type?: "String" | "Int" | "Decimal" | "Guid" | "Boolean" | "Date";
+}
+
+/** Details of an Artifact Content Information. */
+export interface ArtifactContentInformation {
+  /** The URI of the content. */
+  contentUri?: string;
+  /** The origin of the Artifact creation request. Available origins are 'ExperimentRun', 'LocalUpload', 'WebUpload', 'Dataset', 'ComputeRecord', 'Metric', and 'Unknown'. */
+  origin?: string;
+  /** The name of container. Artifacts can be grouped by container. */
+  container?: string;
+  /** The path to the Artifact in a container. */
+  path?: string;
+}
+
+/** A paginated list of ArtifactContentInformations. */
+export interface PaginatedArtifactContentInformationList {
+  /** An array of objects of type ArtifactContentInformation. */
+  value?: Array<ArtifactContentInformation>;
+  /** The token used in retrieving the next page.  If null, there are no additional pages. */
+  continuationToken?: string;
+  /** The link to the next page constructed using the continuationToken.  If null, there are no additional pages. */
+  nextLink?: string;
+}
+
+/** Contains list of Artifact Paths. */
+export interface ArtifactPathList {
+  /** List of Artifact Paths. */
+  paths: Array<ArtifactPath>;
+}
+
+/** Details of an Artifact Path. */
+export interface ArtifactPath {
+  /** The path to the Artifact in a container. */
+  path: string;
+}
+
+/** Results of the Batch Artifact Content Information request. */
+export interface BatchArtifactContentInformationResult {
+  /** Artifact details of the Artifact Ids requested. */
+  artifacts?: { [key: string]: Artifact };
+  /** Artifact Content Information details of the Artifact Ids requested. */
+  artifactContentInformation?: { [key: string]: ArtifactContentInformation };
+  /** Errors occurred while fetching the requested Artifact Ids. */
+  errors?: { [key: string]: ErrorResponse };
+}
+
+export interface Metric {
+  metricId?: string;
+  dataContainerId?: string;
+  metricType?: string;
+  createdUtc?: string;
+  name?: string;
+  description?: string;
+  label?: string;
+  numCells?: number;
+  dataLocation?: string;
+  cells?: Array<{ [key: string]: unknown }>;
+  schema?: MetricSchema;
+}
+
+export interface MetricSchema {
+  numProperties?: number;
+  properties?: Array<MetricSchemaProperty>;
+}
+
+export interface MetricSchemaProperty {
+  propertyId?: string;
+  name?: string;
+  type?: string;
+}
+
+export interface BatchMetric {
+  values?: Array<Metric>;
+}
+
+export interface RunMetric {
+  runId?: string;
+  metricId?: string;
+  dataContainerId?: string;
+  metricType?: string;
+  createdUtc?: string;
+  name?: string;
+  description?: string;
+  label?: string;
+  numCells?: number;
+  dataLocation?: string;
+  cells?: Array<{ [key: string]: unknown }>;
+  schema?: MetricSchema;
+}
+
+/** A paginated list of RunMetrics. */
+export interface PaginatedRunMetricList {
+  /** An array of objects of type RunMetric. */
+  value?: Array<RunMetric>;
+  /** The token used in retrieving the next page.  If null, there are no additional pages. */
+  continuationToken?: string;
+  /** The link to the next page constructed using the continuationToken.  If null, there are no additional pages. */
+  nextLink?: string;
+}
+
 /** The input of Experiments_Get. */
 export interface Experiments_GetInput {
   /** The Azure Subscription ID. */
@@ -312,6 +456,228 @@ export interface Runs_GetByQueryInput {
 /** The output of Runs_GetByQuery. */
 export type Runs_GetByQueryOutput = PaginatedRunList;
 
+/** The input of RunArtifacts_ListInContainer. */
+export interface RunArtifacts_ListInContainerInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** The identifier of the Run. */
+  runId: string;
+  /** The Continuation Token. */
+  continuationToken?: string;
+}
+
+/** The output of RunArtifacts_ListInContainer. */
+export type RunArtifacts_ListInContainerOutput = PaginatedArtifactList;
+
+/** The input of RunArtifacts_ListInPath. */
+export interface RunArtifacts_ListInPathInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** The identifier of the Run. */
+  runId: string;
+  /** The Artifact Path. */
+  path?: string;
+  /** The Continuation Token. */
+  continuationToken?: string;
+}
+
+/** The output of RunArtifacts_ListInPath. */
+export type RunArtifacts_ListInPathOutput = PaginatedArtifactList;
+
+/** The input of RunArtifacts_GetById. */
+export interface RunArtifacts_GetByIdInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** The identifier of the Run. */
+  runId: string;
+  /** The Artifact Path. */
+  path?: string;
+}
+
+/** The output of RunArtifacts_GetById. */
+export type RunArtifacts_GetByIdOutput = Artifact;
+
+/** The input of RunArtifacts_GetContentInformation. */
+export interface RunArtifacts_GetContentInformationInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** The identifier of the Run. */
+  runId: string;
+  /** The Artifact Path. */
+  path?: string;
+}
+
+/** The output of RunArtifacts_GetContentInformation. */
+export type RunArtifacts_GetContentInformationOutput = ArtifactContentInformation;
+
+/** The input of RunArtifacts_GetSasUri. */
+export interface RunArtifacts_GetSasUriInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** The identifier of the Run. */
+  runId: string;
+  /** The Artifact Path. */
+  path?: string;
+}
+
+/** The output of RunArtifacts_GetSasUri. */
+export type RunArtifacts_GetSasUriOutput = string;
+
+/** The input of RunArtifacts_ListSasByPrefix. */
+export interface RunArtifacts_ListSasByPrefixInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** The identifier of the Run. */
+  runId: string;
+  /** The Artifact Path. */
+  path?: string;
+  /** The Continuation Token. */
+  continuationToken?: string;
+}
+
+/** The output of RunArtifacts_ListSasByPrefix. */
+export type RunArtifacts_ListSasByPrefixOutput = PaginatedArtifactContentInformationList;
+
+/** The input of RunArtifacts_BatchCreateEmptyArtifacts. */
+export interface RunArtifacts_BatchCreateEmptyArtifactsInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** The identifier of the Run. */
+  runId: string;
+  /** The list of artifact paths. */
+  artifactPaths?: ArtifactPathList;
+}
+
+/** The output of RunArtifacts_BatchCreateEmptyArtifacts. */
+export type RunArtifacts_BatchCreateEmptyArtifactsOutput = BatchArtifactContentInformationResult;
+
+/** The input of RunMetrics_Post. */
+export interface RunMetrics_PostInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** The identifier for a run. */
+  runId: string;
+  /** Details of the metric which will be added to the Run Id. */
+  metricDto?: Metric;
+}
+
+/** The output of RunMetrics_Post. */
+export type RunMetrics_PostOutput = unknown;
+
+/** The input of RunMetrics_BatchPost. */
+export interface RunMetrics_BatchPostInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** The identifier for a run. */
+  runId: string;
+  /** Details of the Metrics which will be added to the Run Id. */
+  batchMetricDto?: BatchMetric;
+}
+
+/** The output of RunMetrics_BatchPost. */
+export type RunMetrics_BatchPostOutput = unknown;
+
+/** The input of RunMetrics_Get. */
+export interface RunMetrics_GetInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** The identifier for a Metric. */
+  metricId: string;
+}
+
+/** The output of RunMetrics_Get. */
+export type RunMetrics_GetOutput = RunMetric;
+
+/** The input of RunMetrics_GetByQuery. */
+export interface RunMetrics_GetByQueryInput {
+  /** The Azure Subscription ID. */
+  subscriptionId: string;
+  /** The Name of the resource group in which the workspace is located. */
+  resourceGroupName: string;
+  /** The name of the workspace. */
+  workspaceName: string;
+  /** The experiment name. */
+  experimentName: string;
+  /** Query Parameters for data sorting and filtering. */
+  queryParams?: QueryParams;
+  /**
+   * The type of merge strategy. Currently supported strategies are:
+   * None - all logged values are returned as individual metrics.
+   * MergeToVector - merges multiple values into a vector of values.
+   * Default - the system determines the behavior.
+   */
+  MergeStrategyType?: "Default" | "None" | "MergeToVector";
+  /** Controls behavior of the merge strategy in certain cases; e.g. when a metric is not merged. */
+  MergeStrategyOptions?: "None" | "ReportUnmergedMetricsValues";
+  /** The strategy settings version. */
+  "MergeStrategySettings.Version"?: string;
+  /** Defines how to select metrics when merging them together. */
+  "MergeStrategySettings.SelectMetrics"?: "SelectAll" | "SelectByFirstValueSchema" | "SelectByFirstValueSchemaMergeNumericValues";
+}
+
+/** The output of RunMetrics_GetByQuery. */
+export type RunMetrics_GetByQueryOutput = PaginatedRunMetricList;
+
 /** The ids of the azure_machinelearningservices_runhistory actions. */
 export type RunHistoryOperationId =
   | 'Experiments_Get'
@@ -319,7 +685,18 @@ export type RunHistoryOperationId =
   | 'Runs_GetChild'
   | 'Runs_GetDetails'
   | 'Runs_Get'
-  | 'Runs_GetByQuery';
+  | 'Runs_GetByQuery'
+  | 'RunArtifacts_ListInContainer'
+  | 'RunArtifacts_ListInPath'
+  | 'RunArtifacts_GetById'
+  | 'RunArtifacts_GetContentInformation'
+  | 'RunArtifacts_GetSasUri'
+  | 'RunArtifacts_ListSasByPrefix'
+  | 'RunArtifacts_BatchCreateEmptyArtifacts'
+  | 'RunMetrics_Post'
+  | 'RunMetrics_BatchPost'
+  | 'RunMetrics_Get'
+  | 'RunMetrics_GetByQuery';
 
 /** The azure_machinelearningservices_runhistory actions, as `create(account)` returns them. */
 export interface RunHistoryActions {
@@ -335,4 +712,26 @@ export interface RunHistoryActions {
   Runs_Get(input: Runs_GetInput, context?: ActionContext): Promise<Runs_GetOutput>;
   /** Get all Runs for a specific Experiment with the specified query filters. */
   Runs_GetByQuery(input: Runs_GetByQueryInput, context?: ActionContext): Promise<Runs_GetByQueryOutput>;
+  /** Get Artifacts in container for a specific Run Id. */
+  RunArtifacts_ListInContainer(input: RunArtifacts_ListInContainerInput, context?: ActionContext): Promise<RunArtifacts_ListInContainerOutput>;
+  /** Get Artifacts in the provided path for a specific Run Id. */
+  RunArtifacts_ListInPath(input: RunArtifacts_ListInPathInput, context?: ActionContext): Promise<RunArtifacts_ListInPathOutput>;
+  /** Get Artifact for a specific Id. */
+  RunArtifacts_GetById(input: RunArtifacts_GetByIdInput, context?: ActionContext): Promise<RunArtifacts_GetByIdOutput>;
+  /** Get Artifact content information for give Run Id. */
+  RunArtifacts_GetContentInformation(input: RunArtifacts_GetContentInformationInput, context?: ActionContext): Promise<RunArtifacts_GetContentInformationOutput>;
+  /** Get URI of an Artifact for a specific Run Id. */
+  RunArtifacts_GetSasUri(input: RunArtifacts_GetSasUriInput, context?: ActionContext): Promise<RunArtifacts_GetSasUriOutput>;
+  /** Get SAS of an Artifact in the specified path. */
+  RunArtifacts_ListSasByPrefix(input: RunArtifacts_ListSasByPrefixInput, context?: ActionContext): Promise<RunArtifacts_ListSasByPrefixOutput>;
+  /** Create a batch of empty Artifacts in a specific Run. */
+  RunArtifacts_BatchCreateEmptyArtifacts(input: RunArtifacts_BatchCreateEmptyArtifactsInput, context?: ActionContext): Promise<RunArtifacts_BatchCreateEmptyArtifactsOutput>;
+  /** Post a Metric to a specific Run Id. */
+  RunMetrics_Post(input: RunMetrics_PostInput, context?: ActionContext): Promise<RunMetrics_PostOutput>;
+  /** Post Metrics to a specific Run Id. */
+  RunMetrics_BatchPost(input: RunMetrics_BatchPostInput, context?: ActionContext): Promise<RunMetrics_BatchPostOutput>;
+  /** Get Metric details for a specific Metric Id. */
+  RunMetrics_Get(input: RunMetrics_GetInput, context?: ActionContext): Promise<RunMetrics_GetOutput>;
+  /** Get all Run Metrics for the specific Experiment with the specified query filters. */
+  RunMetrics_GetByQuery(input: RunMetrics_GetByQueryInput, context?: ActionContext): Promise<RunMetrics_GetByQueryOutput>;
 }
