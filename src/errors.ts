@@ -32,7 +32,8 @@ export type AzureMLErrorName =
   | 'AzureMLAuthError'
   | 'AzureMLAbortError'
   | 'AzureMLTimeoutError'
-  | 'AzureMLRunFailedError';
+  | 'AzureMLRunFailedError'
+  | 'AzureMLNotFoundError';
 
 interface ErrorByName {
   AzureMLError: AzureMLError;
@@ -46,6 +47,7 @@ interface ErrorByName {
   AzureMLAbortError: AzureMLAbortError;
   AzureMLTimeoutError: AzureMLTimeoutError;
   AzureMLRunFailedError: AzureMLRunFailedError;
+  AzureMLNotFoundError: AzureMLNotFoundError;
 }
 
 /**
@@ -427,5 +429,26 @@ export class AzureMLRunFailedError extends AzureMLError {
     this.runId = String(details.runId);
     this.details = details;
     if (details.error) this.runError = details.error;
+  }
+}
+
+export interface NotFoundErrorInit extends AzureMLErrorInit {
+  action: string;
+  /** What was looked for, e.g. `outputs/ of run r1`. */
+  what: string;
+}
+
+/**
+ * What the call needs is not there, though every request succeeded: a run without outputs, a
+ * prefix that matches no artifact. `statusCode` is 404 (the CLI exits with its not-found code,
+ * `datafire serve` answers 404).
+ */
+export class AzureMLNotFoundError extends AzureMLError {
+  readonly statusCode = 404;
+  readonly what: string;
+
+  constructor(init: NotFoundErrorInit) {
+    super(init);
+    this.what = init.what;
   }
 }

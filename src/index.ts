@@ -107,6 +107,7 @@ export {
   AzureMLAccountError,
   AzureMLAuthError,
   AzureMLNetworkError,
+  AzureMLNotFoundError,
   AzureMLProjectError,
   AzureMLRunFailedError,
   AzureMLResponseFormatError,

@@ -289,6 +289,75 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     });
 
   program
+    .command('show')
+    .description("show a run's details: status, times, logs, last metric values, artifacts")
+    .argument('<runId>')
+    .action(async (runId: string) => {
+      const summary = await getClient().getRunDetails(runId, { signal: io.signal });
+      if (json()) return emit(summary);
+      const root = summary.error?.error;
+      const rows: Array<[string, string | undefined]> = [
+        ['Run', summary.runId],
+        ['Experiment', summary.experimentName],
+        ['Status', summary.status],
+        ['Target', summary.target],
+        ['Started', summary.startTimeUtc],
+        ['Ended', summary.endTimeUtc],
+        ['Duration', summary.durationMs !== undefined ? formatDuration(summary.durationMs) : undefined],
+        ['Script', (summary.definition?.configuration as { script?: string } | undefined)?.script],
+        ['Error', root ? [root.code, root.message].filter(Boolean).join(': ') : undefined],
+      ];
+      let text = rows
+        .filter(([, v]) => v)
+        .map(([k, v]) => `${`${k}:`.padEnd(12)}${v}`)
+        .join('\n');
+      const section = (title: string, lines: string[]) => (lines.length ? `\n${title}:\n${lines.map((l) => `  ${l}`).join('\n')}` : '');
+      text += section('Logs', summary.logFiles);
+      text += section(
+        'Metrics',
+        Object.entries(summary.metrics).map(([name, value]) => `${name} = ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`),
+      );
+      text += section('Artifacts', summary.artifacts);
+      out(`${text}\n`);
+    });
+
+  program
+    .command('metrics')
+    .description("print a run's metrics: name, last value and steps (--json: every point)")
+    .argument('<runId>')
+    .action(async (runId: string) => {
+      const metrics = await getClient().getMetrics(runId, { signal: io.signal });
+      if (json()) return emit(Object.fromEntries(Object.entries(metrics).map(([name, points]) => [name, points.map(({ value, step }) => ({ value, step }))])));
+      const names = Object.keys(metrics).sort();
+      if (!names.length) return void err(`Run ${runId} has no metrics\n`);
+      const show = (value: unknown) => (typeof value === 'number' ? String(Number(value.toPrecision(6))) : typeof value === 'string' ? value : JSON.stringify(value));
+      out(table([['NAME', 'LAST', 'STEPS'], ...names.map((name) => [name, show(metrics[name][metrics[name].length - 1]?.value), String(metrics[name].length)])]));
+    });
+
+  program
+    .command('download')
+    .description("download a run's output files (artifacts under outputs/) into a folder")
+    .argument('<runId>')
+    .requiredOption('--to <dir>', 'the folder to write into: each file goes to <dir>/<artifact path>')
+    .option('--prefix <path>', "only artifacts whose path starts with this (default outputs/; '' for every artifact)")
+    .action(async (runId: string, flags: { to: string; prefix?: string }) => {
+      const progress = new Progress(io.stderr);
+      const result = await getClient().downloadOutputs(runId, {
+        to: flags.to,
+        prefix: flags.prefix,
+        signal: io.signal,
+        onProgress: (p) => {
+          if (p.state === 'progress' && p.totalBytes) progress.status(`${p.path}: ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)} (${p.filesDone}/${p.filesTotal} files)`);
+        },
+      });
+      progress.done();
+      if (json()) return emit(result);
+      for (const file of result.files) out(`${file.skipped ? 'skipped (already there)' : formatBytes(file.bytes).padStart(10)}  ${file.file}\n`);
+      const skipped = result.files.filter((f) => f.skipped).length;
+      err(`Downloaded ${result.files.length - skipped} file${result.files.length - skipped === 1 ? '' : 's'} (${formatBytes(result.bytes)}) to ${flags.to}${skipped ? `; ${skipped} already there` : ''}\n`);
+    });
+
+  program
     .command('runs')
     .description("list the experiment's runs, newest first")
     .option('--status <status>', 'only runs in this status (e.g. Running, Failed)')

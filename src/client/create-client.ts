@@ -32,6 +32,12 @@ export interface WorkflowMethods {
   iterateRuns(input?: Workflow.IterateRunsInput, options?: CallOptions): AsyncGenerator<Run, void, undefined>;
   /** Every child run of a run (Runs_GetChild), across all pages. */
   iterateChildRuns(run: Workflow.RunRef, options?: CallOptions): AsyncGenerator<Run, void, undefined>;
+  /** Every metric of the run by name, each a list of points (value, step, time) in step order. */
+  getMetrics(run: Workflow.RunRef, options?: CallOptions): Promise<Workflow.RunMetrics>;
+  /** Writes every artifact under a prefix (default outputs/) to `<to>/<artifact path>`, several at once, skipping files already there. */
+  downloadOutputs(run: Workflow.RunRef, options: Workflow.DownloadOutputsOptions): Promise<Workflow.DownloadedOutputs>;
+  /** Status, times, definition, log names, last metric values and artifact paths, in one answer. */
+  getRunDetails(run: Workflow.RunRef, options?: CallOptions): Promise<Workflow.RunSummary>;
 }
 
 /** What `create(account)` gives: every action of both integrations, the OAuth actions, and the workflow. */
@@ -55,6 +61,9 @@ function workflowMethods(ctx: WorkflowContext, defaults: WorkflowDefaults): Work
     listRunsPage: (input, options) => loadWorkflow().listRunsPage(ctx, input, options),
     iterateRuns: (input, options) => loadWorkflow().iterateRuns(ctx, input, options),
     iterateChildRuns: (run, options) => loadWorkflow().iterateChildRuns(ctx, run, options),
+    getMetrics: (run, options) => loadWorkflow().getMetrics(ctx, run, options),
+    downloadOutputs: (run, options) => loadWorkflow().downloadOutputs(ctx, run, options),
+    getRunDetails: (run, options) => loadWorkflow().getRunDetails(ctx, run, options),
   };
 }
 

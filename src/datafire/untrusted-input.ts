@@ -81,3 +81,26 @@ export function projectsRoot(context: ActionContext | undefined): string {
 export function projectZipUploadsAllowed(context: ActionContext | undefined): boolean {
   return !isUntrusted(context) || variable(context, 'allowProjectZipUploads') === true;
 }
+
+/** The folder a remote caller's download goes to: variable downloadsDir, else `downloads/` of the DataFire project. */
+export function downloadsRoot(context: ActionContext | undefined): string {
+  const given = variable(context, 'downloadsDir');
+  return typeof given === 'string' && given ? given : path.join(process.cwd(), 'downloads');
+}
+
+/**
+ * A folder to write into, inside `root` (which must exist), that may not exist yet: the part of it
+ * that exists is resolved (links followed) and must lie inside `root`; the rest is made later.
+ */
+export function folderInside(root: string, given: string, field: string, action: string, setting: string): string {
+  const base = pathInside(root, '.', field, action, setting);
+  const wanted = path.resolve(base, given);
+  let existing = wanted;
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  const real = fs.realpathSync(existing);
+  const full = path.join(real, path.relative(existing, wanted));
+  if (full !== base && !full.startsWith(base + path.sep)) {
+    throw new AzureMLValidationError({ action, problems: [{ path: field, message: `must be inside ${base} (set the variable ${setting} to change it)` }] });
+  }
+  return full;
+}

@@ -16,7 +16,7 @@ import type { Run, RunDetails } from '../spec/runhistory/types';
 import type { ActionContext } from './action-context';
 import { asDataFireAction, makeAction, type ActionSecurity, type IntegrationAction } from './integration-action';
 import { postWebhook } from './webhook';
-import { inputObject, projectFolder, projectZip, requireRunId, resolve, type Resolved } from './workflow-resolve';
+import { downloadFolder, inputObject, projectFolder, projectZip, requireRunId, resolve, type Resolved } from './workflow-resolve';
 
 /** What GET /runs/{runId} and the lists answer: a run's state, without its signed file links. */
 export interface RunStatus {
@@ -221,6 +221,82 @@ export const workflowActions = {
       const { error: _error, ...rest } = log;
       return rest;
     },
+  }),
+
+  getRunDetails: defineAction('getRunDetails', {
+    title: "Get a run's details",
+    description: 'Status, times, definition, log names, the last value of each metric and the paths of its artifacts.',
+    inputSchema: { type: 'object', required: ['runId'], properties: { ...LOCATOR_PROPERTIES, runId: RUN_ID } },
+    outputSchema: {
+      type: 'object',
+      properties: {
+        runId: { type: 'string' },
+        experimentName: { type: 'string' },
+        status: { type: 'string' },
+        target: { type: 'string' },
+        startTimeUtc: { type: 'string', format: 'date-time' },
+        endTimeUtc: { type: 'string', format: 'date-time' },
+        durationMs: { type: 'number' },
+        definition: { type: 'object' },
+        logFiles: { type: 'array', items: { type: 'string' } },
+        metrics: { type: 'object' },
+        artifacts: { type: 'array', items: { type: 'string' } },
+        error: { type: 'object' },
+      },
+    },
+    handler: async (input, context, action) => resolve(input, context, action).client.getRunDetails(requireRunId(input, action), { signal: context?.signal }),
+  }),
+
+  getMetrics: defineAction('getMetrics', {
+    title: "Get a run's metrics",
+    description: 'Every metric of the run by name, each a list of points ({value, step, time}) in step order.',
+    inputSchema: { type: 'object', required: ['runId'], properties: { ...LOCATOR_PROPERTIES, runId: RUN_ID } },
+    outputSchema: {
+      type: 'object',
+      properties: {
+        metrics: {
+          type: 'object',
+          additionalProperties: {
+            type: 'array',
+            items: { type: 'object', properties: { value: {}, step: { type: 'integer' }, time: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    handler: async (input, context, action) => ({ metrics: await resolve(input, context, action).client.getMetrics(requireRunId(input, action), { signal: context?.signal }) }),
+  }),
+
+  downloadOutputs: defineAction('downloadOutputs', {
+    title: "Download a run's outputs",
+    description: 'Writes every artifact under prefix (default outputs/) to <to>/<artifact path> on this server, skipping files already there with the same size.',
+    inputSchema: {
+      type: 'object',
+      required: ['runId', 'to'],
+      properties: {
+        ...LOCATOR_PROPERTIES,
+        runId: RUN_ID,
+        to: { type: 'string', description: 'The folder to write into, on this server; over HTTP, one under the downloads folder (variable downloadsDir, default downloads/ of the DataFire project)' },
+        prefix: { type: 'string', description: "Only artifacts whose path starts with this (default outputs/, '' for all)" },
+      },
+    },
+    outputSchema: {
+      type: 'object',
+      properties: {
+        runId: { type: 'string' },
+        to: { type: 'string' },
+        bytes: { type: 'integer' },
+        files: {
+          type: 'array',
+          items: { type: 'object', properties: { path: { type: 'string' }, file: { type: 'string' }, bytes: { type: 'integer' }, skipped: { type: 'boolean' } } },
+        },
+      },
+    },
+    handler: async (input, context, action) =>
+      resolve(input, context, action).client.downloadOutputs(requireRunId(input, action), {
+        to: downloadFolder(input.to, context, action),
+        prefix: input.prefix as string | undefined,
+        signal: context?.signal,
+      }),
   }),
 
   listRuns: defineAction('listRuns', {

@@ -17,7 +17,7 @@ import { AzureMLValidationError } from '../errors';
 import { isObject } from '../spec/is-object';
 import { EXPERIMENT_FIELDS, locatorFields, type ExperimentLocator } from '../workflow/locator';
 import { accountFromContext, type ActionContext } from './action-context';
-import { isUntrusted, pathInside, projectsRoot, projectZipUploadsAllowed } from './untrusted-input';
+import { downloadsRoot, folderInside, isUntrusted, pathInside, projectsRoot, projectZipUploadsAllowed } from './untrusted-input';
 
 const EXECUTION_ID = 'azure_machinelearningservices_execution';
 const RUNHISTORY_ID = 'azure_machinelearningservices_runhistory';
@@ -76,6 +76,16 @@ export function requireRunId(input: Record<string, unknown>, action: string): st
  */
 export function projectFolder(given: string, context: ActionContext | undefined, action: string): string {
   return isUntrusted(context) ? pathInside(projectsRoot(context), given, 'project', action, 'projectsDir') : given;
+}
+
+/**
+ * Where a download is written. Over HTTP (or from a queue) it is a path on this server: it must
+ * be inside the downloads folder (variable `downloadsDir`, default `downloads/` of the DataFire
+ * project), so that a caller cannot have files written anywhere. A local flow names any folder.
+ */
+export function downloadFolder(given: unknown, context: ActionContext | undefined, action: string): string {
+  if (typeof given !== 'string' || !given) throw new AzureMLValidationError({ action, problems: [{ path: 'to', message: 'is required: the folder to write the files into' }] });
+  return isUntrusted(context) ? folderInside(downloadsRoot(context), given, 'to', action, 'downloadsDir') : given;
 }
 
 /** A zip sent in the input: base64 text, or DataFire's file object. */

@@ -142,7 +142,8 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
       };
       const encoding = contentEncoding(response);
       const declared = Number(response.headers['content-length']);
-      if (!encoding && Number.isFinite(declared) && declared > cap) return tooLarge(`Content-Length: ${declared}`);
+      // A HEAD answer's Content-Length is the size of what a GET would get: no body follows it.
+      if (request.method !== 'head' && !encoding && Number.isFinite(declared) && declared > cap) return tooLarge(`Content-Length: ${declared}`);
       const body = decoded(response);
       let size = 0;
       active?.();

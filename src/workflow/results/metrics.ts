@@ -1,0 +1,72 @@
+/**
+ * A run's metrics by name, each a list of points in step order, from Run History
+ * (RunMetrics_GetByQuery, every page). Both ways a run logs land here: azureml-core's run.log
+ * (a scalar per post; its step is its place in the sequence) and MLflow (a scalar with its step,
+ * `{ <name>: value, step }`). A table row (log_row) is a point whose value is the row.
+ */
+import type { CallOptions } from '../../http/call-options';
+import { AzureMLError } from '../../errors';
+import type { RunMetric } from '../../spec/runhistory/types';
+import { workflowAction, type WorkflowContext } from '../context';
+import { resolveRun, type RunLocator, type RunRef } from '../locator';
+
+export interface MetricPoint {
+  /** The value logged: a number for scalars (or "NaN"/"Infinity"), the row for a table metric. */
+  value: unknown;
+  step: number;
+  /** When it was logged (ISO date). */
+  time: string;
+}
+
+/** Metric name -> points, in step order. */
+export type RunMetrics = Record<string, MetricPoint[]>;
+
+/** The query of one run's metrics, quoted as OData quotes. */
+const runFilter = (runId: string) => `RunId eq '${runId.replace(/'/g, "''")}'`;
+
+/** Every metric record of the run, across pages, in the order Run History keeps them. */
+export async function* iterateMetricRecords(ctx: WorkflowContext, run: RunLocator, action: string, call: CallOptions = {}): AsyncGenerator<RunMetric, void, undefined> {
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const { runId: _runId, ...experiment } = run;
+    const page = await ctx.client.RunMetrics_GetByQuery({ ...experiment, queryParams: { filter: runFilter(run.runId), ...(token ? { continuationToken: token } : {}) } }, call);
+    for (const record of page.value ?? []) if (record.runId === undefined || record.runId === run.runId) yield record;
+    token = page.continuationToken ?? undefined;
+    if (token !== undefined && seen.has(token)) throw new AzureMLError({ message: `Action ${action} got the same continuation token twice; stopped paging`, action });
+    if (token !== undefined) seen.add(token);
+  } while (token);
+}
+
+/** The points of the records, by metric name, each list in step order (ties keep their logged order). */
+export function pointsByName(records: Iterable<RunMetric>): RunMetrics {
+  const out: RunMetrics = {};
+  for (const record of records) {
+    const name = record.name;
+    if (typeof name !== 'string') continue;
+    const list = (out[name] ??= []);
+    for (const cell of record.cells ?? []) {
+      const keys = Object.keys(cell);
+      const scalar = name in cell && keys.every((k) => k === name || k === 'step');
+      list.push({
+        value: scalar ? cell[name] : cell,
+        step: scalar && typeof cell.step === 'number' ? cell.step : list.length,
+        time: record.createdUtc ?? '',
+      });
+    }
+  }
+  for (const list of Object.values(out)) {
+    const order = list.map((point, i) => ({ point, i }));
+    order.sort((a, b) => a.point.step - b.point.step || a.i - b.i);
+    list.splice(0, list.length, ...order.map((o) => o.point));
+  }
+  return out;
+}
+
+export async function getMetrics(ctx: WorkflowContext, ref: RunRef, call: CallOptions = {}): Promise<RunMetrics> {
+  const action = workflowAction('getMetrics');
+  const run = resolveRun(ref, ctx.defaults, action);
+  const records: RunMetric[] = [];
+  for await (const record of iterateMetricRecords(ctx, run, action, call)) records.push(record);
+  return pointsByName(records);
+}
