@@ -114,6 +114,32 @@ describe('Action.fromName with the integration registered', () => {
   });
 });
 
+describe('one account for every integration of this package', () => {
+  const RH = 'azure_machinelearningservices_runhistory';
+  const runHistory = require('../src/runhistory') as typeof import('../src/runhistory');
+  const details = () => datafire.Action.fromName(`${RH}/Runs_GetDetails`, REPO, { [RH]: runHistory });
+
+  it('runs a Run History action in a flow whose context has only the Execution account', async () => {
+    server.reply({ body: { runId: 'rh_1', status: 'Running' } });
+    expect(await details().run({ ...WORKSPACE, runId: 'rh_1' }, context())).toEqual({ runId: 'rh_1', status: 'Running' });
+    expect(server.requests[0].url).toBe(`${BASE_PATH.replace('/execution/v1.0/', '/history/v1.0/')}/runs/rh_1/details`);
+    expect(server.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it('prefers its own account when the context has one', async () => {
+    server.reply({ body: { runId: 'rh_2' } });
+    const both = new datafire.Context({ accounts: { [ID]: { access_token: 'execution-token', host: 'http://127.0.0.1:9' }, [RH]: { access_token: TOKEN, host: server.url } } });
+    await details().run({ ...WORKSPACE, runId: 'rh_2' }, both);
+    expect(server.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it('names both accounts when neither is in the context', async () => {
+    await expect(details().run({ ...WORKSPACE, runId: 'r' }, new datafire.Context())).rejects.toThrow(
+      `Account ${RH} (or ${ID}, which every integration of this package takes) not specified for action ${RH}/Runs_GetDetails. Did you remember to pass in the 'context' object?`,
+    );
+  });
+});
+
 describe('a DataFire copy other than the one this package resolves', () => {
   it('can wrap the plain action with new Action({handler, ...}), compiling its schemas with its own ajv 4', async () => {
     server.reply({ body: { runId: 'w_1' } });

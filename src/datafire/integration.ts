@@ -55,6 +55,9 @@ export interface Integration<TActions> {
   getDetails(withActions?: boolean): IntegrationDetails;
 }
 
+/** The account every integration of this package falls back to: the Execution Service's. */
+const SHARED_ACCOUNT_ID = 'azure_machinelearningservices_execution';
+
 function buildSecurity(spec: IntegrationSpec): ActionSecurity {
   const security: ActionSecurity[string] = { integration: spec.id, fields: { ...ACCOUNT_FIELDS } };
   for (const def of Object.values(spec.securityDefinitions)) {
@@ -74,10 +77,13 @@ export function createIntegration<TActions>(spec: IntegrationSpec): Integration<
     actions[name] = Object.assign((input: unknown, context?: ActionContext) => run(input, context), { action });
   };
   const accountOf = (context: ActionContext | undefined, actionId: string): Account => {
-    const account = accountFromContext(context, spec.id);
+    // One account serves every integration of this package: a flow that names the Execution
+    // Service's account reaches Run History (and the rest) with it.
+    const account = accountFromContext(context, spec.id) ?? accountFromContext(context, SHARED_ACCOUNT_ID);
     if (!account) {
+      const also = spec.id === SHARED_ACCOUNT_ID ? '' : ` (or ${SHARED_ACCOUNT_ID}, which every integration of this package takes)`;
       throw new AzureMLAccountError({
-        message: `Account ${spec.id} not specified for action ${actionId}. Did you remember to pass in the 'context' object?`,
+        message: `Account ${spec.id}${also} not specified for action ${actionId}. Did you remember to pass in the 'context' object?`,
         fields: [],
         action: actionId,
       });
