@@ -11,16 +11,36 @@ export interface RangeRead {
   data: Buffer;
   /** The file's total size when the server said it. */
   totalSize?: number;
+  /** The longest `wait` the link takes (the emulator's log long poll), when the server offers it. */
+  maxWaitSeconds?: number;
 }
+
+/** The header by which the emulator offers its log long poll (see emulator/handlers/files.ts). */
+export const LOG_WAIT_HEADER = 'x-azureml-emulator-log-wait';
 
 /**
  * At most `maxBytes` from `fromByte` on: a bounded range, so a huge log is read in pieces of known
  * size. `send` is a link pipeline (no bearer token).
  */
-export async function fetchFromByte(send: SendRequest, url: string, fromByte: number, action: string, signal?: AbortSignal, maxBytes = DEFAULT_LOG_READ_BYTES): Promise<RangeRead> {
+export async function fetchFromByte(
+  send: SendRequest,
+  url: string,
+  fromByte: number,
+  action: string,
+  signal?: AbortSignal,
+  maxBytes = DEFAULT_LOG_READ_BYTES,
+  /** Ask the server to hold the answer until there is something past fromByte (only where it offers it). */
+  waitSeconds?: number,
+): Promise<RangeRead> {
+  let target = url;
+  if (waitSeconds) {
+    const withWait = new URL(url);
+    withWait.searchParams.set('wait', String(waitSeconds));
+    target = withWait.toString();
+  }
   const response = await send({
     method: 'get',
-    url,
+    url: target,
     headers: { range: `bytes=${fromByte}-${fromByte + maxBytes - 1}` },
     responseType: 'buffer',
     action,
@@ -35,12 +55,14 @@ export async function fetchFromByte(send: SendRequest, url: string, fromByte: nu
   const contentRange = String(response.headers['content-range'] ?? '');
   const total = /\/(\d+)$/.exec(contentRange)?.[1];
   const totalSize = total ? Number(total) : undefined;
-  if (response.status === 416) return { data: Buffer.alloc(0), totalSize };
-  if (response.status === 206) return { data: response.body, totalSize };
+  const offered = Number(response.headers[LOG_WAIT_HEADER]);
+  const wait = Number.isSafeInteger(offered) && offered > 0 ? { maxWaitSeconds: offered } : {};
+  if (response.status === 416) return { data: Buffer.alloc(0), totalSize, ...wait };
+  if (response.status === 206) return { data: response.body, totalSize, ...wait };
   if (response.status === 200) {
     // A server that ignores Range sends the whole file: keep only what is new, one piece of it.
     const start = Math.min(fromByte, response.body.length);
-    return { data: response.body.subarray(start, start + maxBytes), totalSize: response.body.length };
+    return { data: response.body.subarray(start, start + maxBytes), totalSize: response.body.length, ...wait };
   }
   throw new AzureMLServiceError({ action, statusCode: response.status, body: response.body.toString('utf8'), headers: response.headers });
 }

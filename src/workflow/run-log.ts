@@ -50,12 +50,13 @@ export async function readLogFrom(
   action: string,
   signal?: AbortSignal,
   maxBytes = DEFAULT_LOG_READ_BYTES,
-): Promise<{ data: Buffer; totalBytes: number }> {
+  waitSeconds?: number,
+): Promise<{ data: Buffer; totalBytes: number; maxWaitSeconds?: number }> {
   const url = details.logFiles?.[file];
   if (!url) return { data: Buffer.alloc(0), totalBytes: 0 };
   try {
-    const { data, totalSize } = await fetchFromByte(linksOf(ctx), url, fromByte, action, signal, maxBytes);
-    return { data, totalBytes: totalSize ?? fromByte + data.length };
+    const { data, totalSize, maxWaitSeconds } = await fetchFromByte(linksOf(ctx), url, fromByte, action, signal, maxBytes, waitSeconds);
+    return { data, totalBytes: totalSize ?? fromByte + data.length, ...(maxWaitSeconds ? { maxWaitSeconds } : {}) };
   } catch (error) {
     if (error instanceof AzureMLServiceError && error.statusCode === 404) return { data: Buffer.alloc(0), totalBytes: 0 }; // not written yet
     throw error;

@@ -26,6 +26,11 @@ export interface WaitForRunOptions {
   initialIntervalMs?: number;
   /** Longest wait between polls (default 60000 ms). */
   maxIntervalMs?: number;
+  /**
+   * While following the log (onLog), the longest wait between polls (default 10000 ms): a log
+   * that has gone quiet is still checked often, and new bytes bring the wait back to its start.
+   */
+  followMaxIntervalMs?: number;
   /** Stop waiting after this long (the run goes on): the call rejects with an AzureMLTimeoutError. Default: no limit. */
   timeoutMs?: number;
   /** How to wait between polls (tests pass one that records the delays). */
@@ -54,8 +59,8 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
   const action = workflowAction('waitForRun');
   const run = resolveRun(ref, ctx.defaults, action);
   const initial = options.initialIntervalMs ?? 2000;
-  const max = options.maxIntervalMs ?? 60000;
   const { signal, onLog, onStatus } = options;
+  const max = onLog ? Math.min(options.maxIntervalMs ?? 60000, Math.max(initial, options.followMaxIntervalMs ?? 10000)) : (options.maxIntervalMs ?? 60000);
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
   const deadline = options.timeoutMs !== undefined ? now() + options.timeoutMs : undefined;
@@ -77,15 +82,22 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
       // A run is Running before it prints, and prints before it ends: the log read in this poll
       // goes after a new running status, and before the status the run ended in.
       if (changed && !ended) onStatus?.(String(status), details);
+      let grew = false;
+      let waitOffer: number | undefined;
+      const emit = (data: Buffer) => {
+        logOffset += data.length;
+        // stream: a multi-byte character split across reads is completed by the next one.
+        const text = decoder.decode(data, { stream: true });
+        if (text) onLog!(text);
+        if (data.length) grew = true;
+      };
       if (onLog) {
         // In bounded pieces until caught up: a log that grew by a gigabyte is never held whole.
         for (;;) {
-          const { data, totalBytes } = await readLogFrom(ctx, details, DRIVER_LOG, logOffset, action, signal, DEFAULT_LOG_READ_BYTES);
-          logOffset += data.length;
-          // stream: a multi-byte character split across reads is completed by the next one.
-          const text = decoder.decode(data, { stream: true });
-          if (text) onLog(text);
-          if (data.length < DEFAULT_LOG_READ_BYTES || logOffset >= totalBytes) break;
+          const read = await readLogFrom(ctx, details, DRIVER_LOG, logOffset, action, signal, DEFAULT_LOG_READ_BYTES);
+          emit(read.data);
+          waitOffer = read.maxWaitSeconds;
+          if (read.data.length < DEFAULT_LOG_READ_BYTES || logOffset >= read.totalBytes) break;
         }
       }
       if (changed && ended) onStatus?.(String(status), details);
@@ -96,6 +108,22 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
       // The last wait is cut to the deadline, so that the status at the deadline is seen before giving up.
       const left = deadline === undefined ? Infinity : deadline - now();
       if (left <= 0) throw new AzureMLTimeoutError({ action, deadlineMs: options.timeoutMs! });
+      if (onLog && waitOffer) {
+        // The link offers to hold a read until the log grows (the emulator does): no polling, and
+        // a line shows as soon as it is written. While bytes keep coming the log is read on; the
+        // status is polled again when the log goes quiet, the run ends, or after `max`.
+        const since = now();
+        for (;;) {
+          const seconds = Math.max(1, Math.min(waitOffer, Math.floor(Math.min(left, max) / 1000)));
+          const read = await readLogFrom(ctx, details, DRIVER_LOG, logOffset, action, signal, DEFAULT_LOG_READ_BYTES, seconds);
+          emit(read.data);
+          if (!read.data.length || now() - since >= max || (deadline !== undefined && now() >= deadline)) break;
+        }
+        interval = initial;
+        continue;
+      }
+      // New bytes: the run is talking, so look again soon.
+      if (grew) interval = initial;
       await sleep(Math.min(interval, left), signal);
       interval = Math.min(max, Math.ceil(interval * 1.5));
     }

@@ -10,6 +10,7 @@ import { FILE_LINK_PREFIX } from '../file-links';
 import { pipeline } from 'stream/promises';
 import { HttpError, sameSecret } from '../http-util';
 import { inside } from '../names';
+import { isTerminalStatus } from '../../spec/run-status';
 import { decodePathSegment, type PlainRoute } from '../routes';
 
 const PREFIX = FILE_LINK_PREFIX;
@@ -63,6 +64,63 @@ async function openServedFile(runRoot: string, full: string, label: string): Pro
   }
 }
 
+/**
+ * An emulator addition that a real service does not have: a client that follows a log may add
+ * `wait=<seconds>` (1 to MAX_WAIT_SECONDS) to a file link with a Range from the byte it has read
+ * to. While the file holds nothing past that byte and the run has not ended, the answer waits
+ * for it (at most that long), so a line shows as soon as it is written, without polling. Every
+ * file answer says it in the header WAIT_HEADER (the longest wait it takes, in seconds).
+ */
+export const WAIT_HEADER = 'x-azureml-emulator-log-wait';
+export const MAX_WAIT_SECONDS = 30;
+/** A file that grows is noticed by fs.watch; this catches what it misses, and the run's end. */
+const RECHECK_MS = 200;
+
+function waitOf(url: URL): number | undefined {
+  const given = url.searchParams.get('wait');
+  if (given === null) return undefined;
+  const seconds = Number(given);
+  if (!/^\d+(\.\d+)?$/.test(given) || seconds <= 0 || seconds > MAX_WAIT_SECONDS) {
+    throw new HttpError(400, 'ValidationError', `wait must be a number of seconds from 1 to ${MAX_WAIT_SECONDS} (got ${JSON.stringify(given.slice(0, 20))})`, { target: 'wait' });
+  }
+  return seconds;
+}
+
+function sizeOf(file: string): number {
+  try {
+    return fs.lstatSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resolves when `file` is larger than `from`, the run has ended, `ms` have passed or the client has gone. */
+function waitForGrowth(file: string, from: number, ended: () => boolean, ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: fs.FSWatcher | undefined;
+    const check = () => {
+      if (sizeOf(file) > from || ended()) finish();
+    };
+    const finish = () => {
+      clearTimeout(deadline);
+      clearInterval(recheck);
+      watcher?.close();
+      res.off('close', finish);
+      resolve();
+    };
+    const deadline = setTimeout(finish, ms);
+    const recheck = setInterval(check, RECHECK_MS);
+    res.once('close', finish);
+    try {
+      watcher = fs.watch(file, { persistent: false }, check);
+      watcher.on('error', () => undefined); // the recheck goes on
+    } catch {
+      // not there yet: the recheck goes on
+    }
+    check();
+  });
+}
+
 export async function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'UserError', 'Files are read with GET or HEAD');
   const rest = url.pathname.slice(PREFIX.length);
@@ -83,7 +141,16 @@ export async function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMe
     throw new HttpError(404, 'UserError', `No file ${file} in run ${run.runId}`);
   }
   const runRoot = ctx.store.runDir(run);
-  const { fd, size } = await openServedFile(runRoot, inside(runRoot, file), `${file} of run ${run.runId}`);
+  const full = inside(runRoot, file);
+  const label = `${file} of run ${run.runId}`;
+  const waitSeconds = waitOf(url);
+  // The long poll of a log: nothing past the asked byte yet, and the run may still write it.
+  if (waitSeconds && req.method === 'GET' && req.headers.range) {
+    const start = /^bytes=(\d+)-/.exec(req.headers.range.trim());
+    if (start) await waitForGrowth(full, Number(start[1]), () => isTerminalStatus(run.status), waitSeconds * 1000, res);
+  }
+  res.setHeader(WAIT_HEADER, String(MAX_WAIT_SECONDS));
+  const { fd, size } = await openServedFile(runRoot, full, label);
   let stream: fs.ReadStream | undefined;
   try {
     const headers: Record<string, string | number> = {
