@@ -46,7 +46,7 @@ describe('following a log on a service that only offers polling', () => {
     const steps = [...quiet(8, 'a\n'), ...quiet(2, 'a\nb\n'), { status: 'Completed', log: 'a\nb\n' }];
     const slept: number[] = [];
     const printed: string[] = [];
-    await waitForRun(scripted(steps), 'r', { initialIntervalMs: 2000, maxIntervalMs: 60000, onLog: (t) => printed.push(t), sleep: async (ms) => void slept.push(ms) });
+    await waitForRun(scripted(steps), 'r', { initialIntervalMs: 2000, maxIntervalMs: 60000, onLog: (t) => printed.push(t), sleep: async (ms) => void slept.push(ms), settleMs: 0 });
     expect(printed).toEqual(['a\n', 'b\n']);
     // Grows by half from 2 s, capped at 10 s while following (not the 60 s of a plain wait); back to 2 s after "b".
     expect(slept).toEqual([2000, 3000, 4500, 6750, 10000, 10000, 10000, 10000, 2000, 3000]);
@@ -55,10 +55,10 @@ describe('following a log on a service that only offers polling', () => {
   it('takes its own cap, and a plain wait (no onLog) keeps maxIntervalMs', async () => {
     const steps = [...Array.from({ length: 5 }, () => ({ status: 'Running', log: '' })), { status: 'Completed', log: '' }];
     const following: number[] = [];
-    await waitForRun(scripted(steps), 'r', { initialIntervalMs: 1000, followMaxIntervalMs: 2000, onLog: () => undefined, sleep: async (ms) => void following.push(ms) });
+    await waitForRun(scripted(steps), 'r', { initialIntervalMs: 1000, followMaxIntervalMs: 2000, onLog: () => undefined, sleep: async (ms) => void following.push(ms), settleMs: 0 });
     expect(following).toEqual([1000, 1500, 2000, 2000, 2000]);
     const plain: number[] = [];
-    await waitForRun(scripted(steps), 'r', { initialIntervalMs: 1000, followMaxIntervalMs: 2000, sleep: async (ms) => void plain.push(ms) });
+    await waitForRun(scripted(steps), 'r', { initialIntervalMs: 1000, followMaxIntervalMs: 2000, sleep: async (ms) => void plain.push(ms), settleMs: 0 });
     expect(plain).toEqual([1000, 1500, 2250, 3375, 5063]);
   });
 });
@@ -76,6 +76,7 @@ describe('following a link that offers the long poll', () => {
       initialIntervalMs: 2000,
       onLog: (t) => printed.push(t),
       sleep: async (ms) => void slept.push(ms),
+      settleMs: 0,
     });
     expect(printed).toEqual(['one\n']);
     expect(slept).toEqual([]);
@@ -145,5 +146,58 @@ describe("the emulator's long poll", () => {
     } finally {
       await client.cancelRun(runId);
     }
+  });
+});
+
+describe('results that settle after the end', () => {
+  /** A run that ended at `endedAt`, whose metric records number counts[i] at the i-th count. */
+  function settling(counts: number[], endedAt = '2026-11-25T12:00:00Z', fail?: Error) {
+    const calls: string[] = [];
+    let countIndex = -1;
+    const client = {
+      Runs_GetDetails: async () => ({ runId: 'r', status: 'Completed', endTimeUtc: endedAt }),
+      RunMetrics_GetByQuery: async () => {
+        if (fail) throw fail;
+        countIndex = Math.min(countIndex + 1, counts.length - 1);
+        calls.push(`metrics ${counts[countIndex]}`);
+        return { value: Array.from({ length: counts[countIndex] }, (_, i) => ({ runId: 'r', name: 'm', cells: [{ m: i }] })) };
+      },
+      RunArtifacts_ListSasByPrefix: async () => ({ value: [{ path: 'outputs/a', contentUri: 'x' }] }),
+    };
+    return { ctx: { client: client as never, defaults: WS }, calls };
+  }
+
+  it('counts the metrics and artifacts after the end until two counts agree, the first interval apart', async () => {
+    let clock = Date.parse('2026-11-25T12:00:01Z');
+    const slept: number[] = [];
+    const { ctx, calls } = settling([3, 4, 5, 5, 9]);
+    const final = await waitForRun(ctx, 'r', { initialIntervalMs: 200, now: () => clock, sleep: async (ms) => void (slept.push(ms), (clock += ms)) });
+    expect(final.status).toBe('Completed');
+    expect(calls).toEqual(['metrics 3', 'metrics 4', 'metrics 5', 'metrics 5']);
+    expect(slept).toEqual([200, 200, 200]);
+  });
+
+  it('stops at settleMs, waits not at all for a run that ended longer ago, and is off with 0', async () => {
+    let clock = Date.parse('2026-11-25T12:00:00Z');
+    const growing = settling([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const slept: number[] = [];
+    await waitForRun(growing.ctx, 'r', { initialIntervalMs: 2000, settleMs: 1200, now: () => clock, sleep: async (ms) => void (slept.push(ms), (clock += ms)) });
+    expect(slept).toEqual([500, 500, 200]);
+    const old = settling([1, 2]);
+    await waitForRun(old.ctx, 'r', { now: () => Date.parse('2026-11-25T12:00:06Z'), sleep: async () => undefined });
+    expect(old.calls).toEqual([]);
+    const off = settling([1, 2]);
+    await waitForRun(off.ctx, 'r', { settleMs: 0, now: () => Date.parse('2026-11-25T12:00:00Z'), sleep: async () => undefined });
+    expect(off.calls).toEqual([]);
+  });
+
+  it('ends the settling, not the wait, when the results cannot be counted', async () => {
+    const { AzureMLServiceError } = await import('../src');
+    const forbidden = new AzureMLServiceError({ action: 'x', statusCode: 403, body: '{}', headers: {} });
+    const { ctx } = settling([1], '2026-11-25T12:00:00Z', forbidden);
+    const final = await waitForRun(ctx, 'r', { now: () => Date.parse('2026-11-25T12:00:01Z'), sleep: async () => undefined });
+    expect(final.status).toBe('Completed');
+    const broken = settling([1], '2026-11-25T12:00:00Z', new TypeError('a bug'));
+    await expect(waitForRun(broken.ctx, 'r', { now: () => Date.parse('2026-11-25T12:00:01Z'), sleep: async () => undefined })).rejects.toThrow('a bug');
   });
 });

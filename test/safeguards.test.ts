@@ -160,6 +160,7 @@ describe('waitForRun, with an injected sleep and clock', () => {
       initialIntervalMs: 1000,
       maxIntervalMs: 3000,
       sleep: async (ms) => void slept.push(ms),
+      settleMs: 0,
     });
     expect(final.status).toBe('Completed');
     expect(slept).toEqual([1000, 1500, 2250, 3000, 3000, 1000, 1500, 2250]);

@@ -305,6 +305,7 @@ describe('waitForRun, getRunLog, cancelRun', () => {
       const { waitForRun } = await import('../src/workflow/wait-for-run');
       const final = await waitForRun({ client: fake as never, defaults: { ...WORKSPACE, experimentName: 'e' } }, 'r', {
         initialIntervalMs: 1,
+        settleMs: 0,
         onStatus: (status) => events.push(`status ${status}`),
         onLog: (text) => events.push(`log ${text}`),
       });

@@ -10,6 +10,7 @@ import { workflowAction, type WorkflowContext } from './context';
 import { resolveRun, type RunRef } from './locator';
 import { isTerminalStatus } from '../spec/run-status';
 import { DRIVER_LOG, readLogFrom } from './run-log';
+import { settleResults } from './results/settle';
 
 export { DRIVER_LOG, AzureMLRunFailedError };
 
@@ -33,6 +34,13 @@ export interface WaitForRunOptions {
   followMaxIntervalMs?: number;
   /** Stop waiting after this long (the run goes on): the call rejects with an AzureMLTimeoutError. Default: no limit. */
   timeoutMs?: number;
+  /**
+   * After the run ends, the longest wait for its metrics and artifacts to settle (Run History is
+   * eventually consistent): they are counted until two counts in a row agree, the first poll
+   * interval (at most 500 ms) apart. Default 5000 ms; 0 does not wait. A run that ended longer
+   * ago than this is not waited for.
+   */
+  settleMs?: number;
   /** How to wait between polls (tests pass one that records the delays). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The clock the timeout is measured with, in ms (default Date.now). */
@@ -102,6 +110,14 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
       }
       if (changed && ended) onStatus?.(String(status), details);
       if (ended) {
+        await settleResults(ctx, run, action, {
+          settleMs: options.settleMs ?? 5000,
+          intervalMs: Math.min(initial, 500),
+          endedAt: details.endTimeUtc ? Date.parse(details.endTimeUtc) : undefined,
+          sleep,
+          now,
+          signal,
+        });
         if (details.status === 'Failed') throw new AzureMLRunFailedError({ details });
         return details;
       }
