@@ -144,13 +144,21 @@ describe('azureml-emulator (the command)', () => {
 });
 
 describe('the quickstart (npm start)', () => {
-  it('submits examples/hello to the embedded emulator, follows its log and ends Completed', async () => {
+  it('submits examples/hello to the embedded emulator, follows its log, then trains examples/metrics and shows its results', async () => {
     const lines: string[] = [];
     expect(await quickstart((line) => lines.push(line))).toBe('Completed');
     expect(lines[0]).toMatch(/^Azure ML emulator listening at http:\/\/127\.0\.0\.1:\d+$/);
     expect(lines).toContain('  | Hello!');
     expect(lines.filter((l) => l.startsWith('Status: '))).toEqual(expect.arrayContaining(['Status: Completed']));
-    expect(lines[lines.length - 1]).toMatch(/^Run quickstart_\d+_[0-9a-f]{8} Completed in \d+\.\d s$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^Run quickstart_\d+_[0-9a-f]{8} Completed in \d+\.\d s$/));
+    const metricLines = lines.filter((l) => l.startsWith('  metric '));
+    expect(metricLines.map((l) => l.replace(/: .*/, ''))).toEqual(['  metric loss', '  metric accuracy', '  metric final_weight', '  metric final_bias', '  metric final_loss']);
+    expect(metricLines[0]).toMatch(/^ {2}metric loss: \d+\.\d{4} \(5 points\)$/);
+    const outputs = lines.filter((l) => l.startsWith('  output '));
+    expect(outputs.map((l) => l.split(' ')[3])).toEqual(['outputs/model.json', 'outputs/reports/summary.txt']);
+    const modelFile = /-> (.*) \(\d+ bytes\)$/.exec(outputs[0])![1];
+    expect(Object.keys(JSON.parse(fs.readFileSync(modelFile, 'utf8')) as object)).toEqual(['weight', 'bias']);
+    expect(lines[lines.length - 1]).toMatch(/^Run quickstart_\d+_[0-9a-f]{8} Completed$/);
   });
 });
 

@@ -136,6 +136,14 @@ describe("the emulator's long poll", () => {
     expect(ended.status).toBe(416);
   });
 
+  it("answers a held read when the run's status changes, before its wait is over", async () => {
+    const { client, runId, url, size } = await runningRun('import time\nprint("ready", flush=True)\ntime.sleep(30)\n');
+    const held = fetch(`${url}&wait=30`, { headers: { range: `bytes=${size}-` } });
+    await client.cancelRun(runId);
+    // Without the status check this read would be held for 30 s, past this test's 15 s timeout.
+    expect((await held).status).toBe(416);
+  }, 15_000);
+
   it('refuses a wait it does not take', async () => {
     const { client, runId, url } = await runningRun('import time\nprint("ready", flush=True)\ntime.sleep(30)\n');
     try {

@@ -1,8 +1,13 @@
 /**
  * `npm start`: the whole flow against the embedded emulator, no Azure account needed. Starts the
  * emulator, and with the public client's submitRun creates the experiment, zips examples/hello and
- * uploads it with Runs_StartRun; follows the driver log, prints the final status; exits 0 when the run Completed.
+ * uploads it with Runs_StartRun; follows the driver log, prints the final status. Then, what comes
+ * out of a run: examples/metrics trains, logs metrics (Run History and MLflow) and writes outputs;
+ * the quickstart prints each metric's last value and downloads the outputs. Exits 0 when both
+ * runs Completed.
  */
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { create } from '../index';
 import { startEmulator } from '../emulator/emulator';
@@ -34,7 +39,22 @@ export async function quickstart(out: (line: string) => void = console.log): Pro
           .forEach((line) => out(`  | ${line}`)),
     });
     out(`Run ${run.runId} ${details.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return String(details.status);
+    if (details.status !== 'Completed') return String(details.status);
+
+    // Part two: what comes out of a run.
+    const trained = await client.submitRun({ project: path.resolve(__dirname, '..', '..', 'examples', 'metrics'), script: 'train.py', arguments: ['5'] });
+    out(`Started run ${trained.runId}: examples/metrics/train.py, 5 epochs`);
+    const end = await client.waitForRun(trained.runId, { initialIntervalMs: 100, maxIntervalMs: 1000 });
+    const metrics = await client.getMetrics(trained.runId);
+    for (const [name, points] of Object.entries(metrics)) {
+      const last = points[points.length - 1];
+      out(`  metric ${name}: ${typeof last.value === 'number' ? last.value.toFixed(4) : JSON.stringify(last.value)} (${points.length} point${points.length === 1 ? '' : 's'})`);
+    }
+    const to = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-quickstart-'));
+    const downloaded = await client.downloadOutputs(trained.runId, { to });
+    for (const file of downloaded.files) out(`  output ${file.path} -> ${file.file} (${file.bytes} bytes)`);
+    out(`Run ${trained.runId} ${end.status}`);
+    return String(end.status);
   } finally {
     await emulator.close();
   }

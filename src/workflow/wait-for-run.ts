@@ -125,15 +125,16 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
       const left = deadline === undefined ? Infinity : deadline - now();
       if (left <= 0) throw new AzureMLTimeoutError({ action, deadlineMs: options.timeoutMs! });
       if (onLog && waitOffer) {
-        // The link offers to hold a read until the log grows (the emulator does): no polling, and
-        // a line shows as soon as it is written. While bytes keep coming the log is read on; the
-        // status is polled again when the log goes quiet, the run ends, or after `max`.
+        // The link offers to hold a read until the log grows (the emulator does, and answers when
+        // the run's status changes too): no polling, and a line shows as soon as it is written.
+        // While bytes keep coming the log is read on, with the status polled at least every second,
+        // and at once when the log grows while the run was not seen Running (it is Running now).
         const since = now();
         for (;;) {
           const seconds = Math.max(1, Math.min(waitOffer, Math.floor(Math.min(left, max) / 1000)));
           const read = await readLogFrom(ctx, details, DRIVER_LOG, logOffset, action, signal, DEFAULT_LOG_READ_BYTES, seconds);
           emit(read.data);
-          if (!read.data.length || now() - since >= max || (deadline !== undefined && now() >= deadline)) break;
+          if (!read.data.length || status !== 'Running' || now() - since >= Math.min(max, 1000) || (deadline !== undefined && now() >= deadline)) break;
         }
         interval = initial;
         continue;

@@ -68,7 +68,8 @@ async function openServedFile(runRoot: string, full: string, label: string): Pro
  * An emulator addition that a real service does not have: a client that follows a log may add
  * `wait=<seconds>` (1 to MAX_WAIT_SECONDS) to a file link with a Range from the byte it has read
  * to. While the file holds nothing past that byte and the run has not ended, the answer waits
- * for it (at most that long), so a line shows as soon as it is written, without polling. Every
+ * for it (at most that long, and no longer than the run's status stays as it was), so a line
+ * shows as soon as it is written, and a new status at once, without polling. Every
  * file answer says it in the header WAIT_HEADER (the longest wait it takes, in seconds).
  */
 export const WAIT_HEADER = 'x-azureml-emulator-log-wait';
@@ -94,12 +95,12 @@ function sizeOf(file: string): number {
   }
 }
 
-/** Resolves when `file` is larger than `from`, the run has ended, `ms` have passed or the client has gone. */
-function waitForGrowth(file: string, from: number, ended: () => boolean, ms: number, res: ServerResponse): Promise<void> {
+/** Resolves when `file` is larger than `from`, `changed()` says so (the run's status), `ms` have passed or the client has gone. */
+function waitForGrowth(file: string, from: number, changed: () => boolean, ms: number, res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     let watcher: fs.FSWatcher | undefined;
     const check = () => {
-      if (sizeOf(file) > from || ended()) finish();
+      if (sizeOf(file) > from || changed()) finish();
     };
     const finish = () => {
       clearTimeout(deadline);
@@ -147,7 +148,9 @@ export async function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMe
   // The long poll of a log: nothing past the asked byte yet, and the run may still write it.
   if (waitSeconds && req.method === 'GET' && req.headers.range) {
     const start = /^bytes=(\d+)-/.exec(req.headers.range.trim());
-    if (start) await waitForGrowth(full, Number(start[1]), () => isTerminalStatus(run.status), waitSeconds * 1000, res);
+    // Also answered when the run's status changes: the client then sees the new status at once.
+    const status = run.status;
+    if (start && !isTerminalStatus(status)) await waitForGrowth(full, Number(start[1]), () => run.status !== status, waitSeconds * 1000, res);
   }
   res.setHeader(WAIT_HEADER, String(MAX_WAIT_SECONDS));
   const { fd, size } = await openServedFile(runRoot, full, label);
