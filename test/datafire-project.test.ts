@@ -105,6 +105,26 @@ describe('datafire serve', () => {
     expect(listed.body.runs.map((r: { runId: string }) => r.runId)).toEqual([runId]);
   });
 
+  it('GET /runs/{runId}/metrics and /details give what a run logged; POST /runs/{runId}/download writes only under downloadsDir', async () => {
+    const submitted = await call('POST', '/runs', { project: 'metrics', script: 'train.py', arguments: ['3'] });
+    expect(submitted.status).toBe(200);
+    const runId: string = submitted.body.runId;
+    await create({ access_token: 't', host: emulator.url }, { workspace: WS }).waitForRun(runId, { initialIntervalMs: 30 });
+    const metrics = await call('GET', `/runs/${runId}/metrics`);
+    expect(Object.keys(metrics.body.metrics).sort()).toEqual(['accuracy', 'final_bias', 'final_loss', 'final_weight', 'loss']);
+    expect(metrics.body.metrics.loss.map((p: { step: number }) => p.step)).toEqual([0, 1, 2]);
+    const details = await call('GET', `/runs/${runId}/details`);
+    expect(details.body).toMatchObject({ runId, status: 'Completed', artifacts: ['azureml-logs/70_driver_log.txt', 'outputs/model.json', 'outputs/reports/summary.txt'] });
+    expect(details.body.metrics.loss).toBe(metrics.body.metrics.loss[2].value);
+    // Over HTTP a download may only go under downloadsDir (default downloads/ of the project, which this repository does not have).
+    expect(await call('POST', `/runs/${runId}/download`, { to: '/tmp/anywhere' })).toEqual({
+      status: 400,
+      body: {
+        error: `Action azureml-execution/downloadOutputs was given invalid input: to cannot be used: the folder it must be in, ${path.join(REPO, 'downloads')} (variable downloadsDir), does not exist`,
+      },
+    });
+  });
+
   it('POST /runs/{runId}/cancel cancels a running run', async () => {
     const zip = makeZip([{ name: 'sleep.py', data: 'import time\nprint("up", flush=True)\ntime.sleep(30)' }]);
     const submitted = await call('POST', '/runs', { projectZip: zip.toString('base64'), script: 'sleep.py' });

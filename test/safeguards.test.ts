@@ -2,7 +2,9 @@
  * One test per safeguard that a mutation pass found untested: each fails when its safeguard
  * alone is removed (the others left in place).
  */
+import * as fs from 'fs';
 import nock from 'nock';
+import * as path from 'path';
 import { Readable } from 'stream';
 import { AzureMLAuthError, AzureMLError, AzureMLNetworkError, AzureMLServiceError, AzureMLTimeoutError, create, startEmulator, type Emulator } from '../src';
 import { workflowAction } from '../src/datafire/workflow-actions';
@@ -224,6 +226,42 @@ describe('the emulator and the DataFire workflow actions', () => {
     const context = { accounts: { azure_machinelearningservices_execution: { access_token: 't', host: emulator.url } } };
     const status = (await workflowAction('waitForRun').run({ ...ws, runId: run.runId, pollSeconds: 0.02 }, context)) as Record<string, unknown>;
     expect(status).toMatchObject({ runId: run.runId, experimentName: 'safeguards', status: 'Failed', error: { code: 'UserError' } });
+  });
+});
+
+describe('the downloadOutputs action, called over HTTP', () => {
+  let emulator: Emulator;
+  const folders = projectFolders('azureml-downloads-');
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(async () => {
+    await emulator.close();
+    folders.cleanup();
+  });
+
+  it('writes only under downloadsDir (links followed), and anywhere from a local flow', async () => {
+    const ws = { ...WORKSPACE, experimentName: 'downloads' };
+    const client = create({ access_token: 't', host: emulator.url }, { workspace: ws });
+    const run = await client.submitRun({ project: folders.make({ 'w.py': 'import os\nos.makedirs("outputs")\nopen("outputs/a.txt", "w").write("A")' }), script: 'w.py' });
+    await client.waitForRun(run.runId, { initialIntervalMs: 20 });
+    const root = folders.make({});
+    const outside = folders.make({});
+    fs.symlinkSync(outside, path.join(root, 'link'));
+    const accounts = { azure_machinelearningservices_execution: { access_token: 't', host: emulator.url } };
+    const http = { type: 'http', accounts, variables: { downloadsDir: root } };
+    const action = workflowAction('downloadOutputs');
+    const done = (await action.run({ ...ws, runId: run.runId, to: 'run1' }, http)) as { files: Array<{ file: string }> };
+    expect(done.files.map((f) => f.file)).toEqual([path.join(fs.realpathSync(root), 'run1', 'outputs', 'a.txt')]);
+    expect(fs.readFileSync(path.join(root, 'run1', 'outputs', 'a.txt'), 'utf8')).toBe('A');
+    for (const to of ['../escape', '/tmp/elsewhere', 'link/inside-a-link']) {
+      await expect(action.run({ ...ws, runId: run.runId, to }, http)).rejects.toThrow(
+        `Action azureml-execution/downloadOutputs was given invalid input: to must be inside ${fs.realpathSync(root)} (set the variable downloadsDir to change it)`,
+      );
+    }
+    expect(fs.readdirSync(outside)).toEqual([]);
+    const local = (await action.run({ ...ws, runId: run.runId, to: path.join(outside, 'mine') }, { accounts })) as { files: Array<{ file: string }> };
+    expect(local.files.map((f) => f.file)).toEqual([path.join(outside, 'mine', 'outputs', 'a.txt')]);
   });
 });
 
