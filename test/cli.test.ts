@@ -262,6 +262,63 @@ describe('status, cancel, logs, runs', () => {
   });
 });
 
+describe('show, metrics, download', () => {
+  const EXAMPLE = path.join(__dirname, '..', 'examples', 'metrics');
+
+  it("shows a run's details, its metrics as a table and as JSON, and downloads its outputs (then skips them)", async () => {
+    const submitted = await cli(['submit', EXAMPLE, '--script', 'train.py', '--wait', '--', '3']);
+    expect(submitted.code).toBe(0);
+    const runId = submitted.stdout.trim();
+    const metrics = await history().getMetrics(runId);
+    const show = await cli(['show', runId]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`Run:        ${runId}\nExperiment: cli\nStatus:     Completed\nTarget:     local\n`);
+    expect(show.stdout).toContain('Script:     train.py\nLogs:\n  azureml-logs/70_driver_log.txt\nMetrics:\n');
+    expect(show.stdout).toContain(`  loss = ${metrics.loss[2].value}\n`);
+    expect(show.stdout).toMatch(/Artifacts:\n {2}azureml-logs\/70_driver_log.txt\n {2}outputs\/model.json\n {2}outputs\/reports\/summary.txt\n$/);
+
+    const table = await cli(['metrics', runId]);
+    const short = (v: unknown) => String(Number((v as number).toPrecision(6)));
+    expect(table).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        'NAME          LAST      STEPS',
+        `accuracy      ${short(metrics.accuracy[2].value).padEnd(8)}  3`,
+        `final_bias    ${short(metrics.final_bias[0].value).padEnd(8)}  1`,
+        `final_loss    ${short(metrics.final_loss[0].value).padEnd(8)}  1`,
+        `final_weight  ${short(metrics.final_weight[0].value).padEnd(8)}  1`,
+        `loss          ${short(metrics.loss[2].value).padEnd(8)}  3`,
+        '',
+      ].join('\n'),
+    });
+    const json = await cli(['--json', 'metrics', runId]);
+    expect(JSON.parse(json.stdout)).toEqual(Object.fromEntries(Object.entries(metrics).map(([name, points]) => [name, points.map(({ value, step }) => ({ value, step }))])));
+
+    const to = project({});
+    const first = await cli(['download', runId, '--to', to]);
+    expect(first.code).toBe(0);
+    expect(first.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/).pop())).toEqual([path.join(to, 'outputs', 'model.json'), path.join(to, 'outputs', 'reports', 'summary.txt')]);
+    expect(first.stderr).toMatch(/Downloaded 2 files \(\d+ B\) to /);
+    const again = await cli(['download', runId, '--to', to]);
+    expect(again.stdout).toBe(`skipped (already there)  ${path.join(to, 'outputs', 'model.json')}\nskipped (already there)  ${path.join(to, 'outputs', 'reports', 'summary.txt')}\n`);
+    expect(again.stderr).toBe(`Downloaded 0 files (0 B) to ${to}; 2 already there\n`);
+  });
+
+  it('exits 5 for a prefix that matches nothing and for an unknown run; 2 without --to', async () => {
+    const submitted = await cli(['submit', project({ 'a.py': 'print(1)' }), '--script', 'a.py', '--wait']);
+    const runId = submitted.stdout.trim();
+    const none = await cli(['download', runId, '--to', project({}), '--prefix', 'models/']);
+    expect([none.code, none.stderr]).toEqual([5, `error: Run ${runId} has no artifacts under models/\n`]);
+    const noMetrics = await cli(['metrics', runId]);
+    expect([noMetrics.code, noMetrics.stdout, noMetrics.stderr]).toEqual([0, '', `Run ${runId} has no metrics\n`]);
+    const unknown = await cli(['show', 'no_such_run']);
+    expect(unknown.code).toBe(5);
+    const usage = await cli(['download', runId]);
+    expect([usage.code, usage.stderr.split('\n')[0]]).toEqual([2, "error: required option '--to <dir>' not specified"]);
+  });
+});
+
 describe('the progress display', () => {
   function fakeStream(isTTY: boolean) {
     const writes: string[] = [];
