@@ -324,11 +324,90 @@ async function logPrint(dir) {
   };
 }
 
+// 7. Download ---------------------------------------------------------------------------------
+// downloadOutputs of a 1 GiB artifact against a raw http.get piped to a file: the same bytes from
+// the same server process, each client in its own process, alternated three times.
+async function download(dir) {
+  const size = QUICK ? 128 * 1024 * 1024 : 1024 * 1024 * 1024;
+  const file = path.join(dir, 'artifact.bin');
+  const fd = fs.openSync(file, 'w');
+  const chunk = Buffer.alloc(8 * 1024 * 1024, 9);
+  for (let written = 0; written < size; written += chunk.length) fs.writeSync(fd, chunk);
+  fs.closeSync(fd);
+  const { spawn } = require('child_process');
+  const server = spawn(process.execPath, [path.join(__dirname, 'artifact-server.js'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => server.stdout.once('data', (c) => resolve(String(c).trim())));
+  const url = `http://127.0.0.1:${port}`;
+  const child = (mode) => {
+    const to = fs.mkdtempSync(path.join(dir, `${mode}-`));
+    try {
+      const out = spawnSync(process.execPath, [path.join(__dirname, 'download-child.js'), mode, url, to, ROOT], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (out.status !== 0) throw new Error(`download child failed: ${out.stderr}`);
+      const result = JSON.parse(out.stdout);
+      if (result.bytes !== size) throw new Error(`${mode} downloaded ${result.bytes} of ${size} bytes`);
+      return result;
+    } finally {
+      fs.rmSync(to, { recursive: true, force: true });
+    }
+  };
+  const runs = { raw: [], package: [] };
+  try {
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+      runs.raw.push(child('raw'));
+      runs.package.push(child('package'));
+    }
+  } finally {
+    server.kill();
+    fs.rmSync(file, { force: true });
+  }
+  const middle = (list) => [...list].sort((a, b) => a.mbPerSecond - b.mbPerSecond)[Math.floor(list.length / 2)];
+  const summary = (list) => ({ ...middle(list), peakRssMb: Math.max(...list.map((r) => r.peakRssMb)), mbPerSecondRuns: list.map((r) => r.mbPerSecond) });
+  const raw = summary(runs.raw);
+  const ours = summary(runs.package);
+  return {
+    bytes: size,
+    raw,
+    package: ours,
+    throughputVsRaw: ours.mbPerSecond / raw.mbPerSecond,
+    goal: 'peak RSS under 150 MB and throughput at least 0.8x a raw streamed GET',
+    met: ours.peakRssMb < 150 && ours.mbPerSecond / raw.mbPerSecond >= 0.8,
+  };
+}
+
+// 8. Follow lag -------------------------------------------------------------------------------
+// A script on the emulator prints its clock every 0.5 s for 20 s; waitForRun({ onLog }) follows
+// it. Each line's lag is when it arrived minus when it was printed (one machine, one clock).
+async function followLag(dir) {
+  const seconds = QUICK ? 5 : 20;
+  const project = fs.mkdtempSync(path.join(dir, 'lag-'));
+  fs.writeFileSync(path.join(project, 'tick.py'), `import time\nfor i in range(${seconds * 2}):\n    print("%.3f" % time.time(), flush=True)\n    time.sleep(0.5)\n`);
+  const emulator = await pkg.startEmulator();
+  try {
+    const client = pkg.create({ access_token: 't', host: emulator.url }, { workspace: WS });
+    const run = await client.submitRun({ project, script: 'tick.py' });
+    const lags = [];
+    let pending = '';
+    await client.waitForRun(run.runId, {
+      onLog: (text) => {
+        const lines = (pending + text).split('\n');
+        pending = lines.pop();
+        for (const line of lines) lags.push(Date.now() - Number(line) * 1000);
+      },
+    });
+    lags.sort((a, b) => a - b);
+    const median = lags[Math.floor(lags.length / 2)];
+    const worst = lags[lags.length - 1];
+    return { lines: lags.length, medianMs: median, worstMs: worst, goal: 'median at most 500 ms, worst at most 1000 ms', met: lags.length === seconds * 2 && median <= 500 && worst <= 1000 };
+  } finally {
+    await emulator.close();
+  }
+}
+
 async function main() {
   // BENCH_ONLY=logPrint (or another measure's name) runs one measure and prints its JSON.
   if (process.env.BENCH_ONLY) {
-    const only = { coldStart, perCall, upload, tokens, logFollow, logPrint }[process.env.BENCH_ONLY];
-    if (!only) throw new Error(`BENCH_ONLY must be one of coldStart, perCall, upload, tokens, logFollow, logPrint (got ${process.env.BENCH_ONLY})`);
+    const only = { coldStart, perCall, upload, tokens, logFollow, logPrint, download, followLag }[process.env.BENCH_ONLY];
+    if (!only) throw new Error(`BENCH_ONLY must be one of coldStart, perCall, upload, tokens, logFollow, logPrint, download, followLag (got ${process.env.BENCH_ONLY})`);
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-bench-'));
     try {
       return console.log(JSON.stringify(await only(scratch), null, 2));
@@ -354,6 +433,8 @@ async function main() {
     results.tokens = await tokens();
     results.logFollow = await logFollow();
     results.logPrint = await logPrint(dir);
+    results.download = await download(dir);
+    results.followLag = await followLag(dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -364,6 +445,8 @@ async function main() {
   const t = results.tokens;
   const l = results.logFollow;
   const lp = results.logPrint;
+  const d = results.download;
+  const fl = results.followLag;
   const rows = [
     [
       'Cold start (require + create), median wall / peak RSS',
@@ -408,6 +491,20 @@ async function main() {
       `raw http.get ${f(lp.raw.mbPerSecond, 0)} MB/s, ${f(lp.raw.peakRssMb)} MB`,
       `${f(lp.throughputVsRaw, 2)}x raw`,
       lp.met,
+    ],
+    [
+      `Download ${f(d.bytes / 2 ** 20, 0)} MiB with downloadOutputs (median of ${d.raw.mbPerSecondRuns.length})`,
+      `${f(d.package.mbPerSecond, 0)} MB/s, peak RSS ${f(d.package.peakRssMb)} MB`,
+      `raw streamed GET ${f(d.raw.mbPerSecond, 0)} MB/s, ${f(d.raw.peakRssMb)} MB`,
+      `${f(d.throughputVsRaw, 2)}x raw`,
+      d.met,
+    ],
+    [
+      `Follow lag: a line every 0.5 s for ${fl.lines / 2} s, emulator`,
+      `median ${fl.medianMs} ms, worst ${fl.worstMs} ms`,
+      'before: median 4.3 s, worst 14.5 s (polling that backed off to 60 s)',
+      '',
+      fl.met,
     ],
   ];
   console.log('\n| measure | this package | baseline | ratio | goal met |\n| --- | --- | --- | --- | --- |');

@@ -2,7 +2,7 @@
  * Reads a file link (a run's log, a blob SAS URL) from a byte offset with HTTP Range, without the
  * bearer token: such links carry their own signature, and may point at another host.
  */
-import { AzureMLServiceError } from '../errors';
+import { AzureMLResponseFormatError, AzureMLServiceError } from '../errors';
 import { DEFAULT_LOG_READ_BYTES } from './limits';
 import type { SendRequest } from './pipeline';
 
@@ -65,4 +65,60 @@ export async function fetchFromByte(
     return { data: response.body.subarray(start, start + maxBytes), totalSize: response.body.length, ...wait };
   }
   throw new AzureMLServiceError({ action, statusCode: response.status, body: response.body.toString('utf8'), headers: response.headers });
+}
+
+/** What fetchRangeInto wrote: how many bytes, and the file's total size when the server said it. */
+export interface RangeWritten {
+  bytes: number;
+  totalSize?: number;
+}
+
+/**
+ * At most `maxBytes` from `fromByte` on, handed to `write(chunk, position)` as they arrive (the
+ * position in the file), never held whole: a download of any size in little memory. A retried
+ * attempt writes its bytes again from `fromByte`, over the same positions.
+ */
+export async function fetchRangeInto(
+  send: SendRequest,
+  url: string,
+  fromByte: number,
+  maxBytes: number,
+  action: string,
+  write: (chunk: Buffer, position: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<RangeWritten> {
+  let bytes = 0;
+  const response = await send({
+    method: 'get',
+    url,
+    headers: { range: `bytes=${fromByte}-${fromByte + maxBytes - 1}` },
+    responseType: 'buffer',
+    action,
+    baseUrl: new URL(url).origin,
+    signal,
+    timeoutMs: 120_000,
+    maxResponseBytes: maxBytes,
+    maxResponseSetting: 'pieceBytes (the server ignored Range)',
+    responseSink: (answered) => {
+      bytes = 0;
+      // The whole file from its first byte, though a later range was asked for: not written (and
+      // read no further than maxBytes), then refused below.
+      if (answered === 200 && fromByte > 0) return undefined;
+      return async (chunk) => {
+        await write(chunk, fromByte + bytes);
+        bytes += chunk.length;
+      };
+    },
+  });
+  const { status } = response;
+  const total = /\/(\d+)$/.exec(String(response.headers['content-range'] ?? ''))?.[1];
+  const totalSize = total ? Number(total) : undefined;
+  if (status === 416) return { bytes: 0, totalSize };
+  if (status === 206) return { bytes, totalSize };
+  // A server that ignores Range answers the whole file from its first byte: right only from 0.
+  if (status === 200 && fromByte === 0) return { bytes, totalSize: bytes };
+  if (status === 200) {
+    throw new AzureMLResponseFormatError({ action, statusCode: status, body: '', reason: `the server ignored Range: it sent the file from its start, not from byte ${fromByte}` });
+  }
+  throw new AzureMLServiceError({ action, statusCode: status, body: response.body.toString('utf8'), headers: response.headers });
 }

@@ -29,6 +29,14 @@ export interface PipelineRequest {
    * (an answer to return instead of sending again) before the retry policy sends it again.
    */
   recover?: () => Promise<PipelineResponse | undefined>;
+  /**
+   * For a 2xx answer: where its body goes, chunk by chunk, instead of into memory (the answer's
+   * `body` is then empty). A factory, called once per attempt with the answer's status: a retried
+   * request starts its body again, and the sink must start again too; undefined reads the body
+   * into memory as usual. The next chunk is read when the last one's promise resolves; a
+   * rejection fails the call.
+   */
+  responseSink?: (status: number) => ((chunk: Buffer) => Promise<void> | void) | undefined;
   /** Largest answer body, after decompression (a larger one is an AzureMLResponseFormatError). */
   maxResponseBytes?: number;
   /** Which setting raises maxResponseBytes, for its error. */

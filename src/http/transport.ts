@@ -145,6 +145,10 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
       // A HEAD answer's Content-Length is the size of what a GET would get: no body follows it.
       if (request.method !== 'head' && !encoding && Number.isFinite(declared) && declared > cap) return tooLarge(`Content-Length: ${declared}`);
       const body = decoded(response);
+      const status = response.statusCode ?? 0;
+      // A 2xx body with a sink goes there as it comes (an error body is read whole, for its message).
+      const sink = request.responseSink && status >= 200 && status < 300 ? request.responseSink(status) : undefined;
+      let written: Promise<void> = Promise.resolve();
       let size = 0;
       active?.();
       body.on('data', (chunk: Buffer) => {
@@ -154,12 +158,28 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
           tooLarge(`more than ${cap} bytes arrived`);
           return void body.destroy();
         }
-        chunks.push(chunk);
         active?.();
+        if (!sink) return void chunks.push(chunk);
+        // One chunk at a time: the socket waits while the sink writes (bounded memory).
+        body.pause();
+        written = written.then(async () => {
+          await sink(chunk);
+          if (!settled) body.resume();
+        });
+        written.catch((error: unknown) => {
+          // Where the answer goes failed (a full disk): the caller's side, not the network's; not retried.
+          const reason = error instanceof AzureMLError ? error : new AzureMLError({ message: `Action ${request.action} could not keep the answer: ${(error as Error).message}`, action: request.action });
+          finish(reason);
+          body.destroy();
+        });
       });
       body.on('error', (error: NodeJS.ErrnoException) => (body === response ? fail(error) : finish(decodeError(request, encoding, error))));
       response.on('aborted', () => fail(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' })));
-      body.on('end', () => finish(undefined, { status: response.statusCode ?? 0, headers: response.headers as PipelineResponse['headers'], body: Buffer.concat(chunks), request }));
+      body.on('end', () => {
+        const answer = () => finish(undefined, { status, headers: response.headers as PipelineResponse['headers'], body: Buffer.concat(chunks), request });
+        if (!sink) return answer();
+        written.then(answer, () => undefined);
+      });
     };
     let req: import('http').ClientRequest;
     try {

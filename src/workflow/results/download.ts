@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CallOptions } from '../../http/call-options';
 import { AzureMLAbortError, AzureMLNotFoundError, AzureMLResponseFormatError, AzureMLValidationError } from '../../errors';
-import { fetchFromByte, type RangeRead } from '../../http/fetch-range';
+import { fetchRangeInto } from '../../http/fetch-range';
 import type { SendRequest } from '../../http/pipeline';
 import { linksOf, workflowAction, type WorkflowContext } from '../context';
 import { resolveRun, type RunRef } from '../locator';
@@ -23,7 +23,7 @@ export interface DownloadOutputsOptions extends Pick<CallOptions, 'signal'> {
   prefix?: string;
   /** Files downloaded at once (default 4). */
   concurrency?: number;
-  /** Bytes per range request (default 8 MiB): at most two pieces per file are in memory. */
+  /** Bytes per range request (default 64 MiB), each written to disk as it arrives: a failed request reads its piece again. */
   pieceBytes?: number;
   /** Told as files start, progress and end. */
   onProgress?: (progress: DownloadProgress) => void;
@@ -58,7 +58,8 @@ export interface DownloadedOutputs {
   bytes: number;
 }
 
-const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
+/** A range per request: large, since nothing of it is held in memory; small enough that a failed piece is cheap to read again. */
+const DEFAULT_PIECE_BYTES = 64 * 1024 * 1024;
 
 /** The local file for an artifact path; a path that would leave `to` is the service's error, refused before anything is written. */
 function localFile(to: string, artifactPath: string, action: string): string {
@@ -101,21 +102,19 @@ async function downloadFile(
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const part = `${file}.${randomBytes(4).toString('hex')}.part`;
   const handle = await fs.promises.open(part, 'wx');
-  let written = 0;
   try {
+    // Each chunk is written where it belongs as it arrives: memory holds a chunk, not a piece.
+    const write = async (chunk: Buffer, position: number) => {
+      for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset, chunk.length - offset, position + offset)).bytesWritten;
+    };
+    let written = 0;
     let total: number | undefined;
-    let next: Promise<RangeRead> | undefined = fetchFromByte(send, url, 0, action, signal, pieceBytes);
-    while (next) {
-      const piece: RangeRead = await next;
+    for (;;) {
+      const piece = await fetchRangeInto(send, url, written, pieceBytes, action, write, signal);
       total ??= piece.totalSize;
-      const end = written + piece.data.length;
-      // The next piece is asked for while this one is written: the wire and the disk work at once.
-      next = piece.data.length > 0 && (total === undefined || end < total) ? fetchFromByte(send, url, end, action, signal, pieceBytes) : undefined;
-      next?.catch(() => undefined); // awaited on the next turn; a failure must not count as unhandled meanwhile
-      let offset = 0;
-      while (offset < piece.data.length) offset += (await handle.write(piece.data, offset, piece.data.length - offset, written + offset)).bytesWritten;
-      written = end;
+      written += piece.bytes;
       progress(written, total);
+      if (piece.bytes === 0 || (total !== undefined && written >= total)) break;
     }
     if (total !== undefined && written !== total) {
       throw new AzureMLResponseFormatError({ action, statusCode: 206, body: '', reason: `the link of ${path.basename(file)} gave ${written} of its ${total} bytes` });
