@@ -14,12 +14,14 @@ const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGro
     fs.mkdirSync(to, { recursive: true });
     const file = path.join(to, 'big.bin');
     bytes = await new Promise((resolve, reject) => {
-      http.get(`${url}/blob?sig=x`, (res) => {
-        const out = fs.createWriteStream(file);
-        res.pipe(out);
-        out.on('finish', () => resolve(fs.statSync(file).size));
-        out.on('error', reject);
-      }).on('error', reject);
+      http
+        .get(`${url}/blob?sig=x`, (res) => {
+          const out = fs.createWriteStream(file);
+          res.pipe(out);
+          out.on('finish', () => resolve(fs.statSync(file).size));
+          out.on('error', reject);
+        })
+        .on('error', reject);
     });
   } else {
     const result = await require(root).create({ access_token: 't', host: url }, { workspace: WS }).downloadOutputs('r1', { to });

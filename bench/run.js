@@ -397,7 +397,13 @@ async function followLag(dir) {
     lags.sort((a, b) => a - b);
     const median = lags[Math.floor(lags.length / 2)];
     const worst = lags[lags.length - 1];
-    return { lines: lags.length, medianMs: median, worstMs: worst, goal: 'median at most 500 ms, worst at most 1000 ms', met: lags.length === seconds * 2 && median <= 500 && worst <= 1000 };
+    return {
+      lines: lags.length,
+      medianMs: median,
+      worstMs: worst,
+      goal: 'median at most 500 ms, worst at most 1000 ms',
+      met: lags.length === seconds * 2 && median <= 500 && worst <= 1000,
+    };
   } finally {
     await emulator.close();
   }

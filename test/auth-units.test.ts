@@ -58,15 +58,19 @@ describe('accountExpiry', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(AzureMLAccountError);
-    expect((error as AzureMLAccountError).message).toBe(
-      `The ${ID} account's ${field} must be an ISO date (e.g. 2026-11-23T12:00:00Z) or seconds since the epoch (got ${shown})`,
-    );
+    expect((error as AzureMLAccountError).message).toBe(`The ${ID} account's ${field} must be an ISO date (e.g. 2026-11-23T12:00:00Z) or seconds since the epoch (got ${shown})`);
     expect((error as AzureMLAccountError).fields).toEqual([field]);
   });
 });
 
 describe('oauthCallback and oauthRefresh', () => {
-  const account = (extra: Partial<Account> = {}): Account => ({ client_id: 'app', client_secret: 'shh', redirect_uri: 'https://app.example/cb', refresh_url: `${server.url}/token`, ...extra });
+  const account = (extra: Partial<Account> = {}): Account => ({
+    client_id: 'app',
+    client_secret: 'shh',
+    redirect_uri: 'https://app.example/cb',
+    refresh_url: `${server.url}/token`,
+    ...extra,
+  });
 
   it('exchanges the code with the account fields and the default scope, and answers only what came', async () => {
     server.reply({ status: 200, body: { access_token: 'a1', expires_in: 0 } });

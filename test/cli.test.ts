@@ -298,10 +298,17 @@ describe('show, metrics, download', () => {
     const to = project({});
     const first = await cli(['download', runId, '--to', to]);
     expect(first.code).toBe(0);
-    expect(first.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/).pop())).toEqual([path.join(to, 'outputs', 'model.json'), path.join(to, 'outputs', 'reports', 'summary.txt')]);
+    expect(
+      first.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.trim().split(/\s+/).pop()),
+    ).toEqual([path.join(to, 'outputs', 'model.json'), path.join(to, 'outputs', 'reports', 'summary.txt')]);
     expect(first.stderr).toMatch(/Downloaded 2 files \(\d+ B\) to /);
     const again = await cli(['download', runId, '--to', to]);
-    expect(again.stdout).toBe(`skipped (already there)  ${path.join(to, 'outputs', 'model.json')}\nskipped (already there)  ${path.join(to, 'outputs', 'reports', 'summary.txt')}\n`);
+    expect(again.stdout).toBe(
+      `skipped (already there)  ${path.join(to, 'outputs', 'model.json')}\nskipped (already there)  ${path.join(to, 'outputs', 'reports', 'summary.txt')}\n`,
+    );
     expect(again.stderr).toBe(`Downloaded 0 files (0 B) to ${to}; 2 already there\n`);
   });
 

@@ -55,7 +55,13 @@ describe('following a log on a service that only offers polling', () => {
   it('takes its own cap, and a plain wait (no onLog) keeps maxIntervalMs', async () => {
     const steps = [...Array.from({ length: 5 }, () => ({ status: 'Running', log: '' })), { status: 'Completed', log: '' }];
     const following: number[] = [];
-    await waitForRun(scripted(steps), 'r', { initialIntervalMs: 1000, followMaxIntervalMs: 2000, onLog: () => undefined, sleep: async (ms) => void following.push(ms), settleMs: 0 });
+    await waitForRun(scripted(steps), 'r', {
+      initialIntervalMs: 1000,
+      followMaxIntervalMs: 2000,
+      onLog: () => undefined,
+      sleep: async (ms) => void following.push(ms),
+      settleMs: 0,
+    });
     expect(following).toEqual([1000, 1500, 2000, 2000, 2000]);
     const plain: number[] = [];
     await waitForRun(scripted(steps), 'r', { initialIntervalMs: 1000, followMaxIntervalMs: 2000, sleep: async (ms) => void plain.push(ms), settleMs: 0 });
@@ -149,7 +155,10 @@ describe("the emulator's long poll", () => {
     try {
       for (const wait of ['0', '31', 'abc', '-1']) {
         const answer = await fetch(`${url}&wait=${wait}`);
-        expect([answer.status, ((await answer.json()) as { error: { message: string } }).error.message]).toEqual([400, `wait must be a number of seconds from 1 to 30 (got "${wait}")`]);
+        expect([answer.status, ((await answer.json()) as { error: { message: string } }).error.message]).toEqual([
+          400,
+          `wait must be a number of seconds from 1 to 30 (got "${wait}")`,
+        ]);
       }
     } finally {
       await client.cancelRun(runId);

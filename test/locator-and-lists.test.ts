@@ -40,7 +40,9 @@ describe('resolveRun and resolveExperiment', () => {
   });
 
   it('keeps only set locator fields: empty, null and other fields are left out', () => {
-    expect(locatorFields({ subscriptionId: 's', resourceGroupName: '', workspaceName: null as never, experimentName: undefined, runId: 'x', extra: 1 } as never)).toEqual({ subscriptionId: 's' });
+    expect(locatorFields({ subscriptionId: 's', resourceGroupName: '', workspaceName: null as never, experimentName: undefined, runId: 'x', extra: 1 } as never)).toEqual({
+      subscriptionId: 's',
+    });
     expect(locatorFields({ workspaceName: 0 as never })).toEqual({ workspaceName: 0 });
     expect(locatorFields(undefined)).toEqual({});
   });
@@ -49,7 +51,13 @@ describe('resolveRun and resolveExperiment', () => {
 describe('workflow fields', () => {
   it('leaves out the marked fields that the operation does not take, and nothing else', () => {
     const run = markWorkflowFields({ ...EXPERIMENT, runId: 'r', definition: {}, project: {}, note: 'kept' }, ['definition', 'project', 5 as never]);
-    expect(withoutWorkflowFields({ ...run }, (name) => name === 'project')).toEqual({ ...EXPERIMENT, runId: 'r', project: {}, note: 'kept', [WORKFLOW_FIELDS]: ['definition', 'project', 5] });
+    expect(withoutWorkflowFields({ ...run }, (name) => name === 'project')).toEqual({
+      ...EXPERIMENT,
+      runId: 'r',
+      project: {},
+      note: 'kept',
+      [WORKFLOW_FIELDS]: ['definition', 'project', 5],
+    });
     // Not marked (or marked with something else than a list): given back as it is, the same object.
     const plain = { ...EXPERIMENT, definition: {} };
     expect(withoutWorkflowFields(plain, () => false)).toBe(plain);
@@ -82,7 +90,10 @@ const runs = (from: number, count: number) => Array.from({ length: count }, (_, 
 
 describe('listRuns', () => {
   it('asks newest first, with no filter and no top when none is given, and follows every page', async () => {
-    const { ctx, queries } = pagedContext([{ value: runs(0, 2), continuationToken: 'a' }, { value: runs(2, 1), continuationToken: null }]);
+    const { ctx, queries } = pagedContext([
+      { value: runs(0, 2), continuationToken: 'a' },
+      { value: runs(2, 1), continuationToken: null },
+    ]);
     expect(await listRuns(ctx)).toEqual(runs(0, 3));
     expect(queries).toEqual([
       { ...EXPERIMENT, queryParams: { orderBy: 'CreatedUtc desc' } },

@@ -87,7 +87,6 @@ describe('the example of examples/metrics', () => {
   });
 
   it('keeps the MLflow params and tags, and reads metrics back with the mlflow npm client', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const MLflow = require('mlflow') as new (options: { endpoint: string; headers: Record<string, string> }) => {
       Runs: { get(input: { run_id: string }): Promise<{ run: { info: Record<string, unknown>; data: Record<string, Array<Record<string, unknown>>> } }> };
       Metrics: { getHistory(input: { run_id: string; metric_key: string }): Promise<{ metrics: Array<Record<string, unknown>> }> };
@@ -258,9 +257,13 @@ describe('artifacts the script does not own', () => {
     await expect(client.RunArtifacts_GetById({ ...WS, runId, path: 'outputs/passwd' })).rejects.toThrow(`has no artifact outputs/passwd`);
   });
 
-  it('makes empty artifacts in the run\'s own folder, and refuses azureml-logs/ and paths that leave it', async () => {
+  it("makes empty artifacts in the run's own folder, and refuses azureml-logs/ and paths that leave it", async () => {
     const runId = await runScript('print(1)');
-    const made = await client.RunArtifacts_BatchCreateEmptyArtifacts({ ...WS, runId, artifactPaths: { paths: [{ path: 'notes/a.txt' }, { path: 'azureml-logs/x.txt' }, { path: 'a/../../b' }] } });
+    const made = await client.RunArtifacts_BatchCreateEmptyArtifacts({
+      ...WS,
+      runId,
+      artifactPaths: { paths: [{ path: 'notes/a.txt' }, { path: 'azureml-logs/x.txt' }, { path: 'a/../../b' }] },
+    });
     expect(Object.keys(made.artifacts!)).toEqual(['notes/a.txt']);
     expect(made.artifacts!['notes/a.txt']).toMatchObject({ origin: 'ExperimentRun', container: `dcid.${runId}`, path: 'notes/a.txt' });
     expect(Object.fromEntries(Object.entries(made.errors!).map(([k, v]) => [k, v.error?.message]))).toEqual({

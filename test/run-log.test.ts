@@ -79,7 +79,7 @@ describe('readLogFrom', () => {
     expect((error as AzureMLServiceError).statusCode).toBe(403);
   });
 
-  it("takes the total from Content-Range, else counts to the end of what came", async () => {
+  it('takes the total from Content-Range, else counts to the end of what came', async () => {
     server.reply(range('abc', 10, 99));
     expect(await readLogFrom(withDetails({}).ctx, logAt(), DRIVER_LOG, 10, ACTION)).toEqual({ data: Buffer.from('abc'), totalBytes: 99 });
     server.reply(range('abc', 10, '*'));

@@ -29,14 +29,16 @@ interface Recorded {
 function fakeContext(answers: { get?: () => unknown; create?: () => unknown } = {}): WorkflowContext & Recorded {
   const calls: Recorded['calls'] = [];
   const zips: Buffer[] = [];
-  const record = (name: string) => async (input: Record<string, unknown>, options: Record<string, unknown> = {}) => {
-    calls.push({ name, input, options });
-    if (name === 'Experiments_Get') return answers.get?.() ?? { name: 'exp' };
-    if (name === 'Experiments_Create') return answers.create?.() ?? { name: 'exp' };
-    const zip = input.projectZipFile as { path?: string } | Buffer;
-    zips.push(Buffer.isBuffer(zip) || zip instanceof Uint8Array ? Buffer.from(zip) : fs.readFileSync(zip.path!));
-    return { runId: (input.runId as string | undefined) ?? 'made-by-startrun' };
-  };
+  const record =
+    (name: string) =>
+    async (input: Record<string, unknown>, options: Record<string, unknown> = {}) => {
+      calls.push({ name, input, options });
+      if (name === 'Experiments_Get') return answers.get?.() ?? { name: 'exp' };
+      if (name === 'Experiments_Create') return answers.create?.() ?? { name: 'exp' };
+      const zip = input.projectZipFile as { path?: string } | Buffer;
+      zips.push(Buffer.isBuffer(zip) || zip instanceof Uint8Array ? Buffer.from(zip) : fs.readFileSync(zip.path!));
+      return { runId: (input.runId as string | undefined) ?? 'made-by-startrun' };
+    };
   const client = { Experiments_Get: record('Experiments_Get'), Experiments_Create: record('Experiments_Create'), Runs_StartRun: record('Runs_StartRun') };
   return { client: client as unknown as ServiceActions, defaults: EXPERIMENT, calls, zips };
 }
@@ -53,9 +55,7 @@ describe('submitRun: what is refused before anything is sent', () => {
 
   it.each([undefined, null])('refuses a project of %p', async (project) => {
     const ctx = fakeContext();
-    await expect(submitRun(ctx, { project: project as never, script: 'a.py' })).rejects.toThrow(
-      `${SUBMIT}project is required: a folder, the path of a zip, or the zip itself`,
-    );
+    await expect(submitRun(ctx, { project: project as never, script: 'a.py' })).rejects.toThrow(`${SUBMIT}project is required: a folder, the path of a zip, or the zip itself`);
     expect(ctx.calls).toEqual([]);
   });
 
@@ -120,7 +120,11 @@ describe('submitRun: what is sent and what comes back', () => {
     const ctx = fakeContext();
     const folder = folders.make({ 'train.py': 'print(1)', 'data/x.csv': 'a,b\n' });
     const zipped: Array<{ files: string[]; bytes: number }> = [];
-    const run = await submitRun(ctx, { project: folder, script: 'train.py', runId: 'mine' }, { onZipped: (z: { files: string[]; bytes: number }) => zipped.push(z), timeoutMs: 1234 });
+    const run = await submitRun(
+      ctx,
+      { project: folder, script: 'train.py', runId: 'mine' },
+      { onZipped: (z: { files: string[]; bytes: number }) => zipped.push(z), timeoutMs: 1234 },
+    );
     expect(zipped).toEqual([{ files: ['data/x.csv', 'train.py'], bytes: ctx.zips[0].length }]);
     expect(ctx.calls.map((c) => c.name)).toEqual(['Experiments_Get', 'Runs_StartRun']);
     const start = ctx.calls[1];

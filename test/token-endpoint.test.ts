@@ -47,7 +47,11 @@ describe('where the token endpoint is', () => {
 describe('requestToken', () => {
   it('POSTs the form, leaving out empty and missing fields, and answers the parsed JSON as it came', async () => {
     server.reply({ status: 200, body: { access_token: 'new-access', refresh_token: 'same-refresh', expires_in: '3599', extra: 1 } });
-    const answer = await requestToken(`${server.url}/tenant/oauth2/v2.0/token`, { grant_type: 'refresh_token', refresh_token: 'rt é&=', client_id: 'app', client_secret: '', scope: undefined }, context);
+    const answer = await requestToken(
+      `${server.url}/tenant/oauth2/v2.0/token`,
+      { grant_type: 'refresh_token', refresh_token: 'rt é&=', client_id: 'app', client_secret: '', scope: undefined },
+      context,
+    );
     expect(answer).toEqual({ access_token: 'new-access', refresh_token: 'same-refresh', expires_in: '3599', extra: 1 });
     const sent = server.requests.at(-1)!;
     expect(sent.method).toBe('POST');
@@ -70,7 +74,12 @@ describe('requestToken', () => {
     expect(error.message).toBe(
       `Action ${ACTION} could not refresh the access token: the token endpoint ${server.url}/t/token answered 400: invalid_grant: AADSTS70008: The refresh token has expired`,
     );
-    expect([error.statusCode, error.error, error.errorDescription, error.tokenEndpoint]).toEqual([400, 'invalid_grant', 'AADSTS70008: The refresh token has expired', `${server.url}/t/token`]);
+    expect([error.statusCode, error.error, error.errorDescription, error.tokenEndpoint]).toEqual([
+      400,
+      'invalid_grant',
+      'AADSTS70008: The refresh token has expired',
+      `${server.url}/t/token`,
+    ]);
   });
 
   it('takes an error without a description, and a description without an error', async () => {

@@ -29,7 +29,8 @@ export function subsetOf(source: Json, operations: readonly string[], info: Json
   for (const [route, item] of Object.entries(source.paths as Record<string, Json>)) {
     const kept: Json = {};
     for (const [method, operation] of Object.entries(item)) {
-      if (!HTTP_METHODS.has(method)) kept[method] = operation; // path-level parameters
+      if (!HTTP_METHODS.has(method))
+        kept[method] = operation; // path-level parameters
       else if (wanted.delete(String((operation as Json).operationId))) kept[method] = operation;
     }
     if (Object.keys(kept).some((key) => HTTP_METHODS.has(key))) paths[route] = kept;
@@ -50,7 +51,11 @@ export function subsetOf(source: Json, operations: readonly string[], info: Json
   }
   const pick = (section: string) => {
     const all = (source[section] ?? {}) as Json;
-    return Object.fromEntries(Object.keys(all).filter((name) => reached.has(`#/${section}/${name}`)).map((name) => [name, all[name]]));
+    return Object.fromEntries(
+      Object.keys(all)
+        .filter((name) => reached.has(`#/${section}/${name}`))
+        .map((name) => [name, all[name]]),
+    );
   };
   const out: Json = {};
   for (const [key, value] of Object.entries(source)) {
@@ -64,7 +69,10 @@ export function subsetOf(source: Json, operations: readonly string[], info: Json
 
 /** Sets the value at a JSON pointer that must exist already (a correction names what it replaces). */
 export function correct(document: Json, pointer: string, value: unknown): void {
-  const keys = pointer.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const keys = pointer
+    .split('/')
+    .slice(1)
+    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
   const last = keys.pop()!;
   let node: unknown = document;
   for (const key of keys) node = (node as Json | undefined)?.[key];

@@ -354,7 +354,9 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
       if (json()) return emit(result);
       for (const file of result.files) out(`${file.skipped ? 'skipped (already there)' : formatBytes(file.bytes).padStart(10)}  ${file.file}\n`);
       const skipped = result.files.filter((f) => f.skipped).length;
-      err(`Downloaded ${result.files.length - skipped} file${result.files.length - skipped === 1 ? '' : 's'} (${formatBytes(result.bytes)}) to ${flags.to}${skipped ? `; ${skipped} already there` : ''}\n`);
+      err(
+        `Downloaded ${result.files.length - skipped} file${result.files.length - skipped === 1 ? '' : 's'} (${formatBytes(result.bytes)}) to ${flags.to}${skipped ? `; ${skipped} already there` : ''}\n`,
+      );
     });
 
   program

@@ -275,7 +275,10 @@ export const workflowActions = {
       properties: {
         ...LOCATOR_PROPERTIES,
         runId: RUN_ID,
-        to: { type: 'string', description: 'The folder to write into, on this server; over HTTP, one under the downloads folder (variable downloadsDir, default downloads/ of the DataFire project)' },
+        to: {
+          type: 'string',
+          description: 'The folder to write into, on this server; over HTTP, one under the downloads folder (variable downloadsDir, default downloads/ of the DataFire project)',
+        },
         prefix: { type: 'string', description: "Only artifacts whose path starts with this (default outputs/, '' for all)" },
       },
     },

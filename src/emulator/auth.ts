@@ -135,7 +135,8 @@ export class EmulatorAuth {
     if (!match) throw new HttpError(401, 'UserError', 'The request has no bearer token in Authorization.', { innerCode: 'AuthenticationRequired' }, challenge());
     if (match[1].startsWith(RUN_TOKEN_PREFIX)) {
       const runKey = this.runTokens.get(match[1]);
-      if (!runKey) throw new HttpError(401, 'UserError', 'The run token is not valid: its run has ended, or it was never issued.', { innerCode: 'InvalidToken' }, challenge('invalid_token'));
+      if (!runKey)
+        throw new HttpError(401, 'UserError', 'The run token is not valid: its run has ended, or it was never issued.', { innerCode: 'InvalidToken' }, challenge('invalid_token'));
       return { kind: 'run', runKey };
     }
     if (!this.options.strict) return { kind: 'owner' };

@@ -168,7 +168,10 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
         });
         written.catch((error: unknown) => {
           // Where the answer goes failed (a full disk): the caller's side, not the network's; not retried.
-          const reason = error instanceof AzureMLError ? error : new AzureMLError({ message: `Action ${request.action} could not keep the answer: ${(error as Error).message}`, action: request.action });
+          const reason =
+            error instanceof AzureMLError
+              ? error
+              : new AzureMLError({ message: `Action ${request.action} could not keep the answer: ${(error as Error).message}`, action: request.action });
           finish(reason);
           body.destroy();
         });

@@ -60,11 +60,17 @@ function query(ctx: EmulatorContext, input: Record<string, unknown>, req: Incomi
   sendJson(
     res,
     200,
-    pageOf(limited, params.continuationToken, size, (m) => m, (token) => {
-      const url = new URL(req.url ?? '/', ctx.baseUrl);
-      url.searchParams.set('continuationToken', token);
-      return url.toString();
-    }),
+    pageOf(
+      limited,
+      params.continuationToken,
+      size,
+      (m) => m,
+      (token) => {
+        const url = new URL(req.url ?? '/', ctx.baseUrl);
+        url.searchParams.set('continuationToken', token);
+        return url.toString();
+      },
+    ),
   );
 }
 
@@ -78,7 +84,11 @@ export const metricHandlers: OperationHandlers = {
   RunMetrics_Get: {
     handle: (ctx, input, _req, res) => {
       const metric = experimentMetrics(ctx, input).find((m) => m.metricId === input.metricId);
-      if (!metric) throw new HttpError(404, 'UserError', `Metric ${String(input.metricId)} was not found in experiment ${String(input.experimentName)}`, { target: 'metricId', innerCode: 'MetricNotFound' });
+      if (!metric)
+        throw new HttpError(404, 'UserError', `Metric ${String(input.metricId)} was not found in experiment ${String(input.experimentName)}`, {
+          target: 'metricId',
+          innerCode: 'MetricNotFound',
+        });
       sendJson(res, 200, metric);
     },
   },

@@ -13,7 +13,8 @@ import { metricFromMlflow, metricPoints, type StoredMetric } from '../metrics-st
 import type { PlainRoute } from '../routes';
 import { workspaceKey, type RunRecord, type RunStatus } from '../store';
 
-const ROUTE = /^\/mlflow\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/api\/2\.0\/(?:preview\/)?mlflow\/(.+)$/i;
+const ROUTE =
+  /^\/mlflow\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/api\/2\.0\/(?:preview\/)?mlflow\/(.+)$/i;
 
 /** MLflow's own limits (mlflow/utils/validation.py). */
 const LIMITS = { keyLength: 250, paramValueLength: 6000, tagValueLength: 8000, batchMetrics: 1000, batchParams: 100, batchTags: 100, paramsPerRun: 1000, tagsPerRun: 1000 };
@@ -110,7 +111,9 @@ function setParams(ctx: EmulatorContext, run: RunRecord, params: Array<{ key: st
   for (const { key, value } of params) {
     // MLflow params are written once: the same value again is fine, another is an error.
     if (current[key] !== undefined && current[key] !== value) {
-      throw invalid(`Changing param values is not allowed. Param with key='${key}' was already logged with value='${current[key]}' for run ID='${run.runId}'. Attempted logging new value '${value}'.`);
+      throw invalid(
+        `Changing param values is not allowed. Param with key='${key}' was already logged with value='${current[key]}' for run ID='${run.runId}'. Attempted logging new value '${value}'.`,
+      );
     }
     current[key] = value;
   }
@@ -198,7 +201,8 @@ async function handleMlflow(ctx: EmulatorContext, url: URL, req: IncomingMessage
   } catch (error) {
     if (error instanceof MlflowError) return sendJson(res, error.status, { error_code: error.errorCode, message: error.message });
     if (error instanceof HttpError) {
-      const code = error.status === 401 ? 'UNAUTHENTICATED' : error.status === 413 ? 'INVALID_PARAMETER_VALUE' : error.status === 400 ? 'INVALID_PARAMETER_VALUE' : 'INTERNAL_ERROR';
+      const code =
+        error.status === 401 ? 'UNAUTHENTICATED' : error.status === 413 ? 'INVALID_PARAMETER_VALUE' : error.status === 400 ? 'INVALID_PARAMETER_VALUE' : 'INTERNAL_ERROR';
       return sendJson(res, error.status, { error_code: code, message: error.message }, error.headers);
     }
     if (error instanceof URIError) return sendJson(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: 'The path is not valid percent-encoding.' });

@@ -10,7 +10,13 @@ import type { WorkflowContext } from '../context';
 import type { RunLocator } from '../locator';
 
 /** Every artifact whose path starts with `prefix` ('' for all), across pages. */
-export async function* iterateArtifacts(ctx: WorkflowContext, run: RunLocator, prefix: string, action: string, call: CallOptions = {}): AsyncGenerator<ArtifactContentInformation, void, undefined> {
+export async function* iterateArtifacts(
+  ctx: WorkflowContext,
+  run: RunLocator,
+  prefix: string,
+  action: string,
+  call: CallOptions = {},
+): AsyncGenerator<ArtifactContentInformation, void, undefined> {
   const seen = new Set<string>();
   let token: string | undefined;
   do {

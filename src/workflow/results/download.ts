@@ -105,7 +105,7 @@ async function downloadFile(
   try {
     // Each chunk is written where it belongs as it arrives: memory holds a chunk, not a piece.
     const write = async (chunk: Buffer, position: number) => {
-      for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset, chunk.length - offset, position + offset)).bytesWritten;
+      for (let offset = 0; offset < chunk.length;) offset += (await handle.write(chunk, offset, chunk.length - offset, position + offset)).bytesWritten;
     };
     let written = 0;
     let total: number | undefined;
@@ -135,8 +135,12 @@ export async function downloadOutputs(ctx: WorkflowContext, ref: RunRef, options
   const problems = [
     typeof to !== 'string' || to === '' ? { path: 'to', message: 'is required: the folder to write the files into' } : undefined,
     typeof prefix !== 'string' ? { path: 'prefix', message: `must be a string (got ${JSON.stringify(prefix)})` } : undefined,
-    !Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 64 ? { path: 'concurrency', message: `must be a whole number from 1 to 64 (got ${JSON.stringify(concurrency)})` } : undefined,
-    !Number.isSafeInteger(pieceBytes) || pieceBytes < 4096 ? { path: 'pieceBytes', message: `must be a whole number of bytes, 4096 or more (got ${JSON.stringify(pieceBytes)})` } : undefined,
+    !Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 64
+      ? { path: 'concurrency', message: `must be a whole number from 1 to 64 (got ${JSON.stringify(concurrency)})` }
+      : undefined,
+    !Number.isSafeInteger(pieceBytes) || pieceBytes < 4096
+      ? { path: 'pieceBytes', message: `must be a whole number of bytes, 4096 or more (got ${JSON.stringify(pieceBytes)})` }
+      : undefined,
   ].filter((p) => p !== undefined);
   if (problems.length) throw new AzureMLValidationError({ action, problems });
   const run = resolveRun(ref, ctx.defaults, action);
