@@ -10,4 +10,4 @@ if (mode === 'package') {
   datafire.Integration.fromOpenAPI(openapi, 'azure_machinelearningservices_execution').create({ access_token: 't', host: 'https://eastus.api.azureml.ms' });
 }
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
-process.stdout.write(JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS }));
+process.stdout.write(JSON.stringify({ ms, maxRssKb: require('./peak-rss')() }));

@@ -28,7 +28,7 @@ const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGro
     bytes = result.bytes;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(JSON.stringify({ bytes, seconds, mbPerSecond: bytes / 1e6 / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(JSON.stringify({ bytes, seconds, mbPerSecond: bytes / 1e6 / seconds, peakRssMb: require('./peak-rss')() / 1024 }));
 })().catch((error) => {
   console.error(error);
   process.exit(1);

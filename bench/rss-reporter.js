@@ -1,2 +1,4 @@
-// Loaded with --require: the process prints its own peak RSS on stderr as it exits.
-process.on('exit', () => process.stderr.write(`maxRSS=${process.resourceUsage().maxRSS}\n`));
+// Loaded with --require: the process prints its own peak RSS (KiB) on stderr as it exits.
+const peakRssKb = require('./peak-rss');
+
+process.on('exit', () => process.stderr.write(`maxRSS=${peakRssKb()}\n`));

@@ -43,5 +43,5 @@ server.stdout.once('data', async (chunk) => {
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   server.kill();
-  process.stdout.write(JSON.stringify({ seconds, mbPerSecond: size / 1e6 / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(JSON.stringify({ seconds, mbPerSecond: size / 1e6 / seconds, peakRssMb: require('./peak-rss')() / 1024 }));
 });

@@ -1,7 +1,7 @@
 /**
  * The Run History integration (`azure_machinelearningservices_runhistory`): experiments, runs,
- * run details and run queries, with the same request path, validation, errors and account as the
- * Execution Service actions. `require('azureml-execution/runhistory')` is the integration, for
+ * run details, run queries, a run's artifacts and its metrics, with the same request path,
+ * validation, errors and account as the Execution Service actions. `require('azureml-execution/runhistory')` is the integration, for
  * DataFire.yml's `integrations:`; `require('azureml-execution').runHistory` is the same object.
  */
 import { createIntegration, type Integration } from './datafire/integration';

@@ -108,6 +108,57 @@ describe('the example of examples/metrics', () => {
     expect(loss.metrics.map((m) => m.step)).toEqual([0, 1, 2, 3]);
   });
 
+  it("takes metrics, params and tags logged by the mlflow npm client, as the run's Run History metrics", async () => {
+    const MLflow = require('mlflow') as new (options: { endpoint: string; headers: Record<string, string> }) => {
+      Runs: {
+        logMetric(input: Record<string, unknown>): Promise<unknown>;
+        logBatch(input: Record<string, unknown>): Promise<unknown>;
+        logParameter(input: Record<string, unknown>): Promise<unknown>;
+        setTag(input: Record<string, unknown>): Promise<unknown>;
+        get(input: { run_id: string }): Promise<{ run: { data: Record<string, Array<Record<string, unknown>>> } }>;
+      };
+    };
+    const target = await runScript('print("done")');
+    const endpoint = `${emulator.url}/mlflow/v1.0/subscriptions/${WS.subscriptionId}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws`;
+    const mlflow = new MLflow({ endpoint, headers: { Authorization: 'Bearer owner-token' } });
+    // The client prints each body it posts: kept out of the test output.
+    const quiet = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await mlflow.Runs.logMetric({ run_id: target, key: 'auc', value: 0.5, timestamp: Date.parse('2026-11-25T12:00:00Z'), step: 3 });
+      await mlflow.Runs.logBatch({
+        run_id: target,
+        metrics: [
+          { key: 'auc', value: 0.75, timestamp: Date.parse('2026-11-25T12:00:01Z'), step: 1 },
+          { key: 'auc', value: 'NaN', timestamp: Date.parse('2026-11-25T12:00:02Z'), step: 5 },
+        ],
+        params: [{ key: 'lr', value: '0.01' }],
+        tags: [{ key: 'team', value: 'vision' }],
+      });
+      await mlflow.Runs.logParameter({ run_id: target, key: 'batch', value: '32' });
+      await mlflow.Runs.setTag({ run_id: target, key: 'stage', value: 'dev' });
+      await expect(mlflow.Runs.logParameter({ run_id: target, key: 'lr', value: '0.02' })).rejects.toThrow(/INVALID_PARAMETER_VALUE.*Changing param values is not allowed/);
+    } finally {
+      quiet.mockRestore();
+    }
+    const metrics = await client.getMetrics(target);
+    expect(metrics.auc).toEqual([
+      { value: 0.75, step: 1, time: '2026-11-25T12:00:01.000Z' },
+      { value: 0.5, step: 3, time: '2026-11-25T12:00:00.000Z' },
+      { value: 'NaN', step: 5, time: '2026-11-25T12:00:02.000Z' },
+    ]);
+    const { run } = await mlflow.Runs.get({ run_id: target });
+    expect(run.data.params).toEqual([
+      { key: 'lr', value: '0.01' },
+      { key: 'batch', value: '32' },
+    ]);
+    expect(run.data.tags).toEqual([
+      { key: 'team', value: 'vision' },
+      { key: 'stage', value: 'dev' },
+    ]);
+    expect(run.data.metrics).toEqual([{ key: 'auc', value: 0.5, timestamp: Date.parse('2026-11-25T12:00:00Z'), step: 3 }]);
+    expect((await client.Runs_Get({ ...WS, runId: target })).tags).toEqual({ team: 'vision', stage: 'dev' });
+  });
+
   it('gives its details in one answer', async () => {
     const summary = await client.getRunDetails(runId);
     expect(summary).toMatchObject({

@@ -144,7 +144,11 @@ function buildOperation(method: OperationSpec['method'], path: string, op: OpenA
   if (required.length) inputSchema.required = required;
 
   // DataFire documents the first response in key order (a status code sorts before "default").
-  const firstResponse = op.responses[Object.keys(op.responses).sort()[0]];
+  // An operation whose only response is "default" (an ErrorResponse) promises no body on success.
+  const successKey = Object.keys(op.responses)
+    .sort()
+    .find((key) => /^2\d\d$/.test(key));
+  const firstResponse = successKey ? op.responses[successKey] : undefined;
   const outputSchema: JSONSchema = { definitions: doc.definitions, ...firstResponse?.schema };
 
   return {
@@ -156,7 +160,7 @@ function buildOperation(method: OperationSpec['method'], path: string, op: OpenA
     consumes: op.consumes ?? [],
     produces: op.produces ?? [],
     parameters,
-    responseKind: firstResponse?.schema?.type === 'file' ? 'binary' : 'json',
+    responseKind: !firstResponse?.schema ? 'none' : firstResponse.schema.type === 'file' ? 'binary' : 'json',
     inputSchema,
     outputSchema,
   };

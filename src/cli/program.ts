@@ -177,7 +177,11 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .option('--run-id <id>', 'the run id (default: <experiment>_<unix seconds>_<8 hex>)')
     .option('--wait', 'wait until the run ends; the exit code tells how it ended')
     .option('--follow', 'print the driver log as it grows (implies --wait)')
-    .option('--poll <seconds>', 'first wait between status checks (default 2, growing to 60)', positiveNumber)
+    .option(
+      '--poll <seconds>',
+      'first wait between status checks (default 2, growing to 60; to 10 while following a log, and back to the first wait when it grows)',
+      positiveNumber,
+    )
     .action(
       async (
         dir: string,
@@ -247,7 +251,11 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .description('wait until a run ends; the exit code tells how it ended')
     .argument('<runId>')
     .option('--follow', 'print the driver log as it grows')
-    .option('--poll <seconds>', 'first wait between status checks (default 2, growing to 60)', positiveNumber)
+    .option(
+      '--poll <seconds>',
+      'first wait between status checks (default 2, growing to 60; to 10 while following a log, and back to the first wait when it grows)',
+      positiveNumber,
+    )
     .action(async (runId: string, flags: WaitFlags) => waitAndReport(runId, flags, new Progress(io.stderr)));
 
   program
@@ -273,7 +281,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .argument('<runId>')
     .option('--from-byte <n>', 'start after this many bytes (what an earlier read gave as nextByte)', wholeNumber(0))
     .option('--follow', 'keep printing as the log grows, until the run ends (the exit code tells how it ended)')
-    .option('--poll <seconds>', 'first wait between checks (default 2, growing to 60)', positiveNumber)
+    .option('--poll <seconds>', 'first wait between checks (default 2, growing to 10 while the log is quiet, back to 2 when it grows)', positiveNumber)
     .action(async (runId: string, flags: { fromByte?: number } & WaitFlags) => {
       if (flags.follow) return waitAndReport(runId, flags, new Progress(io.stderr), flags.fromByte);
       // In pieces of LOG_PIECE_BYTES, each written before the next is read: a log of any size

@@ -23,6 +23,15 @@ export function readResponse(op: OperationSpec, response: PipelineResponse): unk
     });
   }
   if (op.responseKind === 'binary') return response.body;
+  // Nothing promised: nothing read. A body, if one came, is JSON the swagger does not describe.
+  if (op.responseKind === 'none') {
+    const text = response.body.toString('utf8').trim();
+    try {
+      return text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
 
   const text = scrubSecrets(response.body.toString('utf8'), response.request.secrets?.());
   let value: unknown;

@@ -55,8 +55,11 @@ export interface OperationSpec {
   readonly consumes: readonly string[];
   readonly produces: readonly string[];
   readonly parameters: readonly ParameterSpec[];
-  /** `json`: the answer is parsed as JSON; `binary`: the answer's bytes are returned as a Buffer. */
-  readonly responseKind: 'json' | 'binary';
+  /**
+   * `json`: the answer is parsed as JSON; `binary`: the answer's bytes are returned as a Buffer;
+   * `none`: the operation promises no body (RunMetrics_Post): an empty answer is undefined.
+   */
+  readonly responseKind: 'json' | 'binary' | 'none';
   readonly inputSchema: JSONSchema;
   readonly outputSchema: JSONSchema;
 }

@@ -80,7 +80,13 @@ function runJson(ctx: EmulatorContext, run: RunRecord) {
   const latest = names
     .map((name) => ({ name, points: metricPoints(records, name).filter((p) => typeof p.value === 'number') }))
     .filter(({ points }) => points.length)
-    .map(({ name, points }) => metricJson(points[points.length - 1], name));
+    // MLflow's latest value of a metric: the highest step, then the latest time.
+    .map(({ name, points }) =>
+      metricJson(
+        points.reduce((a, b) => (b.step > a.step || (b.step === a.step && b.timestamp >= a.timestamp) ? b : a)),
+        name,
+      ),
+    );
   const info: Record<string, unknown> = {
     run_id: run.runId,
     run_uuid: run.runId,

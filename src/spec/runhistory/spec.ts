@@ -2193,7 +2193,7 @@ export const runHistorySpec: IntegrationSpec = {
           "description": "Details of the metric which will be added to the Run Id."
         }
       ],
-      "responseKind": "json",
+      "responseKind": "none",
       "inputSchema": {
         "type": "object",
         "properties": {
@@ -2292,7 +2292,7 @@ export const runHistorySpec: IntegrationSpec = {
           "description": "Details of the Metrics which will be added to the Run Id."
         }
       ],
-      "responseKind": "json",
+      "responseKind": "none",
       "inputSchema": {
         "type": "object",
         "properties": {
