@@ -186,6 +186,8 @@ describe('a refresh token', () => {
     datafire.Action.addOAuthRefreshCallback(() => {
       throw new Error('disk full');
     });
+    const warnings: unknown[] = [];
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(((message: unknown) => void warnings.push(message)) as never);
     try {
       tokenEndpoint();
       const ownCallback = jest.fn(() => {
@@ -194,7 +196,13 @@ describe('a refresh token', () => {
       expect(await create(refreshAccount(), { onTokenRefresh: ownCallback }).Runs_CancelRunWithUri(CANCEL)).toEqual({ runId: 'run_1' });
       expect(seen).toEqual([NEW_TOKEN]);
       expect(ownCallback).toHaveBeenCalledTimes(1);
+      // Not lost: each failure is a warning.
+      expect(warnings).toEqual([
+        'a DataFire oauth refresh callback threw after a token refresh (ignored): disk full',
+        'onTokenRefresh threw after a token refresh (ignored): also broken',
+      ]);
     } finally {
+      warn.mockRestore();
       callbacks.splice(before);
     }
   });

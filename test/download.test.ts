@@ -23,6 +23,7 @@ afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
 interface Seen {
   method: string;
   range?: string;
+  authorization?: string;
 }
 
 /** Run History listing one artifact, and its link answered by `serve` (after HEAD and listing). */
@@ -34,7 +35,7 @@ async function artifactServer(serve: (req: http.IncomingMessage, res: http.Serve
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ value: [{ path: 'outputs/data.bin', contentUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/blob?sig=s` }] }));
     }
-    seen.push({ method: req.method!, range: req.headers.range });
+    seen.push({ method: req.method!, range: req.headers.range, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
     serve(req, res, attempts++);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,6 +66,7 @@ it('reads the file in ranges of pieceBytes and writes it whole', async () => {
     const result = await s.client.downloadOutputs('r1', { to: scratch, pieceBytes: 4096 });
     expect(result.files).toEqual([{ path: 'outputs/data.bin', file: path.join(scratch, 'outputs', 'data.bin'), bytes: FILE.length, skipped: false }]);
     expect(fs.readFileSync(path.join(scratch, 'outputs', 'data.bin')).equals(FILE)).toBe(true);
+    // The link is signed: no bearer token goes to it.
     expect(s.seen).toEqual([
       { method: 'GET', range: 'bytes=0-4095' },
       { method: 'GET', range: 'bytes=4096-8191' },

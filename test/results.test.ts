@@ -325,6 +325,19 @@ describe('artifacts the script does not own', () => {
     expect([(await fetch(link)).status, await (await fetch(link)).text()]).toEqual([200, '']);
     const all = await client.RunArtifacts_ListInPath({ ...WS, runId, path: 'notes' });
     expect(all.value!.map((a) => a.path)).toEqual(['notes/a.txt']);
+    // Its link takes the content, as a blob SAS URL does (a block blob in one PUT).
+    const put = await fetch(link, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'uploaded notes' });
+    expect([put.status, put.headers.get('etag')]).toEqual([201, expect.stringMatching(/^"0x[0-9a-f]+"$/)]);
+    expect(await (await fetch(link)).text()).toBe('uploaded notes');
+    expect((await fetch(link, { method: 'PUT', headers: { 'x-ms-blob-type': 'AppendBlob' }, body: 'x' })).status).toBe(400);
+    const forged = new URL(link);
+    forged.searchParams.set('sig', 'nope');
+    expect((await fetch(forged, { method: 'PUT', body: 'x' })).status).toBe(403);
+    // What the run wrote is its own: not overwritten through its link.
+    const log = (await client.RunArtifacts_GetContentInformation({ ...WS, runId, path: 'azureml-logs/70_driver_log.txt' })).contentUri!;
+    const refused = await fetch(log, { method: 'PUT', body: 'forged log' });
+    expect(refused.status).toBe(403);
+    expect(await (await fetch(log)).text()).toBe('1\n');
   });
 });
 

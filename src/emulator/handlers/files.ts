@@ -10,6 +10,9 @@ import { FILE_LINK_PREFIX } from '../file-links';
 import { pipeline } from 'stream/promises';
 import { HttpError, sameSecret } from '../http-util';
 import { inside } from '../names';
+import { uploadTarget } from '../artifacts';
+import { PRIVATE_FILE } from '../store';
+import { randomBytes } from 'crypto';
 import { isTerminalStatus } from '../../spec/run-status';
 import { decodePathSegment, type PlainRoute } from '../routes';
 
@@ -122,8 +125,46 @@ function waitForGrowth(file: string, from: number, changed: () => boolean, ms: n
   });
 }
 
+/** Largest artifact one PUT writes (a blob's single-put limit is 5,000 MiB; the emulator keeps less). */
+export const MAX_ARTIFACT_UPLOAD_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * A PUT to the link of an artifact made by RunArtifacts_BatchCreateEmptyArtifacts writes its
+ * content, as a client writes a block blob through its SAS URL: only in the run's own
+ * `artifacts/` folder (never the script's), through a temporary file renamed when whole.
+ */
+async function uploadArtifact(runRoot: string, file: string, runId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!file.startsWith('artifacts/')) throw new HttpError(403, 'UserError', `${file} of run ${runId} is written by the run, not uploaded`);
+  const blobType = req.headers['x-ms-blob-type'];
+  if (blobType !== undefined && blobType !== 'BlockBlob') throw new HttpError(400, 'UserError', `x-ms-blob-type ${String(blobType)} is not supported: upload a BlockBlob`);
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > MAX_ARTIFACT_UPLOAD_BYTES) throw new HttpError(413, 'UserError', `An artifact upload is at most ${MAX_ARTIFACT_UPLOAD_BYTES} bytes`);
+  const target = uploadTarget(runRoot, file.slice('artifacts/'.length));
+  const temporary = `${target}.${randomBytes(6).toString('hex')}.upload`;
+  const handle = await fs.promises.open(temporary, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, PRIVATE_FILE);
+  let size = 0;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_ARTIFACT_UPLOAD_BYTES) throw new HttpError(413, 'UserError', `An artifact upload is at most ${MAX_ARTIFACT_UPLOAD_BYTES} bytes`);
+      await handle.write(chunk);
+    }
+    await handle.close();
+    // A link planted at the name is replaced, not written through: rename does not follow it.
+    fs.renameSync(temporary, target);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
+  const stat = fs.statSync(target);
+  res.writeHead(201, { etag: `"0x${stat.mtimeMs.toString(16).replace('.', '')}${size.toString(16)}"`, 'last-modified': stat.mtime.toUTCString(), 'content-length': 0 });
+  res.end();
+}
+
 export async function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'UserError', 'Files are read with GET or HEAD');
+  if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'PUT')
+    throw new HttpError(405, 'UserError', 'Files are read with GET or HEAD (and artifacts written with PUT)');
   const rest = url.pathname.slice(PREFIX.length);
   const slash = rest.indexOf('/files/');
   const dir = slash > 0 ? decodePathSegment(rest.slice(0, slash), 'run') : '';
@@ -142,6 +183,7 @@ export async function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMe
     throw new HttpError(404, 'UserError', `No file ${file} in run ${run.runId}`);
   }
   const runRoot = ctx.store.runDir(run);
+  if (req.method === 'PUT') return uploadArtifact(runRoot, file, run.runId, req, res);
   const full = inside(runRoot, file);
   const label = `${file} of run ${run.runId}`;
   const waitSeconds = waitOf(url);
