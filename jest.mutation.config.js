@@ -13,6 +13,10 @@ module.exports = {
     'test/package\\.test\\.ts',
     'test/types\\.test\\.ts',
     'test/contract-prism\\.test\\.ts',
+    'test/contract-prism-runhistory\\.test\\.ts',
+    // Runs on the emulator (Python for each case): minutes per mutant, and the in-process tests cover the same code.
+    'test/results\\.test\\.ts',
+    'test/follow\\.test\\.ts',
     'test/emulator-memory\\.test\\.ts',
     'test/emulator-fuzz\\.test\\.ts',
     'test/logs-bounded\\.test\\.ts',
