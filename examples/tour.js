@@ -59,6 +59,27 @@ async function main() {
     console.log('Runs_GetByQuery:', page.value.map((r) => r.runId).join(', '));
     console.log('Runs_GetChild:', (await history.Runs_GetChild({ ...workspace, runId })).value.length, 'children');
 
+    // Metrics: post one and a batch to the run (as a script does with its run token), then read them.
+    const metric = (name, value) => ({ name, metricType: 'azureml.v1.scalar', cells: [{ [name]: value }] });
+    await history.RunMetrics_Post({ ...workspace, runId, metricDto: metric('loss', 0.5) });
+    await history.RunMetrics_BatchPost({ ...workspace, runId, batchMetricDto: { values: [metric('loss', 0.25), metric('accuracy', 0.9)] } });
+    const metrics = await history.RunMetrics_GetByQuery({ ...workspace, queryParams: { filter: `RunId eq '${runId}'` } });
+    console.log('RunMetrics_GetByQuery:', metrics.value.map((m) => `${m.name}=${m.cells[0][m.name]}`).join(', '));
+    console.log('RunMetrics_Get:', (await history.RunMetrics_Get({ ...workspace, metricId: metrics.value[0].metricId })).name);
+
+    // Artifacts: the driver log is one; make an empty one, upload its content through its link, and list.
+    const made = await history.RunArtifacts_BatchCreateEmptyArtifacts({ ...workspace, runId, artifactPaths: { paths: [{ path: 'notes/readme.txt' }] } });
+    const upload = made.artifactContentInformation['notes/readme.txt'].contentUri;
+    await fetch(upload, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'made by the tour' });
+    console.log('RunArtifacts_BatchCreateEmptyArtifacts:', Object.keys(made.artifacts).join(', '));
+    console.log('RunArtifacts_ListInContainer:', (await history.RunArtifacts_ListInContainer({ ...workspace, runId })).value.map((a) => a.path).join(', '));
+    console.log('RunArtifacts_ListInPath:', (await history.RunArtifacts_ListInPath({ ...workspace, runId, path: 'notes' })).value.length, 'in notes/');
+    console.log('RunArtifacts_GetById:', (await history.RunArtifacts_GetById({ ...workspace, runId, path: 'notes/readme.txt' })).container);
+    const info = await history.RunArtifacts_GetContentInformation({ ...workspace, runId, path: 'notes/readme.txt' });
+    console.log('RunArtifacts_GetContentInformation:', JSON.stringify(await (await fetch(info.contentUri)).text()));
+    console.log('RunArtifacts_GetSasUri:', (await history.RunArtifacts_GetSasUri({ ...workspace, runId, path: 'notes/readme.txt' })) === info.contentUri);
+    console.log('RunArtifacts_ListSasByPrefix:', (await history.RunArtifacts_ListSasByPrefix({ ...workspace, runId, path: 'azureml-logs/' })).value.length, 'log');
+
     // Runs_StartLocalRun: a zip with the project, definition.json and azureml_local_run.py.
     const localZip = await execution.Runs_StartLocalRun({ ...workspace, definition: { snapshotId, configuration: { script: 'hello.py' } } });
     console.log('Runs_StartLocalRun:', localZip.length, 'bytes of zip');

@@ -180,9 +180,22 @@ describe('examples/tour.js (the README tour of every action)', () => {
       'Runs_CancelRunWithUri',
       'Runs_GetByQuery',
       'Runs_GetChild',
+      'RunMetrics_GetByQuery',
+      'RunMetrics_Get',
+      'RunArtifacts_BatchCreateEmptyArtifacts',
+      'RunArtifacts_ListInContainer',
+      'RunArtifacts_ListInPath',
+      'RunArtifacts_GetById',
+      'RunArtifacts_GetContentInformation',
+      'RunArtifacts_GetSasUri',
+      'RunArtifacts_ListSasByPrefix',
       'Runs_StartLocalRun',
     ]);
     expect(lines).toContain('Runs_Get: Completed');
+    expect(lines).toContain('RunMetrics_GetByQuery: loss=0.5, loss=0.25, accuracy=0.9');
+    expect(lines).toContain('RunArtifacts_ListInContainer: azureml-logs/70_driver_log.txt, notes/readme.txt');
+    expect(lines).toContain('RunArtifacts_GetContentInformation: "made by the tour"');
+    expect(lines).toContain('RunArtifacts_GetSasUri: true');
     expect(lines).toContain('driver log: "Hello!\\n"');
   });
 });
