@@ -4,7 +4,7 @@
  */
 import { AzureMLResponseFormatError, AzureMLServiceError } from '../errors';
 import { DEFAULT_LOG_READ_BYTES } from './limits';
-import type { SendRequest } from './pipeline';
+import type { PipelineRequest, SendRequest } from './pipeline';
 
 export interface RangeRead {
   /** The bytes from `fromByte` on (empty when there is nothing new). */
@@ -17,6 +17,23 @@ export interface RangeRead {
 
 /** The header by which the emulator offers its log long poll (see emulator/handlers/files.ts). */
 export const LOG_WAIT_HEADER = 'x-azureml-emulator-log-wait';
+
+/** A GET of at most `maxBytes` from `fromByte` on, over the link pipeline: the same for every range read. */
+function rangeRequest(url: string, fromByte: number, maxBytes: number, action: string, signal: AbortSignal | undefined, setting: string): PipelineRequest {
+  return {
+    method: 'get',
+    url,
+    headers: { range: `bytes=${fromByte}-${fromByte + maxBytes - 1}` },
+    responseType: 'buffer',
+    action,
+    baseUrl: new URL(url).origin,
+    signal,
+    timeoutMs: 120_000,
+    // A server that ignores Range is read no further than that (a larger one is an error naming the setting).
+    maxResponseBytes: maxBytes,
+    maxResponseSetting: setting,
+  };
+}
 
 /**
  * At most `maxBytes` from `fromByte` on: a bounded range, so a huge log is read in pieces of known
@@ -38,20 +55,8 @@ export async function fetchFromByte(
     withWait.searchParams.set('wait', String(waitSeconds));
     target = withWait.toString();
   }
-  const response = await send({
-    method: 'get',
-    url: target,
-    headers: { range: `bytes=${fromByte}-${fromByte + maxBytes - 1}` },
-    responseType: 'buffer',
-    action,
-    baseUrl: new URL(url).origin,
-    signal,
-    timeoutMs: 120_000,
-    // One piece, whatever the server sends: one that ignores Range can serve a log no larger than
-    // that (a larger one is an error naming the cap), so memory never grows with the log.
-    maxResponseBytes: maxBytes,
-    maxResponseSetting: 'maxBytes (the server ignored Range)',
-  });
+  // One piece, whatever the server sends: memory never grows with the log.
+  const response = await send(rangeRequest(target, fromByte, maxBytes, action, signal, 'maxBytes (the server ignored Range)'));
   const contentRange = String(response.headers['content-range'] ?? '');
   const total = /\/(\d+)$/.exec(contentRange)?.[1];
   const totalSize = total ? Number(total) : undefined;
@@ -89,16 +94,7 @@ export async function fetchRangeInto(
 ): Promise<RangeWritten> {
   let bytes = 0;
   const response = await send({
-    method: 'get',
-    url,
-    headers: { range: `bytes=${fromByte}-${fromByte + maxBytes - 1}` },
-    responseType: 'buffer',
-    action,
-    baseUrl: new URL(url).origin,
-    signal,
-    timeoutMs: 120_000,
-    maxResponseBytes: maxBytes,
-    maxResponseSetting: 'pieceBytes (the server ignored Range)',
+    ...rangeRequest(url, fromByte, maxBytes, action, signal, 'pieceBytes (the server ignored Range)'),
     responseSink: (answered) => {
       bytes = 0;
       // The whole file from its first byte, though a later range was asked for: not written (and

@@ -3,9 +3,10 @@
  * continuation token; the iterators follow the tokens so callers see one sequence of runs.
  */
 import type { CallOptions } from '../http/call-options';
-import { AzureMLError, AzureMLValidationError } from '../errors';
-import type { PaginatedRunList, QueryParams, Run } from '../spec/runhistory/types';
+import { AzureMLValidationError } from '../errors';
+import type { QueryParams, Run } from '../spec/runhistory/types';
 import { workflowAction, type WorkflowContext } from './context';
+import { followPages } from './paging';
 import { closestName } from '../spec/closest-name';
 import { RUN_STATUSES } from '../spec/run-status';
 import { resolveExperiment, resolveRun, type ExperimentLocator, type RunRef } from './locator';
@@ -26,31 +27,20 @@ export interface ListRunsInput extends Partial<ExperimentLocator> {
   filter?: string;
 }
 
-/** Pages of runs until the service gives no continuation token. */
-async function* pages(fetchPage: (token: string | undefined) => Promise<PaginatedRunList>, action: string): AsyncGenerator<Run, void, undefined> {
-  const seen = new Set<string>();
-  let token: string | undefined;
-  do {
-    const page = await fetchPage(token);
-    yield* page.value ?? [];
-    token = page.continuationToken ?? undefined;
-    // A token met twice would page forever: the service is wrong, say so rather than loop.
-    if (token !== undefined && seen.has(token)) throw new AzureMLError({ message: `Action ${action} got the same continuation token twice; stopped paging`, action });
-    if (token !== undefined) seen.add(token);
-  } while (token);
-}
-
 export function iterateRuns(ctx: WorkflowContext, input: IterateRunsInput = {}, call: CallOptions = {}): AsyncGenerator<Run, void, undefined> {
   const action = workflowAction('iterateRuns');
   const experiment = resolveExperiment(input, ctx.defaults, action);
   const query = input.queryParams ?? {};
-  return pages((continuationToken) => ctx.client.Runs_GetByQuery({ ...experiment, queryParams: { ...query, ...(continuationToken ? { continuationToken } : {}) } }, call), action);
+  return followPages(
+    (continuationToken) => ctx.client.Runs_GetByQuery({ ...experiment, queryParams: { ...query, ...(continuationToken ? { continuationToken } : {}) } }, call),
+    action,
+  );
 }
 
 export function iterateChildRuns(ctx: WorkflowContext, ref: RunRef, call: CallOptions = {}): AsyncGenerator<Run, void, undefined> {
   const action = workflowAction('iterateChildRuns');
   const run = resolveRun(ref, ctx.defaults, action);
-  return pages((token) => ctx.client.Runs_GetChild({ ...run, ...(token ? { $continuationtoken: token } : {}) }, call), action);
+  return followPages((token) => ctx.client.Runs_GetChild({ ...run, ...(token ? { $continuationtoken: token } : {}) }, call), action);
 }
 
 /** `Status eq 'Failed'`, with the status checked first: a typo would only ever match nothing. */

@@ -5,10 +5,10 @@
  * `{ <name>: value, step }`). A table row (log_row) is a point whose value is the row.
  */
 import type { CallOptions } from '../../http/call-options';
-import { AzureMLError } from '../../errors';
 import type { RunMetric } from '../../spec/runhistory/types';
 import { workflowAction, type WorkflowContext } from '../context';
 import { resolveRun, type RunLocator, type RunRef } from '../locator';
+import { followPages } from '../paging';
 
 export interface MetricPoint {
   /** The value logged: a number for scalars (or "NaN"/"Infinity"), the row for a table metric. */
@@ -25,17 +25,18 @@ export type RunMetrics = Record<string, MetricPoint[]>;
 const runFilter = (runId: string) => `RunId eq '${runId.replace(/'/g, "''")}'`;
 
 /** Every metric record of the run, across pages, in the order Run History keeps them. */
-export async function* iterateMetricRecords(ctx: WorkflowContext, run: RunLocator, action: string, call: CallOptions = {}): AsyncGenerator<RunMetric, void, undefined> {
-  const seen = new Set<string>();
-  let token: string | undefined;
-  do {
-    const { runId: _runId, ...experiment } = run;
-    const page = await ctx.client.RunMetrics_GetByQuery({ ...experiment, queryParams: { filter: runFilter(run.runId), ...(token ? { continuationToken: token } : {}) } }, call);
-    for (const record of page.value ?? []) if (record.runId === undefined || record.runId === run.runId) yield record;
-    token = page.continuationToken ?? undefined;
-    if (token !== undefined && seen.has(token)) throw new AzureMLError({ message: `Action ${action} got the same continuation token twice; stopped paging`, action });
-    if (token !== undefined) seen.add(token);
-  } while (token);
+export function iterateMetricRecords(ctx: WorkflowContext, run: RunLocator, action: string, call: CallOptions = {}): AsyncGenerator<RunMetric, void, undefined> {
+  const { runId: _runId, ...experiment } = run;
+  const records = followPages(
+    (token) => ctx.client.RunMetrics_GetByQuery({ ...experiment, queryParams: { filter: runFilter(run.runId), ...(token ? { continuationToken: token } : {}) } }, call),
+    action,
+  );
+  return onlyOf(records, run.runId);
+}
+
+/** The records of one run: a service that answers more than the filter asked for is not believed. */
+async function* onlyOf(records: AsyncIterable<RunMetric>, runId: string): AsyncGenerator<RunMetric, void, undefined> {
+  for await (const record of records) if (record.runId === undefined || record.runId === runId) yield record;
 }
 
 /** The points of the records, by metric name, each list in step order (ties keep their logged order). */
