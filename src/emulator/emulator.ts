@@ -123,7 +123,7 @@ function serviceEnvironment(baseUrl: string, run: { workspace: string; runId: st
     AZUREML_ARM_RESOURCEGROUP: resourceGroup,
     AZUREML_ARM_WORKSPACE_NAME: workspace,
     AZUREML_ARM_PROJECT_NAME: run.experimentName,
-    MLFLOW_TRACKING_URI: trackingUri(baseUrl, run as Parameters<typeof trackingUri>[1]),
+    MLFLOW_TRACKING_URI: trackingUri(baseUrl, run),
     MLFLOW_RUN_ID: run.runId,
     MLFLOW_TRACKING_TOKEN: token,
   };

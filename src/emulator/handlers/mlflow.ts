@@ -220,7 +220,7 @@ async function handleMlflow(ctx: EmulatorContext, url: URL, req: IncomingMessage
 export const mlflowRoutes: readonly PlainRoute[] = [{ method: 'ANY', matches: (pathname) => ROUTE.test(pathname), handle: handleMlflow }];
 
 /** MLFLOW_TRACKING_URI for a run: the workspace's tracking root on this emulator. */
-export function trackingUri(baseUrl: string, run: RunRecord): string {
+export function trackingUri(baseUrl: string, run: Pick<RunRecord, 'workspace'>): string {
   const [subscription, resourceGroup, workspaceName] = run.workspace.split('/').map(encodeURIComponent);
   return `${baseUrl}/mlflow/v1.0/subscriptions/${subscription}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspaceName}`;
 }
