@@ -210,13 +210,43 @@ describe('answers that cannot be read, slow servers, deadlines and aborts', () =
   });
 
   it('times out an attempt that gets no data, and retries it', async () => {
-    emulator.faults.set([{ operation: 'Runs_CancelRunWithUri', delayMs: 1500 }]);
-    const error = (await failure(
-      client({ timeoutMs: 150, retry: { maxRetries: 1, sleep: async () => undefined } }).c.Runs_CancelRunWithUri({ ...WS, runId: 'r' }),
-    )) as AzureMLNetworkError;
-    expect(error.message).toBe(
-      `Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from ${emulator.url} (no data for 150 ms (the per-attempt timeout)); gave up after 2 attempts (ETIMEDOUT, ETIMEDOUT)`,
-    );
+    // The idle timers run on a clock this test moves: the server never answers, and each attempt
+    // ends when 150 ms pass on that clock without a byte, however slow the machine is.
+    const timers = new ManualTimers();
+    const { createServer } = await import('http');
+    let attempts = 0;
+    let onRequest = () => undefined as void;
+    let arrived: Promise<void>;
+    const server = createServer((req) => {
+      req.resume();
+      req.on('end', () => {
+        attempts++;
+        onRequest();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const silent = create(
+        { access_token: 't', host },
+        { transport: createTransport({ idleTimers: timers.idleTimers }), timeoutMs: 150, retry: { maxRetries: 1, sleep: async () => undefined } },
+      );
+      const call = failure(silent.Runs_CancelRunWithUri({ ...WS, runId: 'r' }));
+      // Each attempt: once the server has the whole request (the client has nothing left to send), 150 ms pass on the clock.
+      for (const attempt of [1, 2]) {
+        arrived = new Promise<void>((resolve) => (onRequest = resolve));
+        if (attempts < attempt) await arrived;
+        timers.advance(150);
+      }
+      const error = (await call) as AzureMLNetworkError;
+      expect(error.message).toBe(
+        `Action azure_machinelearningservices_execution/Runs_CancelRunWithUri failed: no answer from ${host} (no data for 150 ms (the per-attempt timeout)); gave up after 2 attempts (ETIMEDOUT, ETIMEDOUT)`,
+      );
+      expect(attempts).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('the per-attempt timeout is idle time: an answer and an upload that trickle, each piece in time, succeed; a stall mid-answer does not', async () => {
@@ -292,21 +322,28 @@ describe('answers that cannot be read, slow servers, deadlines and aborts', () =
   });
 
   it('aborts during an upload at once, with an AbortError naming the action', async () => {
+    // Aborted when the server has the first bytes, and the upload then has nothing more to send.
     const controller = new AbortController();
+    const { createServer } = await import('http');
+    const server = createServer((req) => req.once('data', () => controller.abort()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     let sent = 0;
     const slow = new Readable({
       read() {
-        if (sent++ === 0) {
-          this.push(PROJECT);
-          setTimeout(() => controller.abort(), 50);
-        }
+        if (sent++ === 0) this.push(PROJECT);
         // then nothing more: the upload hangs until aborted
       },
     });
-    const error = await failure(client().c.Runs_StartRun({ ...WS, runDefinitionFile: DEFINITION, projectZipFile: slow }, { signal: controller.signal }));
-    expect(error).toBeInstanceOf(AzureMLAbortError);
-    expect(error.name).toBe('AbortError');
-    expect(error.message).toBe('Action azure_machinelearningservices_execution/Runs_StartRun was aborted');
+    try {
+      const error = await failure(create({ access_token: 't', host }).Runs_StartRun({ ...WS, runDefinitionFile: DEFINITION, projectZipFile: slow }, { signal: controller.signal }));
+      expect(error).toBeInstanceOf(AzureMLAbortError);
+      expect(error.name).toBe('AbortError');
+      expect(error.message).toBe('Action azure_machinelearningservices_execution/Runs_StartRun was aborted');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('rejects at once when the signal is already aborted, sending nothing', async () => {
