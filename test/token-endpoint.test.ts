@@ -13,7 +13,9 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const ACTION = 'azure_machinelearningservices_execution/Runs_StartRun';
-const context = { action: ACTION, doing: 'refresh the access token' };
+const slept: number[] = [];
+/** The retry's wait is recorded, not waited. */
+const context = { action: ACTION, doing: 'refresh the access token', sleep: async (ms: number) => void slept.push(ms) };
 
 describe('where the token endpoint is', () => {
   const saved = process.env.AZURE_AUTHORITY_HOST;
@@ -115,8 +117,11 @@ describe('requestToken', () => {
     const before = server.requests.length;
     const raw = await failure({ status: 500, body: 'echo: very-secret-value' }, form);
     expect(raw.message).not.toContain('very-secret-value');
-    // A 5xx is tried once more, no more.
+    // A 5xx is tried once more, no more, after a wait of about a second (with jitter).
     expect(server.requests.length - before).toBe(2);
+    expect(slept.length).toBeGreaterThan(0);
+    expect(slept[slept.length - 1]).toBeGreaterThanOrEqual(500);
+    expect(slept[slept.length - 1]).toBeLessThanOrEqual(1500);
   });
 
   it('reports an endpoint that does not answer, after one retry', async () => {

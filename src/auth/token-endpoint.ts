@@ -48,7 +48,7 @@ export interface TokenAnswer {
 export async function requestToken(
   url: string,
   form: Record<string, string | undefined>,
-  context: { action: string; doing: string; signal?: AbortSignal; policies?: PipelinePolicy[] },
+  context: { action: string; doing: string; signal?: AbortSignal; policies?: PipelinePolicy[]; sleep?: RetryOptions['sleep'] },
 ): Promise<TokenAnswer> {
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(form)) if (value !== undefined && value !== '') body.set(key, value);
@@ -56,7 +56,7 @@ export async function requestToken(
   // What the form carries (refresh token, client secret, code) never comes back in an error.
   const secrets = () => secretValues([form.refresh_token, form.client_secret, form.code, form.client_assertion]);
   // The client's logging comes in context.policies; one retry of a 5xx or a dropped connection.
-  const send = standardPipeline({ retry: TOKEN_RETRY, logger: null, policies: context.policies });
+  const send = standardPipeline({ retry: context.sleep ? { ...TOKEN_RETRY, sleep: context.sleep } : TOKEN_RETRY, logger: null, policies: context.policies });
   let response;
   try {
     response = await send({
