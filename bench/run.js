@@ -271,6 +271,14 @@ async function logFollow() {
   return { logBytes: total, downloadedBytes: served, receivedBytes: received, ratio: served / total, goal: 'at most 1.05', met: served / total <= 1.05 && received === total };
 }
 
+/** A loopback server of bench/<script> serving `file`, in its own process (so its memory is not the client's). */
+async function childServer(script, file) {
+  const { spawn } = require('child_process');
+  const server = spawn(process.execPath, [path.join(__dirname, script), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => server.stdout.once('data', (chunk) => resolve(String(chunk).trim())));
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
 // 6. Log print -------------------------------------------------------------------------------
 // `azureml-exec logs` of a large completed log, to /dev/null, against a raw http.get piped to
 // stdout: the same bytes from the same server process, each client in its own process.
@@ -282,10 +290,7 @@ async function logPrint(dir) {
   const fd = fs.openSync(file, 'w');
   for (let written = 0; written < size; written += block.length) fs.writeSync(fd, block);
   fs.closeSync(fd);
-  const { spawn } = require('child_process');
-  const server = spawn(process.execPath, [path.join(__dirname, 'log-print-server.js'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve) => server.stdout.once('data', (chunk) => resolve(String(chunk).trim())));
-  const url = `http://127.0.0.1:${port}`;
+  const { server, url } = await childServer('log-print-server.js', file);
   const env = {
     ...process.env,
     AZUREML_HOST: url,
@@ -339,10 +344,7 @@ async function download(dir) {
   const chunk = Buffer.alloc(8 * 1024 * 1024, 9);
   for (let written = 0; written < size; written += chunk.length) fs.writeSync(fd, chunk);
   fs.closeSync(fd);
-  const { spawn } = require('child_process');
-  const server = spawn(process.execPath, [path.join(__dirname, 'artifact-server.js'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve) => server.stdout.once('data', (c) => resolve(String(c).trim())));
-  const url = `http://127.0.0.1:${port}`;
+  const { server, url } = await childServer('artifact-server.js', file);
   const child = (mode) => {
     const to = fs.mkdtempSync(path.join(dir, `${mode}-`));
     try {

@@ -3,52 +3,19 @@
  * src/spec/runhistory/openapi.json checks each request against that file and answers 422 with an
  * `sl-violations` header when one breaks it. Every operation, through create(account), must pass.
  */
-import { spawn, type ChildProcess } from 'child_process';
-import * as net from 'net';
-import * as path from 'path';
 import { AzureMLServiceError, create } from '../src';
+import { startPrism, type Prism } from './helpers/prism';
 import { TOKEN, WORKSPACE } from './helpers/fixtures';
 
-const REPO = path.resolve(__dirname, '..');
-let prism: ChildProcess;
+let prism: Prism | undefined;
 let url: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  const cli = path.join(REPO, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
-  prism = spawn(process.execPath, [cli, 'mock', '--errors', '-h', '127.0.0.1', '-p', String(port), 'src/spec/runhistory/openapi.json'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Prism did not start within 30 s:\n${output}`)), 30000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Prism is listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    prism.stdout!.on('data', onData);
-    prism.stderr!.on('data', onData);
-    prism.once('exit', (code) => reject(new Error(`Prism exited with ${code}:\n${output}`)));
-  });
+  prism = await startPrism('src/spec/runhistory/openapi.json');
+  url = prism.url;
 }, 40000);
 
-afterAll(() => {
-  prism?.kill();
-});
+afterAll(() => prism?.stop());
 
 /** The violations Prism found in the request (none: the call passed, whatever Prism answered). */
 async function violations(call: () => Promise<unknown>): Promise<unknown> {

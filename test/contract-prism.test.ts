@@ -5,56 +5,20 @@
  * Prism does not look inside multipart bodies (Swagger 2 formData files): wire.test.ts checks
  * those parts byte for byte.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import * as http from 'http';
-import * as net from 'net';
-import * as path from 'path';
 import { AzureMLServiceError, create } from '../src';
+import { startPrism, type Prism } from './helpers/prism';
 import { TOKEN, WORKSPACE, ZIP_BYTES } from './helpers/fixtures';
 
-const REPO = path.resolve(__dirname, '..');
-let prism: ChildProcess;
+let prism: Prism | undefined;
 let url: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  prism = spawn(
-    process.execPath,
-    [path.join(REPO, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'), 'mock', '--errors', '-h', '127.0.0.1', '-p', String(port), 'openapi.json'],
-    {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Prism did not start within 30 s:\n${output}`)), 30000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Prism is listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    prism.stdout!.on('data', onData);
-    prism.stderr!.on('data', onData);
-    prism.once('exit', (code) => reject(new Error(`Prism exited with ${code}:\n${output}`)));
-  });
+  prism = await startPrism('openapi.json');
+  url = prism.url;
 }, 40000);
 
-afterAll(() => {
-  prism?.kill();
-});
+afterAll(() => prism?.stop());
 
 /** The action's answer, or the service error's status and violations when Prism refused it. */
 async function outcome(call: () => Promise<unknown>): Promise<unknown> {
