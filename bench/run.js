@@ -28,6 +28,12 @@ function listen(handler) {
   });
 }
 
+/** Of a client's alternated runs: the median one by throughput, with the highest peak RSS of all and every throughput. */
+function medianRun(list) {
+  const middle = [...list].sort((a, b) => a.mbPerSecond - b.mbPerSecond)[Math.floor(list.length / 2)];
+  return { ...middle, peakRssMb: Math.max(...list.map((r) => r.peakRssMb)), mbPerSecondRuns: list.map((r) => r.mbPerSecond) };
+}
+
 // 1. Cold start -----------------------------------------------------------------------------
 function coldStart() {
   const runs = QUICK ? 5 : 11;
@@ -167,9 +173,8 @@ function upload(dir) {
     runs.raw.push(uploadChild(['raw', file]));
     runs.package.push(uploadChild(['package', file, ROOT]));
   }
-  const middle = (list) => [...list].sort((a, b) => a.mbPerSecond - b.mbPerSecond)[Math.floor(list.length / 2)];
-  const raw = { ...middle(runs.raw), peakRssMb: Math.max(...runs.raw.map((r) => r.peakRssMb)), mbPerSecondRuns: runs.raw.map((r) => r.mbPerSecond) };
-  const ours = { ...middle(runs.package), peakRssMb: Math.max(...runs.package.map((r) => r.peakRssMb)), mbPerSecondRuns: runs.package.map((r) => r.mbPerSecond) };
+  const raw = medianRun(runs.raw);
+  const ours = medianRun(runs.package);
   const genSize = QUICK ? 64 * 1024 * 1024 : 256 * 1024 * 1024;
   fs.truncateSync(file, genSize);
   const generated = uploadChild(['generated', file, ROOT]);
@@ -318,10 +323,8 @@ async function logPrint(dir) {
     server.kill();
     fs.rmSync(file, { force: true });
   }
-  const middle = (list) => [...list].sort((a, b) => a.mbPerSecond - b.mbPerSecond)[Math.floor(list.length / 2)];
-  const summary = (list) => ({ ...middle(list), peakRssMb: Math.max(...list.map((r) => r.peakRssMb)) });
-  const raw = summary(runs.raw);
-  const ours = summary(runs.package);
+  const raw = medianRun(runs.raw);
+  const ours = medianRun(runs.package);
   return {
     bytes: size,
     raw,
@@ -367,10 +370,8 @@ async function download(dir) {
     server.kill();
     fs.rmSync(file, { force: true });
   }
-  const middle = (list) => [...list].sort((a, b) => a.mbPerSecond - b.mbPerSecond)[Math.floor(list.length / 2)];
-  const summary = (list) => ({ ...middle(list), peakRssMb: Math.max(...list.map((r) => r.peakRssMb)), mbPerSecondRuns: list.map((r) => r.mbPerSecond) });
-  const raw = summary(runs.raw);
-  const ours = summary(runs.package);
+  const raw = medianRun(runs.raw);
+  const ours = medianRun(runs.package);
   return {
     bytes: size,
     raw,

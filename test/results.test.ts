@@ -330,6 +330,20 @@ describe('artifacts the script does not own', () => {
     expect([put.status, put.headers.get('etag')]).toEqual([201, expect.stringMatching(/^"0x[0-9a-f]+"$/)]);
     expect(await (await fetch(link)).text()).toBe('uploaded notes');
     expect((await fetch(link, { method: 'PUT', headers: { 'x-ms-blob-type': 'AppendBlob' }, body: 'x' })).status).toBe(400);
+    // A body cut short (the client went away) is not kept: the artifact keeps its last whole content.
+    await new Promise<void>((resolve) => {
+      const url = new URL(link);
+      const req = require('http').request(url, { method: 'PUT', headers: { 'content-length': '100' } });
+      req.on('error', () => resolve());
+      req.write('only part of it', () => setImmediate(() => (req.destroy(), resolve())));
+    });
+    // Watched for half a second: a server that kept the cut body would show it within that.
+    const seen = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      seen.add(await (await fetch(link)).text());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect([...seen]).toEqual(['uploaded notes']);
     const forged = new URL(link);
     forged.searchParams.set('sig', 'nope');
     expect((await fetch(forged, { method: 'PUT', body: 'x' })).status).toBe(403);

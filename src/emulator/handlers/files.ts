@@ -149,6 +149,10 @@ async function uploadArtifact(runRoot: string, file: string, runId: string, req:
       if (size > MAX_ARTIFACT_UPLOAD_BYTES) throw new HttpError(413, 'UserError', `An artifact upload is at most ${MAX_ARTIFACT_UPLOAD_BYTES} bytes`);
       await handle.write(chunk);
     }
+    // A body shorter than it said is not kept, however its stream ended (a cut one also fails the loop above).
+    if (!req.complete || (Number.isFinite(declared) && size !== declared)) {
+      throw new HttpError(400, 'UserError', `The upload ended after ${size} bytes${Number.isFinite(declared) ? ` of its ${declared}` : ''}: nothing was kept`);
+    }
     await handle.close();
     // A link planted at the name is replaced, not written through: rename does not follow it.
     fs.renameSync(temporary, target);
