@@ -66,10 +66,11 @@ describe('schema checks', () => {
     );
   });
 
-  it('refuses unknown top-level fields and lists the known ones', async () => {
+  it('refuses unknown top-level fields and names the one meant, else lists the known ones', async () => {
+    await expectRejected((c) => c.Runs_CancelRunWithUri(anyInput({ ...WORKSPACE, runId: 'r', runID: 'x' })), `${CANCEL}runID is not a known field (did you mean runId?)`);
     await expectRejected(
-      (c) => c.Runs_CancelRunWithUri(anyInput({ ...WORKSPACE, runId: 'r', runID: 'x' })),
-      `${CANCEL}runID is not a known field (known fields: subscriptionId, resourceGroupName, workspaceName, experimentName, runId)`,
+      (c) => c.Runs_CancelRunWithUri(anyInput({ ...WORKSPACE, runId: 'r', zzz: 'x' })),
+      `${CANCEL}zzz is not a known field (known fields: subscriptionId, resourceGroupName, workspaceName, experimentName, runId)`,
     );
   });
 

@@ -48,4 +48,14 @@ export const GENERATOR_ENTRIES: GeneratorEntry[] = [
     typePrefix: 'RunHistory',
     specConstant: 'runHistorySpec',
   },
+  {
+    // The v2 API (Azure Resource Manager, api-version 2024-10-01): jobs, code versions, computes.
+    id: 'azure_machinelearningservices_v2',
+    openapiFile: 'src/spec/arm/openapi.json',
+    sourceFile: 'src/spec/arm/openapi.json',
+    specModule: 'src/spec/arm/spec.ts',
+    typesModule: 'src/spec/arm/types.ts',
+    typePrefix: 'V2',
+    specConstant: 'v2Spec',
+  },
 ];

@@ -5,6 +5,7 @@
  * stay what users of the generated integration already rely on.
  */
 import type { IntegrationSpec, JSONSchema, OperationSpec, ParameterLocation, ParameterSpec } from '../../src/spec/operation-spec';
+import { flattenDefinitions, needsFlattening } from './flatten-definitions';
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head'] as const;
 
@@ -166,7 +167,10 @@ function buildOperation(method: OperationSpec['method'], path: string, op: OpenA
   };
 }
 
-export function openapiToSpec(source: SpecSource): IntegrationSpec {
+export function openapiToSpec(given: SpecSource): IntegrationSpec {
+  const definitions = given.openapi.definitions;
+  // Models with inheritance become one schema each (flatten-definitions.ts); the others stay as written.
+  const source = definitions && needsFlattening(definitions) ? { ...given, openapi: { ...given.openapi, definitions: flattenDefinitions(definitions) } } : given;
   const doc = source.openapi;
   const operations: OperationSpec[] = [];
   for (const path of Object.keys(doc.paths)) {

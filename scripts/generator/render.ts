@@ -72,7 +72,7 @@ export function renderTypesModule(spec: IntegrationSpec, target: RenderTarget): 
 
   for (const [name, schema] of Object.entries(spec.definitions)) {
     out += jsDoc(schema.description, '');
-    if (schema.properties) {
+    if (schema.properties && !schema.oneOf) {
       out += `export interface ${name} {\n${objectMembers(schema, { fileType: 'Buffer' }, '  ')}}\n\n`;
     } else {
       out += `export type ${name} = ${tsType(schema, { fileType: 'Buffer' })};\n\n`;

@@ -34,6 +34,8 @@ export function tsType(schema: JSONSchema | undefined, options: EmitOptions, ind
     return schema.$ref.slice(REF_PREFIX.length);
   }
   if (Array.isArray(schema.enum)) return schema.enum.map((value) => JSON.stringify(value)).join(' | ');
+  // A discriminated base (flatten-definitions.ts): one of its subtypes.
+  if (Array.isArray(schema.oneOf)) return (schema.oneOf as JSONSchema[]).map((branch) => tsType(branch, options, indent)).join(' | ');
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
   if (types.length > 1) return types.map((type) => tsType({ ...schema, type }, options, indent)).join(' | ');
   switch (types[0]) {
@@ -80,7 +82,9 @@ export function objectMembers(schema: JSONSchema, options: EmitOptions, indent: 
   for (const name of Object.keys(props)) {
     const prop = props[name];
     out += jsDoc(prop.description, indent);
-    out += `${indent}${propertyKey(name)}${required.has(name) ? '' : '?'}: ${tsType(prop, options, indent)};\n`;
+    // `x-nullable`: the service takes null for "not given" (Azure's SDKs send it).
+    const nullable = prop['x-nullable'] === true ? ' | null' : '';
+    out += `${indent}${propertyKey(name)}${required.has(name) ? '' : '?'}: ${tsType(prop, options, indent)}${nullable};\n`;
   }
   const extra = schema.additionalProperties;
   if (extra && typeof extra === 'object') out += `${indent}[key: string]: ${tsType(extra, options, indent)};\n`;

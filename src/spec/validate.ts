@@ -4,6 +4,7 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type AjvClass from 'ajv';
+import { closestName } from './closest-name';
 import type { JSONSchema } from './operation-spec';
 
 /** A problem with an input: what the errors of this package list, and nothing is sent when there is one. */
@@ -23,8 +24,10 @@ function getAjv(): AjvClass {
   const Ajv = require('ajv').default as typeof AjvClass;
 
   const addFormats = require('ajv-formats').default as (a: AjvClass) => AjvClass;
-  // strict: false because Swagger schemas carry keywords ajv does not know (example, x-ms-enum).
-  ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
+  // strict: false because Swagger schemas carry keywords ajv does not know (example, x-ms-enum);
+  // verbose: an error carries its schema, so that an unknown field is named with the fields known there.
+  // discriminator: the v2 API's bases dispatch on their discriminator (scripts/generator/flatten-definitions.ts).
+  ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, discriminator: true, verbose: true });
   addFormats(ajv);
   return ajv;
 }
@@ -45,8 +48,11 @@ export function validateSchema(schema: JSONSchema, value: unknown, basePath = ''
   const errors = validate.errors ?? [];
   // A value of the wrong type fails its format too (1.5 is no int32): say the first thing only.
   const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
-  const relevant = errors.filter((e) => e.keyword === 'type' || !wrongType.has(e.instancePath));
-  return dedupe(relevant.map((error) => describeError(error, basePath, schema, value)));
+  // A discriminator outside its values fails its enum too, which names the values: say that only.
+  const relevant = errors
+    .filter((e) => e.keyword !== 'discriminator' || (e.params as { error?: string }).error !== 'mapping')
+    .filter((e) => e.keyword === 'type' || !wrongType.has(e.instancePath));
+  return dedupe(relevant.map((error) => describeError(error, basePath, value)));
 }
 
 function dedupe(problems: InputProblem[]): InputProblem[] {
@@ -115,11 +121,12 @@ function valueAt(root: unknown, instancePath: string): unknown {
   return value;
 }
 
-function knownFields(schema: JSONSchema, instancePath: string): string[] | undefined {
-  return instancePath === '' && schema.properties ? Object.keys(schema.properties) : undefined;
+function knownFields(error: ErrorObject): string[] | undefined {
+  const properties = (error.parentSchema as JSONSchema | undefined)?.properties;
+  return properties ? Object.keys(properties) : undefined;
 }
 
-function describeError(error: ErrorObject, basePath: string, schema: JSONSchema, root: unknown): InputProblem {
+function describeError(error: ErrorObject, basePath: string, root: unknown): InputProblem {
   const value = valueAt(root, error.instancePath);
   const path = joinPath(basePath, error.instancePath);
   const params = error.params as Record<string, unknown>;
@@ -127,10 +134,12 @@ function describeError(error: ErrorObject, basePath: string, schema: JSONSchema,
     case 'required':
       return { path: joinPath(basePath, error.instancePath, String(params.missingProperty)), message: 'is required' };
     case 'additionalProperties': {
-      const known = knownFields(schema, error.instancePath);
+      const known = knownFields(error);
+      const field = String(params.additionalProperty);
+      const suggestion = known && closestName(field, known);
       return {
-        path: joinPath(basePath, error.instancePath, String(params.additionalProperty)),
-        message: `is not a known field${known ? ` (known fields: ${known.join(', ')})` : ''}`,
+        path: joinPath(basePath, error.instancePath, field),
+        message: `is not a known field${suggestion ? ` (did you mean ${suggestion}?)` : known ? ` (known fields: ${known.join(', ')})` : ''}`,
       };
     }
     case 'enum':
