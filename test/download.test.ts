@@ -159,3 +159,49 @@ it("reports a sink that fails as the caller's error, not the network's, and does
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+it('settles a cut attempt only after its write in flight, so that no write of it lands after the next attempt starts', async () => {
+  let cut!: () => void;
+  const socketClosed = new Promise<void>((resolve) => (cut = resolve));
+  const server = http.createServer((_req, res) => {
+    res.writeHead(206, { 'content-range': `bytes 0-99/${FILE.length}`, 'content-length': 100 });
+    res.write(FILE.subarray(0, 40), () => setImmediate(() => (res.socket!.once('close', cut), res.destroy())));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`;
+    const events: string[] = [];
+    let finishWrite!: () => void;
+    const writing = new Promise<void>((resolve) => (finishWrite = resolve));
+    const sent = createTransport()({
+      method: 'get',
+      url,
+      headers: {},
+      responseType: 'buffer',
+      action: 'test/download',
+      baseUrl: new URL(url).origin,
+      responseSink: () => async (chunk) => {
+        events.push(`write ${chunk.length}`);
+        await writing;
+        events.push('written');
+      },
+    }).then(
+      () => events.push('resolved'),
+      (error: Error) => events.push(`rejected: ${error.message}`),
+    );
+    // The connection is cut while the write waits: the attempt must not settle before it ends.
+    // The client reads the cut in the next turns of its event loop (same process, loopback).
+    await socketClosed;
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['write 40']);
+    finishWrite();
+    await sent;
+    expect(events).toEqual([
+      'write 40',
+      'written',
+      `rejected: Action test/download failed: no answer from ${new URL(url).origin} (the connection closed before the answer was complete)`,
+    ]);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

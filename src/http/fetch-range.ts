@@ -92,20 +92,23 @@ export async function fetchRangeInto(
   write: (chunk: Buffer, position: number) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<RangeWritten> {
-  let bytes = 0;
+  // Counted per attempt: a retried attempt writes from fromByte again, with its own count.
+  let attempt = { bytes: 0 };
   const response = await send({
     ...rangeRequest(url, fromByte, maxBytes, action, signal, 'pieceBytes (the server ignored Range)'),
     responseSink: (answered) => {
-      bytes = 0;
+      const mine = (attempt = { bytes: 0 });
       // The whole file from its first byte, though a later range was asked for: not written (and
       // read no further than maxBytes), then refused below.
       if (answered === 200 && fromByte > 0) return undefined;
       return async (chunk) => {
-        await write(chunk, fromByte + bytes);
-        bytes += chunk.length;
+        const position = fromByte + mine.bytes;
+        mine.bytes += chunk.length;
+        await write(chunk, position);
       };
     },
   });
+  const { bytes } = attempt;
   const { status } = response;
   const total = /\/(\d+)$/.exec(String(response.headers['content-range'] ?? ''))?.[1];
   const totalSize = total ? Number(total) : undefined;

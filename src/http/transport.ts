@@ -109,13 +109,20 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
     const ms = request.timeoutMs;
     const idle = ms ? idleTimers(ms, () => req.destroy(Object.assign(new Error(`no data for ${ms} ms (the per-attempt timeout)`), { code: 'ETIMEDOUT' }))) : undefined;
     const active = idle ? () => idle.refresh() : undefined;
+    // The sink's write in flight, if any: a failed attempt settles only after it, so that no
+    // write of this attempt lands after the next attempt has started writing the same range.
+    let sinkWrites: Promise<void> | undefined;
     const finish = (error: unknown, response?: PipelineResponse) => {
       if (settled) return;
       settled = true;
       idle?.clear();
       signal?.removeEventListener('abort', onAbort);
-      if (error) reject(error);
-      else resolve(response!);
+      if (!error) return resolve(response!);
+      if (!sinkWrites) return reject(error);
+      sinkWrites.then(
+        () => reject(error),
+        () => reject(error),
+      );
     };
     const fail = (error: NodeJS.ErrnoException) => {
       // An abort is the caller's (or the deadline's): the client turns it into its own error.
@@ -162,7 +169,7 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
         if (!sink) return void chunks.push(chunk);
         // One chunk at a time: the socket waits while the sink writes (bounded memory).
         body.pause();
-        written = written.then(async () => {
+        sinkWrites = written = written.then(async () => {
           await sink(chunk);
           if (!settled) body.resume();
         });
