@@ -33,7 +33,8 @@ export type AzureMLErrorName =
   | 'AzureMLAbortError'
   | 'AzureMLTimeoutError'
   | 'AzureMLRunFailedError'
-  | 'AzureMLNotFoundError';
+  | 'AzureMLNotFoundError'
+  | 'AzureMLOperationFailedError';
 
 interface ErrorByName {
   AzureMLError: AzureMLError;
@@ -48,6 +49,7 @@ interface ErrorByName {
   AzureMLTimeoutError: AzureMLTimeoutError;
   AzureMLRunFailedError: AzureMLRunFailedError;
   AzureMLNotFoundError: AzureMLNotFoundError;
+  AzureMLOperationFailedError: AzureMLOperationFailedError;
 }
 
 /**
@@ -450,5 +452,32 @@ export class AzureMLNotFoundError extends AzureMLError {
   constructor(init: NotFoundErrorInit) {
     super(init);
     this.what = init.what;
+  }
+}
+
+export interface OperationFailedErrorInit {
+  action: string;
+  /** The operation's end state: Failed or Canceled. */
+  status: string;
+  /** The operation's error (`{ code, message, details }` of Azure Resource Manager), when it gave one. */
+  error?: { code?: string; message?: string; [field: string]: unknown };
+}
+
+/**
+ * A long-running operation of the v2 API (a delete, a cancel, a compute's creation) that the
+ * service accepted and that then ended Failed or Canceled. `code` is the deepest ARM error code.
+ */
+export class AzureMLOperationFailedError extends AzureMLError {
+  readonly status: string;
+  readonly code?: string;
+  readonly operationError?: OperationFailedErrorInit['error'];
+
+  constructor(init: OperationFailedErrorInit) {
+    const { error } = init;
+    const why = error ? `: ${[error.code, error.message].filter(Boolean).join(': ')}` : '';
+    super({ message: `Action ${init.action} ended ${init.status}${why}`, action: init.action });
+    this.status = init.status;
+    if (typeof error?.code === 'string') this.code = error.code;
+    if (error) this.operationError = error;
   }
 }

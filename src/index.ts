@@ -108,6 +108,7 @@ export {
   AzureMLAuthError,
   AzureMLNetworkError,
   AzureMLNotFoundError,
+  AzureMLOperationFailedError,
   AzureMLProjectError,
   AzureMLRunFailedError,
   AzureMLResponseFormatError,
@@ -115,7 +116,7 @@ export {
   AzureMLTimeoutError,
   AzureMLValidationError,
 } from './errors';
-export type { RetryOptions, CallOptions, UploadProgress } from './http/call-options';
+export type { RetryOptions, CallOptions, UploadProgress, AnswerHead } from './http/call-options';
 export type { InputProblem, AzureMLErrorName } from './errors';
 export type { Account } from './account/account';
 export type { AzureMLClient, WorkflowMethods } from './client/create-client';

@@ -73,7 +73,8 @@ interface OpenAPIOperation {
 }
 
 export interface OpenAPIDocument {
-  info: { title?: string; description?: string; summary?: string };
+  info: { title?: string; description?: string; summary?: string; version?: string };
+  host?: string;
   paths: Record<string, Record<string, unknown>>;
   definitions?: Record<string, JSONSchema>;
   parameters?: Record<string, OpenAPIParameter>;
@@ -123,8 +124,12 @@ function buildOperation(method: OperationSpec['method'], path: string, op: OpenA
   const parameters: ParameterSpec[] = params.map((param, idx) => {
     const name = names[idx];
     properties[name] = parameterSchema(param);
-    if (param.required) required.push(name);
-    const spec: ParameterSpec = { name, wireName: param.name, in: param.in, required: !!param.required };
+    // api-version is the document's own version unless the caller names another: never required of the caller.
+    const versionParam = param.in === 'query' && param.name === 'api-version' && !!doc.info.version;
+    if (versionParam) properties[name] = { ...properties[name], default: doc.info.version };
+    const isRequired = !!param.required && !versionParam;
+    if (isRequired) required.push(name);
+    const spec: ParameterSpec = { name, wireName: param.name, in: param.in, required: isRequired };
     if (typeof param.description === 'string') Object.assign(spec, { description: param.description });
     if (param.type === 'array') Object.assign(spec, { collectionFormat: param.collectionFormat ?? 'csv' });
     if (param.in === 'formData' && param.type !== 'file') throw new Error(`${operationId}.${name}: formData fields other than files are not supported`);
@@ -180,10 +185,14 @@ export function openapiToSpec(given: SpecSource): IntegrationSpec {
       operations.push(buildOperation(method as OperationSpec['method'], path, item[method] as OpenAPIOperation, source));
     }
   }
+  // An API that names its host (Azure Resource Manager) and versions every call with api-version.
+  const versioned = operations.some((op) => op.parameters.some((p) => p.in === 'query' && p.wireName === 'api-version'));
   return {
     id: source.id,
     title: doc.info.title ?? '',
     description: doc.info.summary ?? doc.info.description ?? '',
+    ...(doc.host ? { defaultHost: `https://${doc.host}` } : {}),
+    ...(versioned && doc.info.version ? { apiVersion: doc.info.version } : {}),
     definitions: doc.definitions ?? {},
     securityDefinitions: doc.securityDefinitions ?? {},
     operations,

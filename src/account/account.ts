@@ -15,6 +15,10 @@ export interface Account {
   host?: string;
   /** The workspace's Azure region, e.g. `eastus`: the base URL is then `https://{region}.api.azureml.ms`. */
   region?: string;
+  /** The v2 API's base URL (Azure Resource Manager): default `https://management.azure.com`, or the emulator's URL. */
+  management_host?: string;
+  /** The national cloud of the v2 API when management_host is not given: AzureCloud, AzureChinaCloud, AzureUSGovernment. */
+  cloud?: string;
   /** Other fields are kept as given (DataFire accounts may carry more). */
   [field: string]: unknown;
 }
@@ -28,4 +32,6 @@ export const ACCOUNT_FIELDS: Record<string, string> = {
   redirect_uri: 'The callback URL for your application',
   host: 'The service base URL, e.g. https://eastus.api.azureml.ms (or give region)',
   region: "The workspace's Azure region, e.g. eastus: the host is then https://{region}.api.azureml.ms",
+  management_host: 'The v2 API (Azure Resource Manager) base URL (optional; default https://management.azure.com)',
+  cloud: 'The national cloud of the v2 API when management_host is not given: AzureCloud, AzureChinaCloud or AzureUSGovernment (optional)',
 };

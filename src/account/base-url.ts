@@ -11,6 +11,55 @@ const REGION = /^[a-z][a-z0-9]*$/;
 /** The last base URL worked out for an account, kept while its host and region stay the same. */
 const resolved = new WeakMap<Account, { host: unknown; region: unknown; insecure: unknown; url: string }>();
 
+/** Azure Resource Manager of each national cloud (`cloud` of the account, or AZURE_CLOUD). */
+export const MANAGEMENT_HOSTS: Readonly<Record<string, string>> = {
+  AzureCloud: 'https://management.azure.com',
+  AzureChinaCloud: 'https://management.chinacloudapi.cn',
+  AzureUSGovernment: 'https://management.usgovcloudapi.net',
+};
+
+const managementResolved = new WeakMap<Account, { host: unknown; cloud: unknown; insecure: unknown; url: string }>();
+
+/**
+ * The base URL of an API with a host of its own (the v2 API: Azure Resource Manager):
+ * `management_host` of the account (the emulator, a private endpoint), else its `cloud`'s (or
+ * AZURE_CLOUD's), else the API's own.
+ */
+export function resolveManagementUrl(account: Account, integrationId: string, defaultHost: string, action?: string): string {
+  const { management_host: host } = account;
+  const cloud = account.cloud ?? process.env.AZURE_CLOUD;
+  const known = managementResolved.get(account);
+  if (known && known.host === host && known.cloud === cloud && known.insecure === account.allow_insecure_http) return known.url;
+  let url: string;
+  if (host !== undefined && host !== '') {
+    if (typeof host !== 'string')
+      throw new AzureMLAccountError({ message: `The ${integrationId} account's management_host must be a string`, fields: ['management_host'], action });
+    const parsed = credentialUrl(host, 'management_host', account, integrationId, action);
+    if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+      throw new AzureMLAccountError({
+        message: `The ${integrationId} account's management_host must not carry a query, fragment or credentials`,
+        fields: ['management_host'],
+        action,
+      });
+    }
+    url = parsed.toString().replace(/\/+$/, '');
+  } else if (cloud !== undefined && cloud !== '') {
+    const named = typeof cloud === 'string' ? MANAGEMENT_HOSTS[cloud] : undefined;
+    if (!named) {
+      throw new AzureMLAccountError({
+        message: `The ${integrationId} account's cloud must be one of ${Object.keys(MANAGEMENT_HOSTS).join(', ')} (got ${JSON.stringify(cloud)}); give management_host for another`,
+        fields: ['cloud'],
+        action,
+      });
+    }
+    url = named;
+  } else {
+    url = defaultHost;
+  }
+  managementResolved.set(account, { host, cloud, insecure: account.allow_insecure_http, url });
+  return url;
+}
+
 /** The base URL without a trailing slash, or an AzureMLAccountError that names both fields. */
 export function resolveBaseUrl(account: Account, integrationId: string, action?: string): string {
   const { host, region } = account;

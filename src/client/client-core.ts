@@ -4,7 +4,7 @@
  */
 import { isObject } from '../spec/is-object';
 import type { Account } from '../account/account';
-import { resolveBaseUrl } from '../account/base-url';
+import { resolveBaseUrl, resolveManagementUrl } from '../account/base-url';
 import { tokenSourceForAccount } from '../auth/token-source-for-account';
 import type { TokenSource } from '../auth/token-source';
 import { buildRequest } from '../http/build-request';
@@ -14,8 +14,9 @@ import type { Logger } from '../http/policies/logging';
 import { readResponse } from '../http/read-response';
 import { standardPipeline } from '../http/standard-pipeline';
 import { validateInput } from '../http/validate-input';
-import type { CallOptions, RetryOptions, UnknownFieldsPolicy } from '../http/call-options';
-import { AzureMLAbortError, AzureMLAccountError, AzureMLTimeoutError } from '../errors';
+import type { AnswerHead, CallOptions, RetryOptions, UnknownFieldsPolicy } from '../http/call-options';
+import { AzureMLAbortError, AzureMLAccountError, AzureMLResponseFormatError, AzureMLServiceError, AzureMLTimeoutError } from '../errors';
+import { displayUrl, withoutUserInfo } from '../account/secure-url';
 import { DEFAULT_MAX_FILE_RESPONSE_BYTES } from '../http/limits';
 import { secretValues } from '../http/scrub';
 import { runHistorySpec } from '../spec/runhistory/spec';
@@ -60,6 +61,11 @@ export interface ClientOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** An answer to a poll: its status, headers and parsed JSON body (undefined when empty). */
+export interface PolledAnswer extends AnswerHead {
+  body: unknown;
+}
 
 /** Operations that start work: they get a run id of the client's making, so a retry cannot start a second run. */
 const STARTS_RUN = new Set(['Runs_StartRun', 'Runs_StartSnapshotRun', 'Runs_StartLocalRun']);
@@ -135,6 +141,10 @@ export class ClientCore {
         op,
         withoutWorkflowFields(input, (name) => op.parameters.some((p) => p.name === name)),
       );
+      // The API version the operations were generated from, unless the caller names another.
+      if (spec.apiVersion && isObject(given) && given['api-version'] === undefined && op.parameters.some((p) => p.name === 'api-version')) {
+        given = { ...given, 'api-version': spec.apiVersion };
+      }
       // A run id this call made is known to be ours: after an ambiguous failure, a run with it was
       // started by this call. A caller's own id may name a run that existed before: a 409 then says so.
       let ownRunId = false;
@@ -149,7 +159,7 @@ export class ClientCore {
         unknownFields: call.unknownFields ?? this.options.unknownFields,
         onWarning: call.onWarning ?? this.options.onWarning,
       });
-      const baseUrl = resolveBaseUrl(this.account, spec.id, action);
+      const baseUrl = spec.defaultHost ? resolveManagementUrl(this.account, spec.id, spec.defaultHost, action) : resolveBaseUrl(this.account, spec.id, action);
       const send = this.getPipeline(spec.id, action, call.retry);
       const request = buildRequest(op, validated, baseUrl, action);
       request.signal = signal;
@@ -166,9 +176,74 @@ export class ClientCore {
       const ownsRun = ownRunId && CREATES_RUN.has(op.operationId);
       if (ownsRun) request.recover = () => this.findStartedRun(validated.input, request, signal);
       const response = await send(request);
+      call.onResponse?.({ status: response.status, headers: response.headers });
       // A retry answered 409 to the run id of an earlier, ambiguous attempt of this call: that attempt started it.
       if (response.status === 409 && (response.attempts ?? 1) > 1 && ownsRun) return { runId: validated.input.runId };
       return readResponse(op, response);
+    } catch (error) {
+      if (signal?.aborted) {
+        if (call.signal?.aborted) throw new AzureMLAbortError({ action, reason: call.signal.reason });
+        throw new AzureMLTimeoutError({ action, deadlineMs: deadlineMs! });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * GET of a URL the service gave (a long-running operation's Location or Azure-AsyncOperation),
+   * through the pipeline of `spec`: with the bearer token, so only on the API's own origin; a
+   * URL elsewhere is refused before anything is sent.
+   */
+  async poll(spec: IntegrationSpec, url: string, call: CallOptions = {}): Promise<PolledAnswer> {
+    const action = `${spec.id}/poll`;
+    const baseUrl = spec.defaultHost ? resolveManagementUrl(this.account, spec.id, spec.defaultHost, action) : resolveBaseUrl(this.account, spec.id, action);
+    let target: URL;
+    try {
+      target = new URL(url, baseUrl);
+    } catch {
+      throw new AzureMLResponseFormatError({ action, statusCode: 0, body: '', reason: `the service gave a polling URL that does not parse (${displayUrl(withoutUserInfo(url))})` });
+    }
+    if (target.origin !== new URL(baseUrl).origin || target.username || target.password) {
+      throw new AzureMLResponseFormatError({
+        action,
+        statusCode: 0,
+        body: '',
+        reason: `the service gave a polling URL on another host (${displayUrl(target.href)}); the token is only sent to ${new URL(baseUrl).origin}`,
+      });
+    }
+    const deadlineMs = call.deadlineMs ?? this.options.deadlineMs;
+    const signal = combineSignals(call, deadlineMs);
+    const send = this.getPipeline(spec.id, action, call.retry);
+    try {
+      const response = await send({
+        method: 'get',
+        url: target.href,
+        baseUrl,
+        headers: { accept: 'application/json' },
+        responseType: 'buffer',
+        action,
+        signal,
+        timeoutMs: call.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        secrets: () => secretValues([this.account.access_token, this.account.refresh_token, this.account.client_secret]),
+      });
+      if (response.status < 200 || response.status >= 300) {
+        throw new AzureMLServiceError({
+          action,
+          statusCode: response.status,
+          body: response.body.toString('utf8'),
+          headers: response.headers,
+          attempts: response.attempts,
+          secrets: response.request.secrets?.(),
+        });
+      }
+      const text = response.body.toString('utf8').trim();
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch (error) {
+        throw new AzureMLResponseFormatError({ action, statusCode: response.status, body: text, reason: `the body is not JSON (${(error as Error).message})` });
+      }
+      return { status: response.status, headers: response.headers, body };
     } catch (error) {
       if (signal?.aborted) {
         if (call.signal?.aborted) throw new AzureMLAbortError({ action, reason: call.signal.reason });

@@ -48,11 +48,22 @@ export interface CallOptions {
   unknownFields?: UnknownFieldsPolicy;
   /** Told the warnings of this call (unknown fields with `warn`); default process.emitWarning. */
   onWarning?: (message: string) => void;
+  /**
+   * Told the status and headers of the answer, before it is read: what a long-running operation
+   * needs (a 202's Location or Azure-AsyncOperation, its Retry-After).
+   */
+  onResponse?: (answer: AnswerHead) => void;
+}
+
+/** The status and headers of an answer. */
+export interface AnswerHead {
+  status: number;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** Only the per-call settings of an object that may carry more (a DataFire context, an options object). */
 export function callOptionsOf(given: CallOptions | undefined): CallOptions {
   if (!given) return {};
-  const { signal, timeoutMs, deadlineMs, retry, onUploadProgress, unknownFields, onWarning } = given;
-  return { signal, timeoutMs, deadlineMs, retry, onUploadProgress, unknownFields, onWarning };
+  const { signal, timeoutMs, deadlineMs, retry, onUploadProgress, unknownFields, onWarning, onResponse } = given;
+  return { signal, timeoutMs, deadlineMs, retry, onUploadProgress, unknownFields, onWarning, onResponse };
 }

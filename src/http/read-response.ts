@@ -6,6 +6,7 @@ import { AzureMLResponseFormatError, AzureMLServiceError } from '../errors';
 import type { PipelineResponse } from './pipeline';
 import { scrubSecrets } from './scrub';
 import type { OperationSpec } from '../spec/operation-spec';
+import { answerSchema } from '../spec/answer-schema';
 import { validateSchema } from '../spec/validate';
 
 export function readResponse(op: OperationSpec, response: PipelineResponse): unknown {
@@ -41,7 +42,7 @@ export function readResponse(op: OperationSpec, response: PipelineResponse): unk
     const why = text.trim() === '' ? 'the body is empty, JSON was expected' : `the body is not JSON (${(error as Error).message})`;
     throw new AzureMLResponseFormatError({ action, statusCode: response.status, body: text, reason: why });
   }
-  const problems = validateSchema(op.outputSchema, value);
+  const problems = validateSchema(answerSchema(op.outputSchema), value);
   if (problems.length) {
     const why = problems.map((p) => (p.path ? `${p.path} ${p.message}` : p.message)).join('; ');
     throw new AzureMLResponseFormatError({ action, statusCode: response.status, body: text, reason: `it does not match the operation's output schema: ${why}` });

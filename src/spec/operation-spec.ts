@@ -68,6 +68,10 @@ export interface IntegrationSpec {
   readonly id: string;
   readonly title: string;
   readonly description: string;
+  /** The API's own host (`https://management.azure.com`), when its OpenAPI file names one; the account may say another. */
+  readonly defaultHost?: string;
+  /** The `api-version` every call sends unless the input gives one (the OpenAPI file's info.version). */
+  readonly apiVersion?: string;
   readonly definitions: Record<string, JSONSchema>;
   /** The OpenAPI security definitions, as DataFire reads them for the account's fields. */
   readonly securityDefinitions: Record<string, Record<string, unknown>>;

@@ -48,9 +48,11 @@ export function validateSchema(schema: JSONSchema, value: unknown, basePath = ''
   const errors = validate.errors ?? [];
   // A value of the wrong type fails its format too (1.5 is no int32): say the first thing only.
   const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
-  // A discriminator outside its values fails its enum too, which names the values: say that only.
   const relevant = errors
+    // A discriminator outside its values fails its enum too, which names the values: say that only.
     .filter((e) => e.keyword !== 'discriminator' || (e.params as { error?: string }).error !== 'mapping')
+    // The wrappers of answer-schema.ts: what failed inside them says it better.
+    .filter((e) => e.keyword !== 'if' && e.keyword !== 'anyOf' && !e.schemaPath.endsWith('/anyOf/0/type'))
     .filter((e) => e.keyword === 'type' || !wrongType.has(e.instancePath));
   return dedupe(relevant.map((error) => describeError(error, basePath, value)));
 }
