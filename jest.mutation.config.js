@@ -14,6 +14,7 @@ module.exports = {
     'test/types\\.test\\.ts',
     'test/contract-prism\\.test\\.ts',
     'test/contract-prism-runhistory\\.test\\.ts',
+    'test/contract-prism-v2\\.test\\.ts',
     // Runs on the emulator (Python for each case): minutes per mutant, and the in-process tests cover the same code.
     'test/results\\.test\\.ts',
     'test/follow\\.test\\.ts',
