@@ -45,6 +45,13 @@ export const getDetails: Integration<ExecutionActions>['getDetails'] = (withActi
 /** The Run History integration (`azure_machinelearningservices_runhistory`), sharing the account. */
 export * as runHistory from './runhistory';
 
+/** A v1 run definition as the equivalent v2 command job, and what v2 has no place for (see `azureml-execution/v2`). */
+export function toCommandJob(
+  ...args: Parameters<typeof import('./workflow/v2/to-command-job').toCommandJob>
+): ReturnType<typeof import('./workflow/v2/to-command-job').toCommandJob> {
+  return (require('./workflow/v2/to-command-job') as typeof import('./workflow/v2/to-command-job')).toCommandJob(...args);
+}
+
 // The workflow as functions of an account: the same as create(account).submitRun(...) and so on.
 /** Zips a folder (or takes a zip), creates the experiment if needed, and starts the run. */
 export const submitRun = (account: Account, input: Workflow.SubmitRunInput, options?: Workflow.SubmitRunOptions): Promise<Workflow.SubmittedRun> =>

@@ -29,3 +29,15 @@ export const getDetails: Integration<V2Actions>['getDetails'] = (withActions) =>
 export const apiVersion = v2Spec.apiVersion!;
 
 export type * from './spec/arm/types';
+
+type Converter = typeof import('./workflow/v2/to-command-job');
+export type { ConvertedJob, DroppedField, ToCommandJobOptions } from './workflow/v2/to-command-job';
+
+/**
+ * A v1 run definition as the v2 command job that does the same work, with the fields v2 has no
+ * place for: `const { job, dropped } = toCommandJob(definition, { environmentId })`, then
+ * `Jobs_CreateOrUpdate({ ..., id, body: { properties: job } })`.
+ */
+export function toCommandJob(...args: Parameters<Converter['toCommandJob']>): ReturnType<Converter['toCommandJob']> {
+  return (require('./workflow/v2/to-command-job') as Converter).toCommandJob(...args);
+}
