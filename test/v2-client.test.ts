@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as v2 from '../src/v2';
-import { AzureMLAccountError, AzureMLOperationFailedError, AzureMLResponseFormatError, AzureMLServiceError, AzureMLValidationError } from '../src';
+import { isAzureMLError, AzureMLAccountError, AzureMLOperationFailedError, AzureMLResponseFormatError, AzureMLServiceError, AzureMLValidationError } from '../src';
 import { ClientCore } from '../src/client/client-core';
 import type { PipelineRequest, PipelineResponse } from '../src/http/pipeline';
 import { v2Spec } from '../src/spec/arm/spec';
@@ -173,6 +173,7 @@ describe('long-running operations', () => {
     expect(error).toBeInstanceOf(AzureMLOperationFailedError);
     expect((error as Error).message).toBe('Action test/op ended Failed: ComputeNotFound: No compute named gpu');
     expect((error as AzureMLOperationFailedError).code).toBe('ComputeNotFound');
+    expect(isAzureMLError(error, 'AzureMLOperationFailedError')).toBe(true);
   });
 
   it('never sends the token to a polling URL on another host', async () => {
