@@ -32,6 +32,10 @@ export const ACCOUNT_FIELDS: Record<string, string> = {
   redirect_uri: 'The callback URL for your application',
   host: 'The service base URL, e.g. https://eastus.api.azureml.ms (or give region)',
   region: "The workspace's Azure region, e.g. eastus: the host is then https://{region}.api.azureml.ms",
+};
+
+/** The fields of an API with a host of its own (the v2 API), shown by its integration only. */
+export const MANAGEMENT_ACCOUNT_FIELDS: Record<string, string> = {
   management_host: 'The v2 API (Azure Resource Manager) base URL (optional; default https://management.azure.com)',
   cloud: 'The national cloud of the v2 API when management_host is not given: AzureCloud, AzureChinaCloud or AzureUSGovernment (optional)',
 };

@@ -3,7 +3,7 @@
  * account fields and `getDetails()` as `datafire.Integration.fromOpenAPI` gives, with this
  * package's request path behind every action.
  */
-import { ACCOUNT_FIELDS, type Account } from '../account/account';
+import { ACCOUNT_FIELDS, MANAGEMENT_ACCOUNT_FIELDS, type Account } from '../account/account';
 import { bindClient, bindOAuth, bindOperations } from '../client/bind-operations';
 import { clientCoreForAccount, coreFor, type ClientOptions } from '../client/client-core';
 import { AzureMLAccountError } from '../errors';
@@ -59,7 +59,7 @@ export interface Integration<TActions> {
 const SHARED_ACCOUNT_ID = 'azure_machinelearningservices_execution';
 
 function buildSecurity(spec: IntegrationSpec): ActionSecurity {
-  const security: ActionSecurity[string] = { integration: spec.id, fields: { ...ACCOUNT_FIELDS } };
+  const security: ActionSecurity[string] = { integration: spec.id, fields: { ...ACCOUNT_FIELDS, ...(spec.defaultHost ? MANAGEMENT_ACCOUNT_FIELDS : {}) } };
   for (const def of Object.values(spec.securityDefinitions)) {
     if (def.type === 'oauth2') security.oauth = def;
   }

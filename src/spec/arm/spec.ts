@@ -2,6220 +2,7124 @@
 import type { IntegrationSpec, JSONSchema } from '../operation-spec';
 
 const definitions: Record<string, JSONSchema> = {
-  AllNodes: {
-    description: 'All nodes means the service will be running on all of the nodes of the job',
-    type: 'object',
-    properties: {
-      nodesValueType: {
-        type: 'string',
-        enum: ['All'],
-        description: '[Required] Type of the Nodes value',
-      },
+  "AllNodes": {
+    "description": "All nodes means the service will be running on all of the nodes of the job",
+    "type": "object",
+    "properties": {
+      "nodesValueType": {
+        "type": "string",
+        "enum": [
+          "All"
+        ],
+        "description": "[Required] Type of the Nodes value"
+      }
     },
-    required: ['nodesValueType'],
-    additionalProperties: false,
-  },
-  AmlCompute: {
-    description: 'An Azure Machine Learning compute.',
-    type: 'object',
-    properties: {
-      computeType: {
-        type: 'string',
-        enum: ['AmlCompute'],
-        description: 'The type of compute',
-      },
-      computeLocation: {
-        description: 'Location for the underlying compute',
-        type: 'string',
-        'x-ms-mutability': ['read', 'create'],
-      },
-      provisioningState: {
-        type: 'string',
-        description: 'The provision state of the cluster. Valid values are Unknown, Updating, Provisioning, Succeeded, and Failed.',
-        enum: ['Unknown', 'Updating', 'Creating', 'Deleting', 'Succeeded', 'Failed', 'Canceled'],
-        'x-ms-enum': {
-          name: 'ProvisioningState',
-          modelAsString: true,
-        },
-        readOnly: true,
-      },
-      description: {
-        type: 'string',
-        description: 'The description of the Machine Learning compute.',
-        'x-nullable': true,
-      },
-      createdOn: {
-        type: 'string',
-        readOnly: true,
-        format: 'date-time',
-        description: 'The time at which the compute was created.',
-      },
-      modifiedOn: {
-        type: 'string',
-        readOnly: true,
-        format: 'date-time',
-        description: 'The time at which the compute was last modified.',
-      },
-      resourceId: {
-        type: 'string',
-        description: 'ARM resource id of the underlying compute',
-        'x-nullable': true,
-      },
-      provisioningErrors: {
-        type: 'array',
-        description: 'Errors during provisioning',
-        items: {
-          $ref: '#/definitions/ErrorResponse',
-        },
-        'x-ms-identifiers': ['/error/code'],
-        readOnly: true,
-        'x-nullable': true,
-      },
-      isAttachedCompute: {
-        type: 'boolean',
-        description: 'Indicating whether the compute was provisioned by user and brought from outside if true, or machine learning service provisioned it if false.',
-        readOnly: true,
-      },
-      disableLocalAuth: {
-        type: 'boolean',
-        description: 'Opt-out of local authentication and ensure customers can use only MSI and AAD exclusively for authentication.',
-        'x-ms-mutability': ['read', 'create'],
-      },
-      properties: {
-        description: 'Properties of AmlCompute',
-        $ref: '#/definitions/AmlComputeProperties',
-      },
-    },
-    required: ['computeType'],
-  },
-  AmlComputeNodeInformation: {
-    type: 'object',
-    description: 'Compute node information related to a AmlCompute.',
-    properties: {
-      nodeId: {
-        readOnly: true,
-        type: 'string',
-        title: 'Node ID.',
-        description: 'ID of the compute node.',
-      },
-      privateIpAddress: {
-        readOnly: true,
-        type: 'string',
-        title: 'Private IP address.',
-        description: 'Private IP address of the compute node.',
-        'x-nullable': true,
-      },
-      publicIpAddress: {
-        readOnly: true,
-        type: 'string',
-        title: 'Public IP address.',
-        description: 'Public IP address of the compute node.',
-        'x-nullable': true,
-      },
-      port: {
-        readOnly: true,
-        type: 'number',
-        format: 'int32',
-        title: 'Port.',
-        description: 'SSH port number of the node.',
-      },
-      nodeState: {
-        readOnly: true,
-        type: 'string',
-        enum: ['idle', 'running', 'preparing', 'unusable', 'leaving', 'preempted'],
-        description: 'State of the compute node. Values are idle, running, preparing, unusable, leaving and preempted.',
-        'x-ms-enum': {
-          name: 'nodeState',
-          modelAsString: true,
-        },
-      },
-      runId: {
-        readOnly: true,
-        type: 'string',
-        title: 'Run ID.',
-        description: 'ID of the Experiment running on the node, if any else null.',
-        'x-nullable': true,
-      },
-    },
-  },
-  AmlComputeNodesInformation: {
-    type: 'object',
-    description: 'Result of AmlCompute Nodes',
-    properties: {
-      nodes: {
-        readOnly: true,
-        type: 'array',
-        items: {
-          $ref: '#/definitions/AmlComputeNodeInformation',
-        },
-        'x-ms-identifiers': ['nodeId'],
-        description: 'The collection of returned AmlCompute nodes details.',
-      },
-      nextLink: {
-        readOnly: true,
-        type: 'string',
-        description: 'The continuation token.',
-      },
-    },
-  },
-  AmlComputeProperties: {
-    type: 'object',
-    description: 'AML Compute properties',
-    properties: {
-      osType: {
-        description: 'Compute OS Type',
-        type: 'string',
-        default: 'Linux',
-        enum: ['Linux', 'Windows'],
-        'x-ms-enum': {
-          name: 'OsType',
-          modelAsString: true,
-        },
-      },
-      vmSize: {
-        description: 'Virtual Machine Size',
-        type: 'string',
-      },
-      vmPriority: {
-        description: 'Virtual Machine priority',
-        type: 'string',
-        enum: ['Dedicated', 'LowPriority'],
-        'x-ms-enum': {
-          name: 'VmPriority',
-          modelAsString: true,
-        },
-      },
-      virtualMachineImage: {
-        description: 'Virtual Machine image for AML Compute - windows only',
-        $ref: '#/definitions/VirtualMachineImage',
-        'x-nullable': true,
-      },
-      isolatedNetwork: {
-        description: 'Network is isolated or not',
-        type: 'boolean',
-      },
-      scaleSettings: {
-        description: 'Scale settings for AML Compute',
-        $ref: '#/definitions/ScaleSettings',
-      },
-      userAccountCredentials: {
-        title: 'User account credentials.',
-        description: 'Credentials for an administrator user account that will be created on each compute node.',
-        $ref: '#/definitions/UserAccountCredentials',
-        'x-nullable': true,
-      },
-      subnet: {
-        title: 'Subnet.',
-        description: 'Virtual network subnet resource ID the compute nodes belong to.',
-        $ref: '#/definitions/ResourceId',
-        'x-nullable': true,
-      },
-      remoteLoginPortPublicAccess: {
-        type: 'string',
-        default: 'NotSpecified',
-        title: 'Close remote Login Access Port',
-        description: 'State of the public SSH port.',
-        enum: ['Enabled', 'Disabled', 'NotSpecified'],
-        'x-ms-enum': {
-          name: 'remoteLoginPortPublicAccess',
-          modelAsString: true,
-        },
-      },
-      allocationState: {
-        type: 'string',
-        readOnly: true,
-        title: 'Allocation state.',
-        description: 'Allocation state of the compute.',
-        enum: ['Steady', 'Resizing'],
-        'x-ms-enum': {
-          name: 'AllocationState',
-          modelAsString: true,
-        },
-      },
-      allocationStateTransitionTime: {
-        type: 'string',
-        readOnly: true,
-        format: 'date-time',
-        title: 'Allocation state transition time.',
-        description: 'The time at which the compute entered its current allocation state.',
-      },
-      errors: {
-        readOnly: true,
-        title: 'Errors.',
-        description: 'Collection of errors encountered by various compute nodes during node setup.',
-        type: 'array',
-        'x-nullable': true,
-        items: {
-          $ref: '#/definitions/ErrorResponse',
-        },
-        'x-ms-identifiers': ['/error/code'],
-      },
-      currentNodeCount: {
-        type: 'integer',
-        readOnly: true,
-        format: 'int32',
-        title: 'Current node count.',
-        description: 'The number of compute nodes currently assigned to the compute.',
-        'x-nullable': true,
-      },
-      targetNodeCount: {
-        type: 'integer',
-        readOnly: true,
-        format: 'int32',
-        title: 'Target node count.',
-        description: 'The target number of compute nodes for the compute.',
-        'x-nullable': true,
-      },
-      nodeStateCounts: {
-        title: 'Node state counts.',
-        description: 'Counts of various node states on the compute.',
-        readOnly: true,
-        $ref: '#/definitions/NodeStateCounts',
-        'x-nullable': true,
-      },
-      enableNodePublicIp: {
-        type: 'boolean',
-        default: true,
-        title: 'Enable node public IP.',
-        description: 'Enable or disable node public IP address provisioning.',
-        'x-nullable': true,
-      },
-      propertyBag: {
-        type: 'object',
-        description: 'A property bag containing additional properties.',
-        'x-nullable': true,
-      },
-    },
-  },
-  AmlComputeSchema: {
-    type: 'object',
-    description: 'Properties(top level) of AmlCompute',
-    properties: {
-      properties: {
-        description: 'Properties of AmlCompute',
-        $ref: '#/definitions/AmlComputeProperties',
-      },
-    },
-  },
-  AmlToken: {
-    description: 'AML Token identity configuration.',
-    type: 'object',
-    properties: {
-      identityType: {
-        type: 'string',
-        enum: ['AMLToken'],
-        description: '[Required] Specifies the type of identity framework.',
-      },
-    },
-    required: ['identityType'],
-    additionalProperties: false,
-  },
-  AssetBase: {
-    type: 'object',
-    properties: {
-      description: {
-        description: 'The asset description text.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      properties: {
-        description: 'The asset property dictionary.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      tags: {
-        description: 'Tag dictionary. Tags can be added, removed, and updated.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      isAnonymous: {
-        description: 'If the name version are system generated (anonymous registration).',
-        default: false,
-        type: 'boolean',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      isArchived: {
-        description: 'Is the asset archived?',
-        default: false,
-        type: 'boolean',
-        'x-ms-mutability': ['create', 'read', 'update'],
-      },
-    },
-    additionalProperties: false,
-  },
-  AssetContainer: {
-    type: 'object',
-    properties: {
-      description: {
-        description: 'The asset description text.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      properties: {
-        description: 'The asset property dictionary.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      tags: {
-        description: 'Tag dictionary. Tags can be added, removed, and updated.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      isArchived: {
-        description: 'Is the asset archived?',
-        default: false,
-        type: 'boolean',
-        'x-ms-mutability': ['create', 'read', 'update'],
-      },
-      latestVersion: {
-        description: 'The latest version inside this container.',
-        type: 'string',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-        'x-nullable': true,
-      },
-      nextVersion: {
-        description: 'The next auto incremental version',
-        type: 'string',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-        'x-nullable': true,
-      },
-    },
-    additionalProperties: false,
-  },
-  AssetJobInput: {
-    description: 'Asset input type.',
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Input Asset Delivery Mode.',
-        default: 'ReadOnlyMount',
-        $ref: '#/definitions/InputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: '[Required] Input Asset URI.',
-        minLength: 1,
-        pattern: '[a-zA-Z0-9_]',
-        type: 'string',
-      },
-    },
-    required: ['uri'],
-    additionalProperties: false,
-  },
-  AssetJobOutput: {
-    description: 'Asset output type.',
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Output Asset Delivery Mode.',
-        default: 'ReadWriteMount',
-        $ref: '#/definitions/OutputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: 'Output Asset URI.',
-        type: 'string',
-        'x-nullable': true,
-      },
-    },
-    additionalProperties: false,
-  },
-  AssetProvisioningState: {
-    description: 'Provisioning state of registry asset.',
-    enum: ['Succeeded', 'Failed', 'Canceled', 'Creating', 'Updating', 'Deleting'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'AssetProvisioningState',
-      modelAsString: true,
-      values: [
-        {
-          value: 'Succeeded',
-        },
-        {
-          value: 'Failed',
-        },
-        {
-          value: 'Canceled',
-        },
-        {
-          value: 'Creating',
-        },
-        {
-          value: 'Updating',
-        },
-        {
-          value: 'Deleting',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  AssignedUser: {
-    type: 'object',
-    description: 'A user that can be assigned to a compute instance.',
-    properties: {
-      objectId: {
-        type: 'string',
-        description: 'User’s AAD Object Id.',
-      },
-      tenantId: {
-        type: 'string',
-        description: 'User’s AAD Tenant Id.',
-      },
-    },
-    required: ['objectId', 'tenantId'],
-  },
-  AzureDevOpsWebhook: {
-    description: 'Webhook details specific for Azure DevOps',
-    type: 'object',
-    properties: {
-      eventType: {
-        description: 'Send callback on a specified notification event',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      webhookType: {
-        type: 'string',
-        enum: ['AzureDevOps'],
-        description: '[Required] Specifies the type of service to send a callback',
-      },
-    },
-    required: ['webhookType'],
-    additionalProperties: false,
-  },
-  BindOptions: {
-    type: 'object',
-    description: 'Describes the bind options for the container',
-    properties: {
-      propagation: {
-        type: 'string',
-        description: 'Type of Bind Option',
-        'x-nullable': true,
-      },
-      createHostPath: {
-        type: 'boolean',
-        description: 'Indicate whether to create host path.',
-        'x-nullable': true,
-      },
-      selinux: {
-        type: 'string',
-        description: 'Mention the selinux options.',
-        'x-nullable': true,
-      },
-    },
-  },
-  BlobReferenceForConsumptionDto: {
-    type: 'object',
-    properties: {
-      blobUri: {
-        format: 'uri',
-        description: 'Blob URI path for client to upload data.\r\nExample: https://blob.windows.core.net/Container/Path',
-        type: 'string',
-        'x-nullable': true,
-      },
-      credential: {
-        description: 'Credential info to access storage account',
-        $ref: '#/definitions/PendingUploadCredentialDto',
-        'x-nullable': true,
-      },
-      storageAccountArmId: {
-        description: 'Arm ID of the storage account to use',
-        type: 'string',
-        'x-nullable': true,
-      },
-    },
-    additionalProperties: false,
-  },
-  ClusterUpdateParameters: {
-    type: 'object',
-    description: 'AmlCompute update parameters.',
-    properties: {
-      properties: {
-        'x-ms-client-flatten': true,
-        $ref: '#/definitions/ClusterUpdateProperties',
-        description: 'The properties of the amlCompute.',
-      },
-    },
-  },
-  ClusterUpdateProperties: {
-    type: 'object',
-    description: 'The properties of a amlCompute that need to be updated.',
-    properties: {
-      properties: {
-        description: 'Properties of ClusterUpdate',
-        $ref: '#/definitions/ScaleSettingsInformation',
-      },
-    },
-  },
-  CodeContainer: {
-    description: 'Container for code asset versions.',
-    type: 'object',
-    'x-ms-client-name': 'CodeContainerProperties',
-    properties: {
-      description: {
-        description: 'The asset description text.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      properties: {
-        description: 'The asset property dictionary.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      tags: {
-        description: 'Tag dictionary. Tags can be added, removed, and updated.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      isArchived: {
-        description: 'Is the asset archived?',
-        default: false,
-        type: 'boolean',
-        'x-ms-mutability': ['create', 'read', 'update'],
-      },
-      latestVersion: {
-        description: 'The latest version inside this container.',
-        type: 'string',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-        'x-nullable': true,
-      },
-      nextVersion: {
-        description: 'The next auto incremental version',
-        type: 'string',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-        'x-nullable': true,
-      },
-      provisioningState: {
-        description: 'Provisioning state for the code container.',
-        $ref: '#/definitions/AssetProvisioningState',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-      },
-    },
-    additionalProperties: false,
-  },
-  CodeContainerResource: {
-    description: 'Azure Resource Manager resource envelope.',
-    type: 'object',
-    'x-ms-client-name': 'CodeContainer',
-    properties: {
-      id: {
-        type: 'string',
-        description:
-          'Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}',
-        readOnly: true,
-      },
-      name: {
-        type: 'string',
-        description: 'The name of the resource',
-        readOnly: true,
-      },
-      type: {
-        type: 'string',
-        description: 'The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"',
-        readOnly: true,
-      },
-      systemData: {
-        $ref: '#/definitions/SystemData',
-        description: 'Azure Resource Manager metadata containing createdBy and modifiedBy information.',
-        readOnly: true,
-      },
-      properties: {
-        description: '[Required] Additional attributes of the entity.',
-        $ref: '#/definitions/CodeContainer',
-      },
-    },
-    required: ['properties'],
-    additionalProperties: false,
-  },
-  CodeVersion: {
-    description: 'Code asset version details.',
-    type: 'object',
-    'x-ms-client-name': 'CodeVersionProperties',
-    properties: {
-      description: {
-        description: 'The asset description text.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      properties: {
-        description: 'The asset property dictionary.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      tags: {
-        description: 'Tag dictionary. Tags can be added, removed, and updated.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      isAnonymous: {
-        description: 'If the name version are system generated (anonymous registration).',
-        default: false,
-        type: 'boolean',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      isArchived: {
-        description: 'Is the asset archived?',
-        default: false,
-        type: 'boolean',
-        'x-ms-mutability': ['create', 'read', 'update'],
-      },
-      codeUri: {
-        description: 'Uri where code is located',
-        type: 'string',
-        example: 'https://blobStorage/folderName',
-        'x-nullable': true,
-      },
-      provisioningState: {
-        description: 'Provisioning state for the code version.',
-        $ref: '#/definitions/AssetProvisioningState',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-      },
-    },
-    additionalProperties: false,
-  },
-  CodeVersionResource: {
-    description: 'Azure Resource Manager resource envelope.',
-    type: 'object',
-    'x-ms-client-name': 'CodeVersion',
-    properties: {
-      id: {
-        type: 'string',
-        description:
-          'Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}',
-        readOnly: true,
-      },
-      name: {
-        type: 'string',
-        description: 'The name of the resource',
-        readOnly: true,
-      },
-      type: {
-        type: 'string',
-        description: 'The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"',
-        readOnly: true,
-      },
-      systemData: {
-        $ref: '#/definitions/SystemData',
-        description: 'Azure Resource Manager metadata containing createdBy and modifiedBy information.',
-        readOnly: true,
-      },
-      properties: {
-        description: '[Required] Additional attributes of the entity.',
-        $ref: '#/definitions/CodeVersion',
-      },
-    },
-    required: ['properties'],
-    additionalProperties: false,
-  },
-  CodeVersionResourceArmPaginatedResult: {
-    description: 'A paginated list of CodeVersion entities.',
-    type: 'object',
-    properties: {
-      nextLink: {
-        description: 'The link to the next page of CodeVersion objects. If null, there are no additional pages.',
-        type: 'string',
-      },
-      value: {
-        description: 'An array of objects of type CodeVersion.',
-        type: 'array',
-        items: {
-          $ref: '#/definitions/CodeVersionResource',
-        },
-      },
-    },
-    additionalProperties: false,
-  },
-  CommandJob: {
-    description: 'Command job definition.',
-    type: 'object',
-    properties: {
-      description: {
-        description: 'The asset description text.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      properties: {
-        description: 'The asset property dictionary.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      tags: {
-        description: 'Tag dictionary. Tags can be added, removed, and updated.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      componentId: {
-        description: 'ARM resource ID of the component resource.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      computeId: {
-        description: 'ARM resource ID of the compute resource.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      displayName: {
-        description: 'Display name of job.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      experimentName: {
-        description: 'The name of the experiment the job belongs to. If not set, the job is placed in the "Default" experiment.',
-        default: 'Default',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      identity: {
-        description: 'Identity configuration. If set, this should be one of AmlToken, ManagedIdentity, UserIdentity or null.\r\nDefaults to AmlToken if null.',
-        $ref: '#/definitions/IdentityConfiguration',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      isArchived: {
-        description: 'Is the asset archived?',
-        default: false,
-        type: 'boolean',
-        'x-ms-mutability': ['create', 'read', 'update'],
-      },
-      jobType: {
-        type: 'string',
-        enum: ['Command'],
-        description: '[Required] Specifies the type of job.',
-      },
-      notificationSetting: {
-        description: 'Notification setting for the job',
-        $ref: '#/definitions/NotificationSetting',
-        'x-ms-mutability': ['create', 'read', 'update'],
-        'x-nullable': true,
-      },
-      services: {
-        description: 'List of JobEndpoints.\r\nFor local jobs, a job endpoint will have an endpoint value of FileStreamObject.',
-        type: 'object',
-        additionalProperties: {
-          $ref: '#/definitions/JobService',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      status: {
-        description: 'Status of the job.',
-        $ref: '#/definitions/JobStatus',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-      },
-      codeId: {
-        description: 'ARM resource ID of the code asset.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      command: {
-        description: '[Required] The command to execute on startup of the job. eg. "python train.py"',
-        minLength: 1,
-        pattern: '[a-zA-Z0-9_]',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      distribution: {
-        description: 'Distribution configuration of the job. If set, this should be one of Mpi, Tensorflow, PyTorch, or null.',
-        $ref: '#/definitions/DistributionConfiguration',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      environmentId: {
-        description: '[Required] The ARM resource ID of the Environment specification for the job.',
-        minLength: 1,
-        pattern: '[a-zA-Z0-9_]',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      environmentVariables: {
-        description: 'Environment variables included in the job.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      inputs: {
-        description: 'Mapping of input data bindings used in the job.',
-        type: 'object',
-        additionalProperties: {
-          description: 'Command job definition.',
-          $ref: '#/definitions/JobInput',
-          'x-nullable': true,
-        },
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      limits: {
-        description: 'Command Job limit.',
-        $ref: '#/definitions/CommandJobLimits',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      outputs: {
-        description: 'Mapping of output data bindings used in the job.',
-        type: 'object',
-        additionalProperties: {
-          description: 'Job output definition container information on where to find job output/logs.',
-          $ref: '#/definitions/JobOutput',
-          'x-nullable': true,
-        },
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      parameters: {
-        description: 'Input parameters.',
-        type: 'object',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-        'x-nullable': true,
-      },
-      queueSettings: {
-        description: 'Queue settings for the job',
-        $ref: '#/definitions/QueueSettings',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      resources: {
-        description: 'Compute Resource configuration for the job.',
-        default: '{}',
-        $ref: '#/definitions/JobResourceConfiguration',
-        'x-ms-mutability': ['create', 'read'],
-      },
-    },
-    required: ['jobType', 'command', 'environmentId'],
-    additionalProperties: false,
-  },
-  CommandJobLimits: {
-    description: 'Command Job limit class.',
-    type: 'object',
-    properties: {
-      jobLimitsType: {
-        type: 'string',
-        enum: ['Command'],
-        description: '[Required] JobLimit type.',
-      },
-      timeout: {
-        format: 'duration',
-        description: 'The max run duration in ISO 8601 format, after which the job will be cancelled. Only supports duration with precision as low as Seconds.',
-        type: 'string',
-        'x-nullable': true,
-      },
-    },
-    required: ['jobLimitsType'],
-    additionalProperties: false,
-  },
-  Compute: {
-    description: 'Machine Learning compute object.',
-    type: 'object',
-    required: ['computeType'],
-    properties: {
-      computeType: {
-        type: 'string',
-        enum: ['AmlCompute', 'ComputeInstance', 'DataFactory'],
-      },
-    },
-    discriminator: {
-      propertyName: 'computeType',
-    },
-    oneOf: [
-      {
-        $ref: '#/definitions/AmlCompute',
-      },
-      {
-        $ref: '#/definitions/ComputeInstance',
-      },
-      {
-        $ref: '#/definitions/DataFactory',
-      },
+    "required": [
+      "nodesValueType"
     ],
+    "additionalProperties": false
   },
-  ComputeInstance: {
-    description: 'An Azure Machine Learning compute instance.',
-    type: 'object',
-    properties: {
-      computeType: {
-        type: 'string',
-        enum: ['ComputeInstance'],
-        description: 'The type of compute',
+  "AmlCompute": {
+    "description": "An Azure Machine Learning compute.",
+    "type": "object",
+    "properties": {
+      "computeType": {
+        "type": "string",
+        "enum": [
+          "AmlCompute"
+        ],
+        "description": "The type of compute"
       },
-      computeLocation: {
-        description: 'Location for the underlying compute',
-        type: 'string',
-        'x-ms-mutability': ['read', 'create'],
+      "computeLocation": {
+        "description": "Location for the underlying compute",
+        "type": "string",
+        "x-ms-mutability": [
+          "read",
+          "create"
+        ]
       },
-      provisioningState: {
-        type: 'string',
-        description: 'The provision state of the cluster. Valid values are Unknown, Updating, Provisioning, Succeeded, and Failed.',
-        enum: ['Unknown', 'Updating', 'Creating', 'Deleting', 'Succeeded', 'Failed', 'Canceled'],
-        'x-ms-enum': {
-          name: 'ProvisioningState',
-          modelAsString: true,
+      "provisioningState": {
+        "type": "string",
+        "description": "The provision state of the cluster. Valid values are Unknown, Updating, Provisioning, Succeeded, and Failed.",
+        "enum": [
+          "Unknown",
+          "Updating",
+          "Creating",
+          "Deleting",
+          "Succeeded",
+          "Failed",
+          "Canceled"
+        ],
+        "x-ms-enum": {
+          "name": "ProvisioningState",
+          "modelAsString": true
         },
-        readOnly: true,
+        "readOnly": true
       },
-      description: {
-        type: 'string',
-        description: 'The description of the Machine Learning compute.',
-        'x-nullable': true,
+      "description": {
+        "type": "string",
+        "description": "The description of the Machine Learning compute.",
+        "x-nullable": true
       },
-      createdOn: {
-        type: 'string',
-        readOnly: true,
-        format: 'date-time',
-        description: 'The time at which the compute was created.',
+      "createdOn": {
+        "type": "string",
+        "readOnly": true,
+        "format": "date-time",
+        "description": "The time at which the compute was created."
       },
-      modifiedOn: {
-        type: 'string',
-        readOnly: true,
-        format: 'date-time',
-        description: 'The time at which the compute was last modified.',
+      "modifiedOn": {
+        "type": "string",
+        "readOnly": true,
+        "format": "date-time",
+        "description": "The time at which the compute was last modified."
       },
-      resourceId: {
-        type: 'string',
-        description: 'ARM resource id of the underlying compute',
-        'x-nullable': true,
+      "resourceId": {
+        "type": "string",
+        "description": "ARM resource id of the underlying compute",
+        "x-nullable": true
       },
-      provisioningErrors: {
-        type: 'array',
-        description: 'Errors during provisioning',
-        items: {
-          $ref: '#/definitions/ErrorResponse',
+      "provisioningErrors": {
+        "type": "array",
+        "description": "Errors during provisioning",
+        "items": {
+          "$ref": "#/definitions/ErrorResponse"
         },
-        'x-ms-identifiers': ['/error/code'],
-        readOnly: true,
-        'x-nullable': true,
+        "x-ms-identifiers": [
+          "/error/code"
+        ],
+        "readOnly": true,
+        "x-nullable": true
       },
-      isAttachedCompute: {
-        type: 'boolean',
-        description: 'Indicating whether the compute was provisioned by user and brought from outside if true, or machine learning service provisioned it if false.',
-        readOnly: true,
+      "isAttachedCompute": {
+        "type": "boolean",
+        "description": "Indicating whether the compute was provisioned by user and brought from outside if true, or machine learning service provisioned it if false.",
+        "readOnly": true
       },
-      disableLocalAuth: {
-        type: 'boolean',
-        description: 'Opt-out of local authentication and ensure customers can use only MSI and AAD exclusively for authentication.',
-        'x-ms-mutability': ['read', 'create'],
+      "disableLocalAuth": {
+        "type": "boolean",
+        "description": "Opt-out of local authentication and ensure customers can use only MSI and AAD exclusively for authentication.",
+        "x-ms-mutability": [
+          "read",
+          "create"
+        ]
       },
-      properties: {
-        description: 'Properties of ComputeInstance',
-        $ref: '#/definitions/ComputeInstanceProperties',
-      },
+      "properties": {
+        "description": "Properties of AmlCompute",
+        "$ref": "#/definitions/AmlComputeProperties"
+      }
     },
-    required: ['computeType'],
+    "required": [
+      "computeType"
+    ]
   },
-  ComputeInstanceApplication: {
-    type: 'object',
-    description: 'Defines an Aml Instance application and its connectivity endpoint URI.',
-    properties: {
-      displayName: {
-        type: 'string',
-        description: 'Name of the ComputeInstance application.',
+  "AmlComputeNodeInformation": {
+    "type": "object",
+    "description": "Compute node information related to a AmlCompute.",
+    "properties": {
+      "nodeId": {
+        "readOnly": true,
+        "type": "string",
+        "title": "Node ID.",
+        "description": "ID of the compute node."
       },
-      endpointUri: {
-        type: 'string',
-        description: "Application' endpoint URI.",
+      "privateIpAddress": {
+        "readOnly": true,
+        "type": "string",
+        "title": "Private IP address.",
+        "description": "Private IP address of the compute node.",
+        "x-nullable": true
       },
+      "publicIpAddress": {
+        "readOnly": true,
+        "type": "string",
+        "title": "Public IP address.",
+        "description": "Public IP address of the compute node.",
+        "x-nullable": true
+      },
+      "port": {
+        "readOnly": true,
+        "type": "number",
+        "format": "int32",
+        "title": "Port.",
+        "description": "SSH port number of the node."
+      },
+      "nodeState": {
+        "readOnly": true,
+        "type": "string",
+        "enum": [
+          "idle",
+          "running",
+          "preparing",
+          "unusable",
+          "leaving",
+          "preempted"
+        ],
+        "description": "State of the compute node. Values are idle, running, preparing, unusable, leaving and preempted.",
+        "x-ms-enum": {
+          "name": "nodeState",
+          "modelAsString": true
+        }
+      },
+      "runId": {
+        "readOnly": true,
+        "type": "string",
+        "title": "Run ID.",
+        "description": "ID of the Experiment running on the node, if any else null.",
+        "x-nullable": true
+      }
+    }
+  },
+  "AmlComputeNodesInformation": {
+    "type": "object",
+    "description": "Result of AmlCompute Nodes",
+    "properties": {
+      "nodes": {
+        "readOnly": true,
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/AmlComputeNodeInformation"
+        },
+        "x-ms-identifiers": [
+          "nodeId"
+        ],
+        "description": "The collection of returned AmlCompute nodes details."
+      },
+      "nextLink": {
+        "readOnly": true,
+        "type": "string",
+        "description": "The continuation token."
+      }
+    }
+  },
+  "AmlComputeProperties": {
+    "type": "object",
+    "description": "AML Compute properties",
+    "properties": {
+      "osType": {
+        "description": "Compute OS Type",
+        "type": "string",
+        "default": "Linux",
+        "enum": [
+          "Linux",
+          "Windows"
+        ],
+        "x-ms-enum": {
+          "name": "OsType",
+          "modelAsString": true
+        }
+      },
+      "vmSize": {
+        "description": "Virtual Machine Size",
+        "type": "string"
+      },
+      "vmPriority": {
+        "description": "Virtual Machine priority",
+        "type": "string",
+        "enum": [
+          "Dedicated",
+          "LowPriority"
+        ],
+        "x-ms-enum": {
+          "name": "VmPriority",
+          "modelAsString": true
+        }
+      },
+      "virtualMachineImage": {
+        "description": "Virtual Machine image for AML Compute - windows only",
+        "$ref": "#/definitions/VirtualMachineImage",
+        "x-nullable": true
+      },
+      "isolatedNetwork": {
+        "description": "Network is isolated or not",
+        "type": "boolean"
+      },
+      "scaleSettings": {
+        "description": "Scale settings for AML Compute",
+        "$ref": "#/definitions/ScaleSettings"
+      },
+      "userAccountCredentials": {
+        "title": "User account credentials.",
+        "description": "Credentials for an administrator user account that will be created on each compute node.",
+        "$ref": "#/definitions/UserAccountCredentials",
+        "x-nullable": true
+      },
+      "subnet": {
+        "title": "Subnet.",
+        "description": "Virtual network subnet resource ID the compute nodes belong to.",
+        "$ref": "#/definitions/ResourceId",
+        "x-nullable": true
+      },
+      "remoteLoginPortPublicAccess": {
+        "type": "string",
+        "default": "NotSpecified",
+        "title": "Close remote Login Access Port",
+        "description": "State of the public SSH port.",
+        "enum": [
+          "Enabled",
+          "Disabled",
+          "NotSpecified"
+        ],
+        "x-ms-enum": {
+          "name": "remoteLoginPortPublicAccess",
+          "modelAsString": true
+        }
+      },
+      "allocationState": {
+        "type": "string",
+        "readOnly": true,
+        "title": "Allocation state.",
+        "description": "Allocation state of the compute.",
+        "enum": [
+          "Steady",
+          "Resizing"
+        ],
+        "x-ms-enum": {
+          "name": "AllocationState",
+          "modelAsString": true
+        }
+      },
+      "allocationStateTransitionTime": {
+        "type": "string",
+        "readOnly": true,
+        "format": "date-time",
+        "title": "Allocation state transition time.",
+        "description": "The time at which the compute entered its current allocation state."
+      },
+      "errors": {
+        "readOnly": true,
+        "title": "Errors.",
+        "description": "Collection of errors encountered by various compute nodes during node setup.",
+        "type": "array",
+        "x-nullable": true,
+        "items": {
+          "$ref": "#/definitions/ErrorResponse"
+        },
+        "x-ms-identifiers": [
+          "/error/code"
+        ]
+      },
+      "currentNodeCount": {
+        "type": "integer",
+        "readOnly": true,
+        "format": "int32",
+        "title": "Current node count.",
+        "description": "The number of compute nodes currently assigned to the compute.",
+        "x-nullable": true
+      },
+      "targetNodeCount": {
+        "type": "integer",
+        "readOnly": true,
+        "format": "int32",
+        "title": "Target node count.",
+        "description": "The target number of compute nodes for the compute.",
+        "x-nullable": true
+      },
+      "nodeStateCounts": {
+        "title": "Node state counts.",
+        "description": "Counts of various node states on the compute.",
+        "readOnly": true,
+        "$ref": "#/definitions/NodeStateCounts",
+        "x-nullable": true
+      },
+      "enableNodePublicIp": {
+        "type": "boolean",
+        "default": true,
+        "title": "Enable node public IP.",
+        "description": "Enable or disable node public IP address provisioning.",
+        "x-nullable": true
+      },
+      "propertyBag": {
+        "type": "object",
+        "description": "A property bag containing additional properties.",
+        "x-nullable": true
+      }
+    }
+  },
+  "AmlComputeSchema": {
+    "type": "object",
+    "description": "Properties(top level) of AmlCompute",
+    "properties": {
+      "properties": {
+        "description": "Properties of AmlCompute",
+        "$ref": "#/definitions/AmlComputeProperties"
+      }
+    }
+  },
+  "AmlToken": {
+    "description": "AML Token identity configuration.",
+    "type": "object",
+    "properties": {
+      "identityType": {
+        "type": "string",
+        "enum": [
+          "AMLToken"
+        ],
+        "description": "[Required] Specifies the type of identity framework."
+      }
     },
-  },
-  ComputeInstanceConnectivityEndpoints: {
-    type: 'object',
-    readOnly: true,
-    description: 'Defines all connectivity endpoints and properties for an ComputeInstance.',
-    properties: {
-      publicIpAddress: {
-        type: 'string',
-        readOnly: true,
-        description: 'Public IP Address of this ComputeInstance.',
-        'x-nullable': true,
-      },
-      privateIpAddress: {
-        type: 'string',
-        readOnly: true,
-        description: 'Private IP Address of this ComputeInstance (local to the VNET in which the compute instance is deployed).',
-        'x-nullable': true,
-      },
-    },
-  },
-  ComputeInstanceContainer: {
-    type: 'object',
-    description: 'Defines an Aml Instance container.',
-    properties: {
-      name: {
-        type: 'string',
-        description: 'Name of the ComputeInstance container.',
-      },
-      autosave: {
-        description: 'Auto save settings.',
-        type: 'string',
-        enum: ['None', 'Local', 'Remote'],
-        'x-ms-enum': {
-          name: 'autosave',
-          modelAsString: true,
-        },
-      },
-      gpu: {
-        type: 'string',
-        description: 'Information of GPU.',
-      },
-      network: {
-        description: 'network of this container.',
-        type: 'string',
-        enum: ['Bridge', 'Host'],
-        'x-ms-enum': {
-          name: 'network',
-          modelAsString: true,
-        },
-      },
-      environment: {
-        description: 'Environment information of this container.',
-        $ref: '#/definitions/ComputeInstanceEnvironmentInfo',
-      },
-      services: {
-        type: 'array',
-        readOnly: true,
-        description: 'services of this containers.',
-        items: {
-          type: 'object',
-        },
-        'x-ms-identifiers': [],
-      },
-    },
-  },
-  ComputeInstanceCreatedBy: {
-    type: 'object',
-    readOnly: true,
-    description: 'Describes information on user who created this ComputeInstance.',
-    properties: {
-      userName: {
-        type: 'string',
-        readOnly: true,
-        description: 'Name of the user.',
-        'x-nullable': true,
-      },
-      userOrgId: {
-        type: 'string',
-        readOnly: true,
-        description: "Uniquely identifies user' Azure Active Directory organization.",
-      },
-      userId: {
-        type: 'string',
-        readOnly: true,
-        description: 'Uniquely identifies the user within his/her organization.',
-        'x-nullable': true,
-      },
-    },
-  },
-  ComputeInstanceDataDisk: {
-    type: 'object',
-    description: 'Defines an Aml Instance DataDisk.',
-    properties: {
-      caching: {
-        description: 'Caching type of Data Disk.',
-        type: 'string',
-        enum: ['None', 'ReadOnly', 'ReadWrite'],
-        'x-ms-enum': {
-          name: 'caching',
-          modelAsString: true,
-        },
-      },
-      diskSizeGB: {
-        type: 'integer',
-        format: 'int32',
-        title: 'The initial disk size in gigabytes.',
-        description: 'The initial disk size in gigabytes.',
-      },
-      lun: {
-        type: 'integer',
-        format: 'int32',
-        title: 'The logical unit number.',
-        description: 'The lun is used to uniquely identify each data disk. If attaching multiple disks, each should have a distinct lun.',
-      },
-      storageAccountType: {
-        description: 'type of this storage account.',
-        type: 'string',
-        default: 'Standard_LRS',
-        enum: ['Standard_LRS', 'Premium_LRS'],
-        'x-ms-enum': {
-          name: 'storageAccountType',
-          modelAsString: true,
-        },
-      },
-    },
-  },
-  ComputeInstanceDataMount: {
-    type: 'object',
-    description: 'Defines an Aml Instance DataMount.',
-    properties: {
-      source: {
-        type: 'string',
-        description: 'Source of the ComputeInstance data mount.',
-      },
-      sourceType: {
-        description: 'Data source type.',
-        type: 'string',
-        enum: ['Dataset', 'Datastore', 'URI'],
-        'x-ms-enum': {
-          name: 'sourceType',
-          modelAsString: true,
-        },
-      },
-      mountName: {
-        type: 'string',
-        description: 'name of the ComputeInstance data mount.',
-      },
-      mountAction: {
-        description: 'Mount Action.',
-        type: 'string',
-        enum: ['Mount', 'Unmount'],
-        'x-ms-enum': {
-          name: 'mountAction',
-          modelAsString: true,
-        },
-      },
-      createdBy: {
-        type: 'string',
-        description: 'who this data mount created by.',
-      },
-      mountPath: {
-        type: 'string',
-        description: 'Path of this data mount.',
-      },
-      mountState: {
-        description: 'Mount state.',
-        type: 'string',
-        enum: ['MountRequested', 'Mounted', 'MountFailed', 'UnmountRequested', 'UnmountFailed', 'Unmounted'],
-        'x-ms-enum': {
-          name: 'mountState',
-          modelAsString: true,
-        },
-      },
-      mountedOn: {
-        type: 'string',
-        format: 'date-time',
-        title: 'Mounted time.',
-        description: 'The time when the disk mounted.',
-      },
-      error: {
-        type: 'string',
-        description: 'Error of this data mount.',
-      },
-    },
-  },
-  ComputeInstanceEnvironmentInfo: {
-    type: 'object',
-    description: 'Environment information',
-    properties: {
-      name: {
-        description: 'name of environment.',
-        type: 'string',
-      },
-      version: {
-        description: 'version of environment.',
-        type: 'string',
-      },
-    },
-  },
-  ComputeInstanceLastOperation: {
-    type: 'object',
-    description: 'The last operation on ComputeInstance.',
-    properties: {
-      operationName: {
-        type: 'string',
-        description: 'Name of the last operation.',
-        enum: ['Create', 'Start', 'Stop', 'Restart', 'Reimage', 'Delete'],
-        'x-ms-enum': {
-          name: 'OperationName',
-          modelAsString: true,
-        },
-      },
-      operationTime: {
-        type: 'string',
-        format: 'date-time',
-        description: 'Time of the last operation.',
-      },
-      operationStatus: {
-        type: 'string',
-        description: 'Operation status.',
-        enum: ['InProgress', 'Succeeded', 'CreateFailed', 'StartFailed', 'StopFailed', 'RestartFailed', 'ReimageFailed', 'DeleteFailed'],
-        'x-ms-enum': {
-          name: 'OperationStatus',
-          modelAsString: true,
-        },
-      },
-      operationTrigger: {
-        type: 'string',
-        description: 'Trigger of operation.',
-        enum: ['User', 'Schedule', 'IdleShutdown'],
-        'x-ms-enum': {
-          name: 'operationTrigger',
-          modelAsString: true,
-        },
-      },
-    },
-  },
-  ComputeInstanceProperties: {
-    description: 'Compute Instance properties',
-    type: 'object',
-    properties: {
-      vmSize: {
-        description: 'Virtual Machine Size',
-        type: 'string',
-      },
-      subnet: {
-        title: 'Subnet.',
-        description: 'Virtual network subnet resource ID the compute nodes belong to.',
-        $ref: '#/definitions/ResourceId',
-        'x-nullable': true,
-      },
-      applicationSharingPolicy: {
-        type: 'string',
-        default: 'Shared',
-        title: 'Sharing policy for applications on this compute instance',
-        description: 'Policy for sharing applications on this compute instance among users of parent workspace.',
-        enum: ['Personal', 'Shared'],
-        'x-ms-enum': {
-          name: 'applicationSharingPolicy',
-          modelAsString: true,
-        },
-      },
-      sshSettings: {
-        description: 'Specifies policy and settings for SSH access.',
-        $ref: '#/definitions/ComputeInstanceSshSettings',
-        'x-nullable': true,
-      },
-      customServices: {
-        type: 'array',
-        description: 'List of Custom Services added to the compute.',
-        'x-nullable': true,
-        items: {
-          $ref: '#/definitions/CustomService',
-        },
-        'x-ms-identifiers': ['name'],
-      },
-      osImageMetadata: {
-        readOnly: true,
-        description: 'Returns metadata about the operating system image for this compute instance.',
-        $ref: '#/definitions/ImageMetadata',
-      },
-      connectivityEndpoints: {
-        readOnly: true,
-        description: 'Describes all connectivity endpoints available for this ComputeInstance.',
-        $ref: '#/definitions/ComputeInstanceConnectivityEndpoints',
-      },
-      applications: {
-        type: 'array',
-        readOnly: true,
-        description: 'Describes available applications and their endpoints on this ComputeInstance.',
-        items: {
-          $ref: '#/definitions/ComputeInstanceApplication',
-        },
-        'x-ms-identifiers': ['displayName'],
-      },
-      createdBy: {
-        readOnly: true,
-        description: 'Describes information on user who created this ComputeInstance.',
-        $ref: '#/definitions/ComputeInstanceCreatedBy',
-      },
-      errors: {
-        readOnly: true,
-        title: 'Errors.',
-        description: 'Collection of errors encountered on this ComputeInstance.',
-        type: 'array',
-        items: {
-          $ref: '#/definitions/ErrorResponse',
-        },
-        'x-ms-identifiers': ['/error/code'],
-      },
-      state: {
-        description: 'The current state of this ComputeInstance.',
-        $ref: '#/definitions/ComputeInstanceState',
-        readOnly: true,
-      },
-      computeInstanceAuthorizationType: {
-        type: 'string',
-        title: 'Compute Instance Authorization type.',
-        description: 'The Compute Instance Authorization type. Available values are personal (default).',
-        default: 'personal',
-        'x-nullable': true,
-        enum: ['personal'],
-        'x-ms-enum': {
-          name: 'ComputeInstanceAuthorizationType',
-          modelAsString: true,
-        },
-      },
-      personalComputeInstanceSettings: {
-        title: 'Personal Compute Instance settings.',
-        description: 'Settings for a personal compute instance.',
-        $ref: '#/definitions/PersonalComputeInstanceSettings',
-        'x-nullable': true,
-      },
-      setupScripts: {
-        description: 'Details of customized scripts to execute for setting up the cluster.',
-        $ref: '#/definitions/SetupScripts',
-        'x-nullable': true,
-      },
-      lastOperation: {
-        description: 'The last operation on ComputeInstance.',
-        $ref: '#/definitions/ComputeInstanceLastOperation',
-        readOnly: true,
-        'x-nullable': true,
-      },
-      schedules: {
-        description: 'The list of schedules to be applied on the computes.',
-        $ref: '#/definitions/ComputeSchedules',
-        'x-nullable': true,
-      },
-      enableNodePublicIp: {
-        type: 'boolean',
-        title: 'Enable node public IP.',
-        description: 'Enable or disable node public IP address provisioning.',
-      },
-      containers: {
-        type: 'array',
-        readOnly: true,
-        description: 'Describes informations of containers on this ComputeInstance.',
-        'x-nullable': true,
-        items: {
-          $ref: '#/definitions/ComputeInstanceContainer',
-        },
-        'x-ms-identifiers': ['name'],
-      },
-      dataDisks: {
-        type: 'array',
-        readOnly: true,
-        description: 'Describes informations of dataDisks on this ComputeInstance.',
-        'x-nullable': true,
-        items: {
-          $ref: '#/definitions/ComputeInstanceDataDisk',
-        },
-        'x-ms-identifiers': [],
-      },
-      dataMounts: {
-        type: 'array',
-        readOnly: true,
-        description: 'Describes informations of dataMounts on this ComputeInstance.',
-        'x-nullable': true,
-        items: {
-          $ref: '#/definitions/ComputeInstanceDataMount',
-        },
-        'x-ms-identifiers': [],
-      },
-      versions: {
-        description: 'ComputeInstance version.',
-        $ref: '#/definitions/ComputeInstanceVersion',
-        readOnly: true,
-      },
-    },
-  },
-  ComputeInstanceSchema: {
-    type: 'object',
-    description: 'Properties(top level) of ComputeInstance',
-    properties: {
-      properties: {
-        description: 'Properties of ComputeInstance',
-        $ref: '#/definitions/ComputeInstanceProperties',
-      },
-    },
-  },
-  ComputeInstanceSshSettings: {
-    type: 'object',
-    description: 'Specifies policy and settings for SSH access.',
-    properties: {
-      sshPublicAccess: {
-        type: 'string',
-        default: 'Disabled',
-        title: 'Access policy for SSH',
-        description: 'State of the public SSH port.',
-        enum: ['Enabled', 'Disabled'],
-        'x-ms-enum': {
-          name: 'sshPublicAccess',
-          modelAsString: true,
-        },
-      },
-      adminUserName: {
-        type: 'string',
-        readOnly: true,
-        description: 'Describes the admin user name.',
-      },
-      sshPort: {
-        type: 'integer',
-        format: 'int32',
-        readOnly: true,
-        description: 'Describes the port for connecting through SSH.',
-      },
-      adminPublicKey: {
-        type: 'string',
-        description: 'Specifies the SSH rsa public key file as a string. Use "ssh-keygen -t rsa -b 2048" to generate your SSH key pairs.',
-      },
-    },
-  },
-  ComputeInstanceState: {
-    type: 'string',
-    description: 'Current state of an ComputeInstance.',
-    enum: [
-      'Creating',
-      'CreateFailed',
-      'Deleting',
-      'Running',
-      'Restarting',
-      'JobRunning',
-      'SettingUp',
-      'SetupFailed',
-      'Starting',
-      'Stopped',
-      'Stopping',
-      'UserSettingUp',
-      'UserSetupFailed',
-      'Unknown',
-      'Unusable',
+    "required": [
+      "identityType"
     ],
-    'x-ms-enum': {
-      name: 'ComputeInstanceState',
-      modelAsString: true,
-    },
+    "additionalProperties": false
   },
-  ComputeInstanceVersion: {
-    type: 'object',
-    description: 'Version of computeInstance.',
-    properties: {
-      runtime: {
-        type: 'string',
-        description: 'Runtime of compute instance.',
-        'x-nullable': true,
+  "AssetBase": {
+    "type": "object",
+    "properties": {
+      "description": {
+        "description": "The asset description text.",
+        "type": "string",
+        "x-nullable": true
       },
+      "properties": {
+        "description": "The asset property dictionary.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "tags": {
+        "description": "Tag dictionary. Tags can be added, removed, and updated.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "isAnonymous": {
+        "description": "If the name version are system generated (anonymous registration).",
+        "default": false,
+        "type": "boolean",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "isArchived": {
+        "description": "Is the asset archived?",
+        "default": false,
+        "type": "boolean",
+        "x-ms-mutability": [
+          "create",
+          "read",
+          "update"
+        ]
+      }
     },
+    "additionalProperties": false
   },
-  ComputePowerAction: {
-    type: 'string',
-    description: 'The compute power action.',
-    enum: ['Start', 'Stop'],
-    'x-ms-enum': {
-      name: 'ComputePowerAction',
-      modelAsString: true,
+  "AssetContainer": {
+    "type": "object",
+    "properties": {
+      "description": {
+        "description": "The asset description text.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "properties": {
+        "description": "The asset property dictionary.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "tags": {
+        "description": "Tag dictionary. Tags can be added, removed, and updated.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "isArchived": {
+        "description": "Is the asset archived?",
+        "default": false,
+        "type": "boolean",
+        "x-ms-mutability": [
+          "create",
+          "read",
+          "update"
+        ]
+      },
+      "latestVersion": {
+        "description": "The latest version inside this container.",
+        "type": "string",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "nextVersion": {
+        "description": "The next auto incremental version",
+        "type": "string",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ],
+        "x-nullable": true
+      }
     },
+    "additionalProperties": false
   },
-  ComputeRecurrenceFrequency: {
-    description: 'Enum to describe the frequency of a compute recurrence schedule',
-    enum: ['Minute', 'Hour', 'Day', 'Week', 'Month'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'ComputeRecurrenceFrequency',
-      modelAsString: true,
-      values: [
+  "AssetJobInput": {
+    "description": "Asset input type.",
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Input Asset Delivery Mode.",
+        "default": "ReadOnlyMount",
+        "$ref": "#/definitions/InputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "[Required] Input Asset URI.",
+        "minLength": 1,
+        "pattern": "[a-zA-Z0-9_]",
+        "type": "string"
+      }
+    },
+    "required": [
+      "uri"
+    ],
+    "additionalProperties": false
+  },
+  "AssetJobOutput": {
+    "description": "Asset output type.",
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Output Asset Delivery Mode.",
+        "default": "ReadWriteMount",
+        "$ref": "#/definitions/OutputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "Output Asset URI.",
+        "type": "string",
+        "x-nullable": true
+      }
+    },
+    "additionalProperties": false
+  },
+  "AssetProvisioningState": {
+    "description": "Provisioning state of registry asset.",
+    "enum": [
+      "Succeeded",
+      "Failed",
+      "Canceled",
+      "Creating",
+      "Updating",
+      "Deleting"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "AssetProvisioningState",
+      "modelAsString": true,
+      "values": [
         {
-          value: 'Minute',
-          description: 'Minute frequency',
+          "value": "Succeeded"
         },
         {
-          value: 'Hour',
-          description: 'Hour frequency',
+          "value": "Failed"
         },
         {
-          value: 'Day',
-          description: 'Day frequency',
+          "value": "Canceled"
         },
         {
-          value: 'Week',
-          description: 'Week frequency',
+          "value": "Creating"
         },
         {
-          value: 'Month',
-          description: 'Month frequency',
+          "value": "Updating"
         },
-      ],
+        {
+          "value": "Deleting"
+        }
+      ]
     },
-    additionalProperties: false,
+    "additionalProperties": false
   },
-  ComputeRecurrenceSchedule: {
-    type: 'object',
-    properties: {
-      hours: {
-        description: '[Required] List of hours for the schedule.',
-        type: 'array',
-        items: {
-          format: 'int32',
-          type: 'integer',
-        },
+  "AssignedUser": {
+    "type": "object",
+    "description": "A user that can be assigned to a compute instance.",
+    "properties": {
+      "objectId": {
+        "type": "string",
+        "description": "User’s AAD Object Id."
       },
-      minutes: {
-        description: '[Required] List of minutes for the schedule.',
-        type: 'array',
-        items: {
-          format: 'int32',
-          type: 'integer',
-        },
-      },
-      monthDays: {
-        description: 'List of month days for the schedule',
-        type: 'array',
-        items: {
-          format: 'int32',
-          type: 'integer',
-        },
-        'x-nullable': true,
-      },
-      weekDays: {
-        description: 'List of days for the schedule.',
-        type: 'array',
-        items: {
-          $ref: '#/definitions/ComputeWeekDay',
-        },
-        'x-nullable': true,
-      },
+      "tenantId": {
+        "type": "string",
+        "description": "User’s AAD Tenant Id."
+      }
     },
-    required: ['hours', 'minutes'],
-    additionalProperties: false,
+    "required": [
+      "objectId",
+      "tenantId"
+    ]
   },
-  ComputeResource: {
-    type: 'object',
-    description: 'Machine Learning compute object wrapped into ARM resource envelope.',
-    properties: {
-      id: {
-        type: 'string',
-        description:
-          'Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}',
-        readOnly: true,
+  "AzureDevOpsWebhook": {
+    "description": "Webhook details specific for Azure DevOps",
+    "type": "object",
+    "properties": {
+      "eventType": {
+        "description": "Send callback on a specified notification event",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
       },
-      name: {
-        type: 'string',
-        description: 'The name of the resource',
-        readOnly: true,
+      "webhookType": {
+        "type": "string",
+        "enum": [
+          "AzureDevOps"
+        ],
+        "description": "[Required] Specifies the type of service to send a callback"
+      }
+    },
+    "required": [
+      "webhookType"
+    ],
+    "additionalProperties": false
+  },
+  "BindOptions": {
+    "type": "object",
+    "description": "Describes the bind options for the container",
+    "properties": {
+      "propagation": {
+        "type": "string",
+        "description": "Type of Bind Option",
+        "x-nullable": true
       },
-      type: {
-        type: 'string',
-        description: 'The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"',
-        readOnly: true,
+      "createHostPath": {
+        "type": "boolean",
+        "description": "Indicate whether to create host path.",
+        "x-nullable": true
       },
-      systemData: {
-        $ref: '#/definitions/SystemData',
-        description: 'Azure Resource Manager metadata containing createdBy and modifiedBy information.',
-        readOnly: true,
+      "selinux": {
+        "type": "string",
+        "description": "Mention the selinux options.",
+        "x-nullable": true
+      }
+    }
+  },
+  "BlobReferenceForConsumptionDto": {
+    "type": "object",
+    "properties": {
+      "blobUri": {
+        "format": "uri",
+        "description": "Blob URI path for client to upload data.\r\nExample: https://blob.windows.core.net/Container/Path",
+        "type": "string",
+        "x-nullable": true
       },
-      properties: {
-        description: 'Compute properties',
-        $ref: '#/definitions/Compute',
+      "credential": {
+        "description": "Credential info to access storage account",
+        "$ref": "#/definitions/PendingUploadCredentialDto",
+        "x-nullable": true
       },
-      identity: {
-        $ref: '#/definitions/ManagedServiceIdentity',
-        description: 'The identity of the resource.',
+      "storageAccountArmId": {
+        "description": "Arm ID of the storage account to use",
+        "type": "string",
+        "x-nullable": true
+      }
+    },
+    "additionalProperties": false
+  },
+  "ClusterUpdateParameters": {
+    "type": "object",
+    "description": "AmlCompute update parameters.",
+    "properties": {
+      "properties": {
+        "x-ms-client-flatten": true,
+        "$ref": "#/definitions/ClusterUpdateProperties",
+        "description": "The properties of the amlCompute."
+      }
+    }
+  },
+  "ClusterUpdateProperties": {
+    "type": "object",
+    "description": "The properties of a amlCompute that need to be updated.",
+    "properties": {
+      "properties": {
+        "description": "Properties of ClusterUpdate",
+        "$ref": "#/definitions/ScaleSettingsInformation"
+      }
+    }
+  },
+  "CodeContainer": {
+    "description": "Container for code asset versions.",
+    "type": "object",
+    "x-ms-client-name": "CodeContainerProperties",
+    "properties": {
+      "description": {
+        "description": "The asset description text.",
+        "type": "string",
+        "x-nullable": true
       },
-      location: {
-        description: 'Specifies the location of the resource.',
-        type: 'string',
-      },
-      tags: {
-        description: 'Contains resource tags defined as key/value pairs.',
-        type: 'object',
-        'x-nullable': true,
-        additionalProperties: {
-          type: 'string',
+      "properties": {
+        "description": "The asset property dictionary.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
         },
+        "x-nullable": true
       },
-      sku: {
-        $ref: '#/definitions/Sku',
-        description: 'The sku of the workspace.',
-        'x-nullable': true,
-      },
-    },
-  },
-  ComputeResourceSchema: {
-    type: 'object',
-    properties: {
-      properties: {
-        description: 'Compute properties',
-        $ref: '#/definitions/Compute',
-      },
-    },
-  },
-  ComputeSchedules: {
-    type: 'object',
-    description: 'The list of schedules to be applied on the computes',
-    properties: {
-      computeStartStop: {
-        type: 'array',
-        items: {
-          $ref: '#/definitions/ComputeStartStopSchedule',
+      "tags": {
+        "description": "Tag dictionary. Tags can be added, removed, and updated.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
         },
-        description: 'The list of compute start stop schedules to be applied.',
+        "x-nullable": true
       },
+      "isArchived": {
+        "description": "Is the asset archived?",
+        "default": false,
+        "type": "boolean",
+        "x-ms-mutability": [
+          "create",
+          "read",
+          "update"
+        ]
+      },
+      "latestVersion": {
+        "description": "The latest version inside this container.",
+        "type": "string",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "nextVersion": {
+        "description": "The next auto incremental version",
+        "type": "string",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "provisioningState": {
+        "description": "Provisioning state for the code container.",
+        "$ref": "#/definitions/AssetProvisioningState",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ]
+      }
     },
+    "additionalProperties": false
   },
-  ComputeStartStopSchedule: {
-    type: 'object',
-    description: 'Compute start stop schedule properties',
-    properties: {
-      id: {
-        description: 'A system assigned id for the schedule.',
-        type: 'string',
-        'x-nullable': true,
-        readOnly: true,
+  "CodeContainerResource": {
+    "description": "Azure Resource Manager resource envelope.",
+    "type": "object",
+    "x-ms-client-name": "CodeContainer",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}",
+        "readOnly": true
       },
-      provisioningStatus: {
-        description: 'The current deployment state of schedule.',
-        type: 'string',
-        enum: ['Completed', 'Provisioning', 'Failed'],
-        'x-ms-enum': {
-          name: 'provisioningStatus',
-          modelAsString: true,
-          values: [
+      "name": {
+        "type": "string",
+        "description": "The name of the resource",
+        "readOnly": true
+      },
+      "type": {
+        "type": "string",
+        "description": "The type of the resource. E.g. \"Microsoft.Compute/virtualMachines\" or \"Microsoft.Storage/storageAccounts\"",
+        "readOnly": true
+      },
+      "systemData": {
+        "$ref": "#/definitions/SystemData",
+        "description": "Azure Resource Manager metadata containing createdBy and modifiedBy information.",
+        "readOnly": true
+      },
+      "properties": {
+        "description": "[Required] Additional attributes of the entity.",
+        "$ref": "#/definitions/CodeContainer"
+      }
+    },
+    "required": [
+      "properties"
+    ],
+    "additionalProperties": false
+  },
+  "CodeVersion": {
+    "description": "Code asset version details.",
+    "type": "object",
+    "x-ms-client-name": "CodeVersionProperties",
+    "properties": {
+      "description": {
+        "description": "The asset description text.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "properties": {
+        "description": "The asset property dictionary.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "tags": {
+        "description": "Tag dictionary. Tags can be added, removed, and updated.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "isAnonymous": {
+        "description": "If the name version are system generated (anonymous registration).",
+        "default": false,
+        "type": "boolean",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "isArchived": {
+        "description": "Is the asset archived?",
+        "default": false,
+        "type": "boolean",
+        "x-ms-mutability": [
+          "create",
+          "read",
+          "update"
+        ]
+      },
+      "codeUri": {
+        "description": "Uri where code is located",
+        "type": "string",
+        "example": "https://blobStorage/folderName",
+        "x-nullable": true
+      },
+      "provisioningState": {
+        "description": "Provisioning state for the code version.",
+        "$ref": "#/definitions/AssetProvisioningState",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ]
+      }
+    },
+    "additionalProperties": false
+  },
+  "CodeVersionResource": {
+    "description": "Azure Resource Manager resource envelope.",
+    "type": "object",
+    "x-ms-client-name": "CodeVersion",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}",
+        "readOnly": true
+      },
+      "name": {
+        "type": "string",
+        "description": "The name of the resource",
+        "readOnly": true
+      },
+      "type": {
+        "type": "string",
+        "description": "The type of the resource. E.g. \"Microsoft.Compute/virtualMachines\" or \"Microsoft.Storage/storageAccounts\"",
+        "readOnly": true
+      },
+      "systemData": {
+        "$ref": "#/definitions/SystemData",
+        "description": "Azure Resource Manager metadata containing createdBy and modifiedBy information.",
+        "readOnly": true
+      },
+      "properties": {
+        "description": "[Required] Additional attributes of the entity.",
+        "$ref": "#/definitions/CodeVersion"
+      }
+    },
+    "required": [
+      "properties"
+    ],
+    "additionalProperties": false
+  },
+  "CodeVersionResourceArmPaginatedResult": {
+    "description": "A paginated list of CodeVersion entities.",
+    "type": "object",
+    "properties": {
+      "nextLink": {
+        "description": "The link to the next page of CodeVersion objects. If null, there are no additional pages.",
+        "type": "string"
+      },
+      "value": {
+        "description": "An array of objects of type CodeVersion.",
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/CodeVersionResource"
+        }
+      }
+    },
+    "additionalProperties": false
+  },
+  "CommandJob": {
+    "description": "Command job definition.",
+    "type": "object",
+    "properties": {
+      "description": {
+        "description": "The asset description text.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "properties": {
+        "description": "The asset property dictionary.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "tags": {
+        "description": "Tag dictionary. Tags can be added, removed, and updated.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "componentId": {
+        "description": "ARM resource ID of the component resource.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "computeId": {
+        "description": "ARM resource ID of the compute resource.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "displayName": {
+        "description": "Display name of job.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "experimentName": {
+        "description": "The name of the experiment the job belongs to. If not set, the job is placed in the \"Default\" experiment.",
+        "default": "Default",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "identity": {
+        "description": "Identity configuration. If set, this should be one of AmlToken, ManagedIdentity, UserIdentity or null.\r\nDefaults to AmlToken if null.",
+        "$ref": "#/definitions/IdentityConfiguration",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "isArchived": {
+        "description": "Is the asset archived?",
+        "default": false,
+        "type": "boolean",
+        "x-ms-mutability": [
+          "create",
+          "read",
+          "update"
+        ]
+      },
+      "jobType": {
+        "type": "string",
+        "enum": [
+          "Command"
+        ],
+        "description": "[Required] Specifies the type of job."
+      },
+      "notificationSetting": {
+        "description": "Notification setting for the job",
+        "$ref": "#/definitions/NotificationSetting",
+        "x-ms-mutability": [
+          "create",
+          "read",
+          "update"
+        ],
+        "x-nullable": true
+      },
+      "services": {
+        "description": "List of JobEndpoints.\r\nFor local jobs, a job endpoint will have an endpoint value of FileStreamObject.",
+        "type": "object",
+        "additionalProperties": {
+          "$ref": "#/definitions/JobService",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "status": {
+        "description": "Status of the job.",
+        "$ref": "#/definitions/JobStatus",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ]
+      },
+      "codeId": {
+        "description": "ARM resource ID of the code asset.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "command": {
+        "description": "[Required] The command to execute on startup of the job. eg. \"python train.py\"",
+        "minLength": 1,
+        "pattern": "[a-zA-Z0-9_]",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "distribution": {
+        "description": "Distribution configuration of the job. If set, this should be one of Mpi, Tensorflow, PyTorch, or null.",
+        "$ref": "#/definitions/DistributionConfiguration",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "environmentId": {
+        "description": "[Required] The ARM resource ID of the Environment specification for the job.",
+        "minLength": 1,
+        "pattern": "[a-zA-Z0-9_]",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "environmentVariables": {
+        "description": "Environment variables included in the job.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "inputs": {
+        "description": "Mapping of input data bindings used in the job.",
+        "type": "object",
+        "additionalProperties": {
+          "description": "Command job definition.",
+          "$ref": "#/definitions/JobInput",
+          "x-nullable": true
+        },
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "limits": {
+        "description": "Command Job limit.",
+        "$ref": "#/definitions/CommandJobLimits",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "outputs": {
+        "description": "Mapping of output data bindings used in the job.",
+        "type": "object",
+        "additionalProperties": {
+          "description": "Job output definition container information on where to find job output/logs.",
+          "$ref": "#/definitions/JobOutput",
+          "x-nullable": true
+        },
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "parameters": {
+        "description": "Input parameters.",
+        "type": "object",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "queueSettings": {
+        "description": "Queue settings for the job",
+        "$ref": "#/definitions/QueueSettings",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "resources": {
+        "description": "Compute Resource configuration for the job.",
+        "default": "{}",
+        "$ref": "#/definitions/JobResourceConfiguration",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      }
+    },
+    "required": [
+      "jobType",
+      "command",
+      "environmentId"
+    ],
+    "additionalProperties": false
+  },
+  "CommandJobLimits": {
+    "description": "Command Job limit class.",
+    "type": "object",
+    "properties": {
+      "jobLimitsType": {
+        "type": "string",
+        "enum": [
+          "Command"
+        ],
+        "description": "[Required] JobLimit type."
+      },
+      "timeout": {
+        "format": "duration",
+        "description": "The max run duration in ISO 8601 format, after which the job will be cancelled. Only supports duration with precision as low as Seconds.",
+        "type": "string",
+        "x-nullable": true
+      }
+    },
+    "required": [
+      "jobLimitsType"
+    ],
+    "additionalProperties": false
+  },
+  "Compute": {
+    "description": "Machine Learning compute object.",
+    "type": "object",
+    "required": [
+      "computeType"
+    ],
+    "properties": {
+      "computeType": {
+        "type": "string",
+        "enum": [
+          "AmlCompute",
+          "ComputeInstance",
+          "DataFactory"
+        ]
+      }
+    },
+    "discriminator": {
+      "propertyName": "computeType"
+    },
+    "oneOf": [
+      {
+        "$ref": "#/definitions/AmlCompute"
+      },
+      {
+        "$ref": "#/definitions/ComputeInstance"
+      },
+      {
+        "$ref": "#/definitions/DataFactory"
+      }
+    ]
+  },
+  "ComputeInstance": {
+    "description": "An Azure Machine Learning compute instance.",
+    "type": "object",
+    "properties": {
+      "computeType": {
+        "type": "string",
+        "enum": [
+          "ComputeInstance"
+        ],
+        "description": "The type of compute"
+      },
+      "computeLocation": {
+        "description": "Location for the underlying compute",
+        "type": "string",
+        "x-ms-mutability": [
+          "read",
+          "create"
+        ]
+      },
+      "provisioningState": {
+        "type": "string",
+        "description": "The provision state of the cluster. Valid values are Unknown, Updating, Provisioning, Succeeded, and Failed.",
+        "enum": [
+          "Unknown",
+          "Updating",
+          "Creating",
+          "Deleting",
+          "Succeeded",
+          "Failed",
+          "Canceled"
+        ],
+        "x-ms-enum": {
+          "name": "ProvisioningState",
+          "modelAsString": true
+        },
+        "readOnly": true
+      },
+      "description": {
+        "type": "string",
+        "description": "The description of the Machine Learning compute.",
+        "x-nullable": true
+      },
+      "createdOn": {
+        "type": "string",
+        "readOnly": true,
+        "format": "date-time",
+        "description": "The time at which the compute was created."
+      },
+      "modifiedOn": {
+        "type": "string",
+        "readOnly": true,
+        "format": "date-time",
+        "description": "The time at which the compute was last modified."
+      },
+      "resourceId": {
+        "type": "string",
+        "description": "ARM resource id of the underlying compute",
+        "x-nullable": true
+      },
+      "provisioningErrors": {
+        "type": "array",
+        "description": "Errors during provisioning",
+        "items": {
+          "$ref": "#/definitions/ErrorResponse"
+        },
+        "x-ms-identifiers": [
+          "/error/code"
+        ],
+        "readOnly": true,
+        "x-nullable": true
+      },
+      "isAttachedCompute": {
+        "type": "boolean",
+        "description": "Indicating whether the compute was provisioned by user and brought from outside if true, or machine learning service provisioned it if false.",
+        "readOnly": true
+      },
+      "disableLocalAuth": {
+        "type": "boolean",
+        "description": "Opt-out of local authentication and ensure customers can use only MSI and AAD exclusively for authentication.",
+        "x-ms-mutability": [
+          "read",
+          "create"
+        ]
+      },
+      "properties": {
+        "description": "Properties of ComputeInstance",
+        "$ref": "#/definitions/ComputeInstanceProperties"
+      }
+    },
+    "required": [
+      "computeType"
+    ]
+  },
+  "ComputeInstanceApplication": {
+    "type": "object",
+    "description": "Defines an Aml Instance application and its connectivity endpoint URI.",
+    "properties": {
+      "displayName": {
+        "type": "string",
+        "description": "Name of the ComputeInstance application."
+      },
+      "endpointUri": {
+        "type": "string",
+        "description": "Application' endpoint URI."
+      }
+    }
+  },
+  "ComputeInstanceConnectivityEndpoints": {
+    "type": "object",
+    "readOnly": true,
+    "description": "Defines all connectivity endpoints and properties for an ComputeInstance.",
+    "properties": {
+      "publicIpAddress": {
+        "type": "string",
+        "readOnly": true,
+        "description": "Public IP Address of this ComputeInstance.",
+        "x-nullable": true
+      },
+      "privateIpAddress": {
+        "type": "string",
+        "readOnly": true,
+        "description": "Private IP Address of this ComputeInstance (local to the VNET in which the compute instance is deployed).",
+        "x-nullable": true
+      }
+    }
+  },
+  "ComputeInstanceContainer": {
+    "type": "object",
+    "description": "Defines an Aml Instance container.",
+    "properties": {
+      "name": {
+        "type": "string",
+        "description": "Name of the ComputeInstance container."
+      },
+      "autosave": {
+        "description": "Auto save settings.",
+        "type": "string",
+        "enum": [
+          "None",
+          "Local",
+          "Remote"
+        ],
+        "x-ms-enum": {
+          "name": "autosave",
+          "modelAsString": true
+        }
+      },
+      "gpu": {
+        "type": "string",
+        "description": "Information of GPU."
+      },
+      "network": {
+        "description": "network of this container.",
+        "type": "string",
+        "enum": [
+          "Bridge",
+          "Host"
+        ],
+        "x-ms-enum": {
+          "name": "network",
+          "modelAsString": true
+        }
+      },
+      "environment": {
+        "description": "Environment information of this container.",
+        "$ref": "#/definitions/ComputeInstanceEnvironmentInfo"
+      },
+      "services": {
+        "type": "array",
+        "readOnly": true,
+        "description": "services of this containers.",
+        "items": {
+          "type": "object"
+        },
+        "x-ms-identifiers": []
+      }
+    }
+  },
+  "ComputeInstanceCreatedBy": {
+    "type": "object",
+    "readOnly": true,
+    "description": "Describes information on user who created this ComputeInstance.",
+    "properties": {
+      "userName": {
+        "type": "string",
+        "readOnly": true,
+        "description": "Name of the user.",
+        "x-nullable": true
+      },
+      "userOrgId": {
+        "type": "string",
+        "readOnly": true,
+        "description": "Uniquely identifies user' Azure Active Directory organization."
+      },
+      "userId": {
+        "type": "string",
+        "readOnly": true,
+        "description": "Uniquely identifies the user within his/her organization.",
+        "x-nullable": true
+      }
+    }
+  },
+  "ComputeInstanceDataDisk": {
+    "type": "object",
+    "description": "Defines an Aml Instance DataDisk.",
+    "properties": {
+      "caching": {
+        "description": "Caching type of Data Disk.",
+        "type": "string",
+        "enum": [
+          "None",
+          "ReadOnly",
+          "ReadWrite"
+        ],
+        "x-ms-enum": {
+          "name": "caching",
+          "modelAsString": true
+        }
+      },
+      "diskSizeGB": {
+        "type": "integer",
+        "format": "int32",
+        "title": "The initial disk size in gigabytes.",
+        "description": "The initial disk size in gigabytes."
+      },
+      "lun": {
+        "type": "integer",
+        "format": "int32",
+        "title": "The logical unit number.",
+        "description": "The lun is used to uniquely identify each data disk. If attaching multiple disks, each should have a distinct lun."
+      },
+      "storageAccountType": {
+        "description": "type of this storage account.",
+        "type": "string",
+        "default": "Standard_LRS",
+        "enum": [
+          "Standard_LRS",
+          "Premium_LRS"
+        ],
+        "x-ms-enum": {
+          "name": "storageAccountType",
+          "modelAsString": true
+        }
+      }
+    }
+  },
+  "ComputeInstanceDataMount": {
+    "type": "object",
+    "description": "Defines an Aml Instance DataMount.",
+    "properties": {
+      "source": {
+        "type": "string",
+        "description": "Source of the ComputeInstance data mount."
+      },
+      "sourceType": {
+        "description": "Data source type.",
+        "type": "string",
+        "enum": [
+          "Dataset",
+          "Datastore",
+          "URI"
+        ],
+        "x-ms-enum": {
+          "name": "sourceType",
+          "modelAsString": true
+        }
+      },
+      "mountName": {
+        "type": "string",
+        "description": "name of the ComputeInstance data mount."
+      },
+      "mountAction": {
+        "description": "Mount Action.",
+        "type": "string",
+        "enum": [
+          "Mount",
+          "Unmount"
+        ],
+        "x-ms-enum": {
+          "name": "mountAction",
+          "modelAsString": true
+        }
+      },
+      "createdBy": {
+        "type": "string",
+        "description": "who this data mount created by."
+      },
+      "mountPath": {
+        "type": "string",
+        "description": "Path of this data mount."
+      },
+      "mountState": {
+        "description": "Mount state.",
+        "type": "string",
+        "enum": [
+          "MountRequested",
+          "Mounted",
+          "MountFailed",
+          "UnmountRequested",
+          "UnmountFailed",
+          "Unmounted"
+        ],
+        "x-ms-enum": {
+          "name": "mountState",
+          "modelAsString": true
+        }
+      },
+      "mountedOn": {
+        "type": "string",
+        "format": "date-time",
+        "title": "Mounted time.",
+        "description": "The time when the disk mounted."
+      },
+      "error": {
+        "type": "string",
+        "description": "Error of this data mount."
+      }
+    }
+  },
+  "ComputeInstanceEnvironmentInfo": {
+    "type": "object",
+    "description": "Environment information",
+    "properties": {
+      "name": {
+        "description": "name of environment.",
+        "type": "string"
+      },
+      "version": {
+        "description": "version of environment.",
+        "type": "string"
+      }
+    }
+  },
+  "ComputeInstanceLastOperation": {
+    "type": "object",
+    "description": "The last operation on ComputeInstance.",
+    "properties": {
+      "operationName": {
+        "type": "string",
+        "description": "Name of the last operation.",
+        "enum": [
+          "Create",
+          "Start",
+          "Stop",
+          "Restart",
+          "Reimage",
+          "Delete"
+        ],
+        "x-ms-enum": {
+          "name": "OperationName",
+          "modelAsString": true
+        }
+      },
+      "operationTime": {
+        "type": "string",
+        "format": "date-time",
+        "description": "Time of the last operation."
+      },
+      "operationStatus": {
+        "type": "string",
+        "description": "Operation status.",
+        "enum": [
+          "InProgress",
+          "Succeeded",
+          "CreateFailed",
+          "StartFailed",
+          "StopFailed",
+          "RestartFailed",
+          "ReimageFailed",
+          "DeleteFailed"
+        ],
+        "x-ms-enum": {
+          "name": "OperationStatus",
+          "modelAsString": true
+        }
+      },
+      "operationTrigger": {
+        "type": "string",
+        "description": "Trigger of operation.",
+        "enum": [
+          "User",
+          "Schedule",
+          "IdleShutdown"
+        ],
+        "x-ms-enum": {
+          "name": "operationTrigger",
+          "modelAsString": true
+        }
+      }
+    }
+  },
+  "ComputeInstanceProperties": {
+    "description": "Compute Instance properties",
+    "type": "object",
+    "properties": {
+      "vmSize": {
+        "description": "Virtual Machine Size",
+        "type": "string"
+      },
+      "subnet": {
+        "title": "Subnet.",
+        "description": "Virtual network subnet resource ID the compute nodes belong to.",
+        "$ref": "#/definitions/ResourceId",
+        "x-nullable": true
+      },
+      "applicationSharingPolicy": {
+        "type": "string",
+        "default": "Shared",
+        "title": "Sharing policy for applications on this compute instance",
+        "description": "Policy for sharing applications on this compute instance among users of parent workspace.",
+        "enum": [
+          "Personal",
+          "Shared"
+        ],
+        "x-ms-enum": {
+          "name": "applicationSharingPolicy",
+          "modelAsString": true
+        }
+      },
+      "sshSettings": {
+        "description": "Specifies policy and settings for SSH access.",
+        "$ref": "#/definitions/ComputeInstanceSshSettings",
+        "x-nullable": true
+      },
+      "customServices": {
+        "type": "array",
+        "description": "List of Custom Services added to the compute.",
+        "x-nullable": true,
+        "items": {
+          "$ref": "#/definitions/CustomService"
+        },
+        "x-ms-identifiers": [
+          "name"
+        ]
+      },
+      "osImageMetadata": {
+        "readOnly": true,
+        "description": "Returns metadata about the operating system image for this compute instance.",
+        "$ref": "#/definitions/ImageMetadata"
+      },
+      "connectivityEndpoints": {
+        "readOnly": true,
+        "description": "Describes all connectivity endpoints available for this ComputeInstance.",
+        "$ref": "#/definitions/ComputeInstanceConnectivityEndpoints"
+      },
+      "applications": {
+        "type": "array",
+        "readOnly": true,
+        "description": "Describes available applications and their endpoints on this ComputeInstance.",
+        "items": {
+          "$ref": "#/definitions/ComputeInstanceApplication"
+        },
+        "x-ms-identifiers": [
+          "displayName"
+        ]
+      },
+      "createdBy": {
+        "readOnly": true,
+        "description": "Describes information on user who created this ComputeInstance.",
+        "$ref": "#/definitions/ComputeInstanceCreatedBy"
+      },
+      "errors": {
+        "readOnly": true,
+        "title": "Errors.",
+        "description": "Collection of errors encountered on this ComputeInstance.",
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/ErrorResponse"
+        },
+        "x-ms-identifiers": [
+          "/error/code"
+        ]
+      },
+      "state": {
+        "description": "The current state of this ComputeInstance.",
+        "$ref": "#/definitions/ComputeInstanceState",
+        "readOnly": true
+      },
+      "computeInstanceAuthorizationType": {
+        "type": "string",
+        "title": "Compute Instance Authorization type.",
+        "description": "The Compute Instance Authorization type. Available values are personal (default).",
+        "default": "personal",
+        "x-nullable": true,
+        "enum": [
+          "personal"
+        ],
+        "x-ms-enum": {
+          "name": "ComputeInstanceAuthorizationType",
+          "modelAsString": true
+        }
+      },
+      "personalComputeInstanceSettings": {
+        "title": "Personal Compute Instance settings.",
+        "description": "Settings for a personal compute instance.",
+        "$ref": "#/definitions/PersonalComputeInstanceSettings",
+        "x-nullable": true
+      },
+      "setupScripts": {
+        "description": "Details of customized scripts to execute for setting up the cluster.",
+        "$ref": "#/definitions/SetupScripts",
+        "x-nullable": true
+      },
+      "lastOperation": {
+        "description": "The last operation on ComputeInstance.",
+        "$ref": "#/definitions/ComputeInstanceLastOperation",
+        "readOnly": true,
+        "x-nullable": true
+      },
+      "schedules": {
+        "description": "The list of schedules to be applied on the computes.",
+        "$ref": "#/definitions/ComputeSchedules",
+        "x-nullable": true
+      },
+      "enableNodePublicIp": {
+        "type": "boolean",
+        "title": "Enable node public IP.",
+        "description": "Enable or disable node public IP address provisioning."
+      },
+      "containers": {
+        "type": "array",
+        "readOnly": true,
+        "description": "Describes informations of containers on this ComputeInstance.",
+        "x-nullable": true,
+        "items": {
+          "$ref": "#/definitions/ComputeInstanceContainer"
+        },
+        "x-ms-identifiers": [
+          "name"
+        ]
+      },
+      "dataDisks": {
+        "type": "array",
+        "readOnly": true,
+        "description": "Describes informations of dataDisks on this ComputeInstance.",
+        "x-nullable": true,
+        "items": {
+          "$ref": "#/definitions/ComputeInstanceDataDisk"
+        },
+        "x-ms-identifiers": []
+      },
+      "dataMounts": {
+        "type": "array",
+        "readOnly": true,
+        "description": "Describes informations of dataMounts on this ComputeInstance.",
+        "x-nullable": true,
+        "items": {
+          "$ref": "#/definitions/ComputeInstanceDataMount"
+        },
+        "x-ms-identifiers": []
+      },
+      "versions": {
+        "description": "ComputeInstance version.",
+        "$ref": "#/definitions/ComputeInstanceVersion",
+        "readOnly": true
+      }
+    }
+  },
+  "ComputeInstanceSchema": {
+    "type": "object",
+    "description": "Properties(top level) of ComputeInstance",
+    "properties": {
+      "properties": {
+        "description": "Properties of ComputeInstance",
+        "$ref": "#/definitions/ComputeInstanceProperties"
+      }
+    }
+  },
+  "ComputeInstanceSshSettings": {
+    "type": "object",
+    "description": "Specifies policy and settings for SSH access.",
+    "properties": {
+      "sshPublicAccess": {
+        "type": "string",
+        "default": "Disabled",
+        "title": "Access policy for SSH",
+        "description": "State of the public SSH port.",
+        "enum": [
+          "Enabled",
+          "Disabled"
+        ],
+        "x-ms-enum": {
+          "name": "sshPublicAccess",
+          "modelAsString": true
+        }
+      },
+      "adminUserName": {
+        "type": "string",
+        "readOnly": true,
+        "description": "Describes the admin user name."
+      },
+      "sshPort": {
+        "type": "integer",
+        "format": "int32",
+        "readOnly": true,
+        "description": "Describes the port for connecting through SSH."
+      },
+      "adminPublicKey": {
+        "type": "string",
+        "description": "Specifies the SSH rsa public key file as a string. Use \"ssh-keygen -t rsa -b 2048\" to generate your SSH key pairs."
+      }
+    }
+  },
+  "ComputeInstanceState": {
+    "type": "string",
+    "description": "Current state of an ComputeInstance.",
+    "enum": [
+      "Creating",
+      "CreateFailed",
+      "Deleting",
+      "Running",
+      "Restarting",
+      "JobRunning",
+      "SettingUp",
+      "SetupFailed",
+      "Starting",
+      "Stopped",
+      "Stopping",
+      "UserSettingUp",
+      "UserSetupFailed",
+      "Unknown",
+      "Unusable"
+    ],
+    "x-ms-enum": {
+      "name": "ComputeInstanceState",
+      "modelAsString": true
+    }
+  },
+  "ComputeInstanceVersion": {
+    "type": "object",
+    "description": "Version of computeInstance.",
+    "properties": {
+      "runtime": {
+        "type": "string",
+        "description": "Runtime of compute instance.",
+        "x-nullable": true
+      }
+    }
+  },
+  "ComputePowerAction": {
+    "type": "string",
+    "description": "The compute power action.",
+    "enum": [
+      "Start",
+      "Stop"
+    ],
+    "x-ms-enum": {
+      "name": "ComputePowerAction",
+      "modelAsString": true
+    }
+  },
+  "ComputeRecurrenceFrequency": {
+    "description": "Enum to describe the frequency of a compute recurrence schedule",
+    "enum": [
+      "Minute",
+      "Hour",
+      "Day",
+      "Week",
+      "Month"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "ComputeRecurrenceFrequency",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "Minute",
+          "description": "Minute frequency"
+        },
+        {
+          "value": "Hour",
+          "description": "Hour frequency"
+        },
+        {
+          "value": "Day",
+          "description": "Day frequency"
+        },
+        {
+          "value": "Week",
+          "description": "Week frequency"
+        },
+        {
+          "value": "Month",
+          "description": "Month frequency"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "ComputeRecurrenceSchedule": {
+    "type": "object",
+    "properties": {
+      "hours": {
+        "description": "[Required] List of hours for the schedule.",
+        "type": "array",
+        "items": {
+          "format": "int32",
+          "type": "integer"
+        }
+      },
+      "minutes": {
+        "description": "[Required] List of minutes for the schedule.",
+        "type": "array",
+        "items": {
+          "format": "int32",
+          "type": "integer"
+        }
+      },
+      "monthDays": {
+        "description": "List of month days for the schedule",
+        "type": "array",
+        "items": {
+          "format": "int32",
+          "type": "integer"
+        },
+        "x-nullable": true
+      },
+      "weekDays": {
+        "description": "List of days for the schedule.",
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/ComputeWeekDay"
+        },
+        "x-nullable": true
+      }
+    },
+    "required": [
+      "hours",
+      "minutes"
+    ],
+    "additionalProperties": false
+  },
+  "ComputeResource": {
+    "type": "object",
+    "description": "Machine Learning compute object wrapped into ARM resource envelope.",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}",
+        "readOnly": true
+      },
+      "name": {
+        "type": "string",
+        "description": "The name of the resource",
+        "readOnly": true
+      },
+      "type": {
+        "type": "string",
+        "description": "The type of the resource. E.g. \"Microsoft.Compute/virtualMachines\" or \"Microsoft.Storage/storageAccounts\"",
+        "readOnly": true
+      },
+      "systemData": {
+        "$ref": "#/definitions/SystemData",
+        "description": "Azure Resource Manager metadata containing createdBy and modifiedBy information.",
+        "readOnly": true
+      },
+      "properties": {
+        "description": "Compute properties",
+        "$ref": "#/definitions/Compute"
+      },
+      "identity": {
+        "$ref": "#/definitions/ManagedServiceIdentity",
+        "description": "The identity of the resource."
+      },
+      "location": {
+        "description": "Specifies the location of the resource.",
+        "type": "string"
+      },
+      "tags": {
+        "description": "Contains resource tags defined as key/value pairs.",
+        "type": "object",
+        "x-nullable": true,
+        "additionalProperties": {
+          "type": "string"
+        }
+      },
+      "sku": {
+        "$ref": "#/definitions/Sku",
+        "description": "The sku of the workspace.",
+        "x-nullable": true
+      }
+    }
+  },
+  "ComputeResourceSchema": {
+    "type": "object",
+    "properties": {
+      "properties": {
+        "description": "Compute properties",
+        "$ref": "#/definitions/Compute"
+      }
+    }
+  },
+  "ComputeSchedules": {
+    "type": "object",
+    "description": "The list of schedules to be applied on the computes",
+    "properties": {
+      "computeStartStop": {
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/ComputeStartStopSchedule"
+        },
+        "description": "The list of compute start stop schedules to be applied."
+      }
+    }
+  },
+  "ComputeStartStopSchedule": {
+    "type": "object",
+    "description": "Compute start stop schedule properties",
+    "properties": {
+      "id": {
+        "description": "A system assigned id for the schedule.",
+        "type": "string",
+        "x-nullable": true,
+        "readOnly": true
+      },
+      "provisioningStatus": {
+        "description": "The current deployment state of schedule.",
+        "type": "string",
+        "enum": [
+          "Completed",
+          "Provisioning",
+          "Failed"
+        ],
+        "x-ms-enum": {
+          "name": "provisioningStatus",
+          "modelAsString": true,
+          "values": [
             {
-              value: 'Completed',
+              "value": "Completed"
             },
             {
-              value: 'Provisioning',
+              "value": "Provisioning"
             },
             {
-              value: 'Failed',
-            },
-          ],
+              "value": "Failed"
+            }
+          ]
         },
-        readOnly: true,
+        "readOnly": true
       },
-      status: {
-        $ref: '#/definitions/ScheduleStatus',
+      "status": {
+        "$ref": "#/definitions/ScheduleStatus"
       },
-      action: {
-        description: '[Required] The compute power action.',
-        $ref: '#/definitions/ComputePowerAction',
+      "action": {
+        "description": "[Required] The compute power action.",
+        "$ref": "#/definitions/ComputePowerAction"
       },
-      triggerType: {
-        description: '[Required] The schedule trigger type.',
-        $ref: '#/definitions/ComputeTriggerType',
+      "triggerType": {
+        "description": "[Required] The schedule trigger type.",
+        "$ref": "#/definitions/ComputeTriggerType"
       },
-      recurrence: {
-        description: 'Required if triggerType is Recurrence.',
-        $ref: '#/definitions/Recurrence',
+      "recurrence": {
+        "description": "Required if triggerType is Recurrence.",
+        "$ref": "#/definitions/Recurrence"
       },
-      cron: {
-        description: 'Required if triggerType is Cron.',
-        $ref: '#/definitions/Cron',
+      "cron": {
+        "description": "Required if triggerType is Cron.",
+        "$ref": "#/definitions/Cron"
       },
-      schedule: {
-        description: '[Deprecated] Not used any more.',
-        $ref: '#/definitions/ScheduleBase',
-      },
-    },
+      "schedule": {
+        "description": "[Deprecated] Not used any more.",
+        "$ref": "#/definitions/ScheduleBase"
+      }
+    }
   },
-  ComputeTriggerType: {
-    enum: ['Recurrence', 'Cron'],
-    description: 'Is the trigger type recurrence or cron.',
-    type: 'string',
-    'x-ms-enum': {
-      name: 'ComputeTriggerType',
-      modelAsString: true,
-      values: [
-        {
-          value: 'Recurrence',
-        },
-        {
-          value: 'Cron',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  ComputeType: {
-    type: 'string',
-    description: 'The type of compute',
-    enum: ['AKS', 'Kubernetes', 'AmlCompute', 'ComputeInstance', 'DataFactory', 'VirtualMachine', 'HDInsight', 'Databricks', 'DataLakeAnalytics', 'SynapseSpark'],
-    'x-ms-enum': {
-      name: 'ComputeType',
-      modelAsString: true,
-    },
-  },
-  ComputeWeekDay: {
-    description: 'Enum of weekday',
-    enum: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'ComputeWeekDay',
-      modelAsString: true,
-      values: [
-        {
-          value: 'Monday',
-          description: 'Monday weekday',
-        },
-        {
-          value: 'Tuesday',
-          description: 'Tuesday weekday',
-        },
-        {
-          value: 'Wednesday',
-          description: 'Wednesday weekday',
-        },
-        {
-          value: 'Thursday',
-          description: 'Thursday weekday',
-        },
-        {
-          value: 'Friday',
-          description: 'Friday weekday',
-        },
-        {
-          value: 'Saturday',
-          description: 'Saturday weekday',
-        },
-        {
-          value: 'Sunday',
-          description: 'Sunday weekday',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  Cron: {
-    type: 'object',
-    description: 'The workflow trigger cron for ComputeStartStop schedule type.',
-    properties: {
-      startTime: {
-        description: 'The start time in yyyy-MM-ddTHH:mm:ss format.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      timeZone: {
-        description:
-          'Specifies time zone in which the schedule runs.\r\nTimeZone should follow Windows time zone format. Refer: https://docs.microsoft.com/en-us/windows-hardware/manufacture/desktop/default-time-zones?view=windows-11',
-        type: 'string',
-        default: 'UTC',
-      },
-      expression: {
-        description: '[Required] Specifies cron expression of schedule.\r\nThe expression should follow NCronTab format.',
-        type: 'string',
-      },
-    },
-  },
-  CustomModelJobInput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Input Asset Delivery Mode.',
-        default: 'ReadOnlyMount',
-        $ref: '#/definitions/InputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: '[Required] Input Asset URI.',
-        minLength: 1,
-        pattern: '[a-zA-Z0-9_]',
-        type: 'string',
-      },
-      description: {
-        description: 'Description for the input.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobInputType: {
-        type: 'string',
-        enum: ['custom_model'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['uri', 'jobInputType'],
-    additionalProperties: false,
-  },
-  CustomModelJobOutput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Output Asset Delivery Mode.',
-        default: 'ReadWriteMount',
-        $ref: '#/definitions/OutputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: 'Output Asset URI.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      description: {
-        description: 'Description for the output.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobOutputType: {
-        type: 'string',
-        enum: ['custom_model'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['jobOutputType'],
-    additionalProperties: false,
-  },
-  CustomService: {
-    type: 'object',
-    description: 'Specifies the custom service configuration',
-    properties: {
-      name: {
-        type: 'string',
-        description: 'Name of the Custom Service',
-      },
-      image: {
-        $ref: '#/definitions/Image',
-        description: 'Describes the Image Specifications',
-      },
-      environmentVariables: {
-        type: 'object',
-        description: 'Environment Variable for the container',
-        additionalProperties: {
-          $ref: '#/definitions/EnvironmentVariable',
-        },
-      },
-      docker: {
-        description: 'Describes the docker settings for the image',
-        $ref: '#/definitions/Docker',
-        'x-nullable': true,
-      },
-      endpoints: {
-        type: 'array',
-        description: 'Configuring the endpoints for the container',
-        items: {
-          $ref: '#/definitions/Endpoint',
-        },
-        'x-ms-identifiers': ['name'],
-      },
-      volumes: {
-        type: 'array',
-        description: 'Configuring the volumes for the container',
-        items: {
-          $ref: '#/definitions/VolumeDefinition',
-        },
-        'x-ms-identifiers': ['source', 'target'],
-      },
-    },
-    additionalProperties: true,
-  },
-  DataFactory: {
-    description: 'A DataFactory compute.',
-    type: 'object',
-    properties: {
-      computeType: {
-        type: 'string',
-        enum: ['DataFactory'],
-        description: 'The type of compute',
-      },
-      computeLocation: {
-        description: 'Location for the underlying compute',
-        type: 'string',
-        'x-ms-mutability': ['read', 'create'],
-      },
-      provisioningState: {
-        type: 'string',
-        description: 'The provision state of the cluster. Valid values are Unknown, Updating, Provisioning, Succeeded, and Failed.',
-        enum: ['Unknown', 'Updating', 'Creating', 'Deleting', 'Succeeded', 'Failed', 'Canceled'],
-        'x-ms-enum': {
-          name: 'ProvisioningState',
-          modelAsString: true,
-        },
-        readOnly: true,
-      },
-      description: {
-        type: 'string',
-        description: 'The description of the Machine Learning compute.',
-        'x-nullable': true,
-      },
-      createdOn: {
-        type: 'string',
-        readOnly: true,
-        format: 'date-time',
-        description: 'The time at which the compute was created.',
-      },
-      modifiedOn: {
-        type: 'string',
-        readOnly: true,
-        format: 'date-time',
-        description: 'The time at which the compute was last modified.',
-      },
-      resourceId: {
-        type: 'string',
-        description: 'ARM resource id of the underlying compute',
-        'x-nullable': true,
-      },
-      provisioningErrors: {
-        type: 'array',
-        description: 'Errors during provisioning',
-        items: {
-          $ref: '#/definitions/ErrorResponse',
-        },
-        'x-ms-identifiers': ['/error/code'],
-        readOnly: true,
-        'x-nullable': true,
-      },
-      isAttachedCompute: {
-        type: 'boolean',
-        description: 'Indicating whether the compute was provisioned by user and brought from outside if true, or machine learning service provisioned it if false.',
-        readOnly: true,
-      },
-      disableLocalAuth: {
-        type: 'boolean',
-        description: 'Opt-out of local authentication and ensure customers can use only MSI and AAD exclusively for authentication.',
-        'x-ms-mutability': ['read', 'create'],
-      },
-    },
-    required: ['computeType'],
-  },
-  DistributionConfiguration: {
-    description: 'Base definition for job distribution configuration.',
-    type: 'object',
-    required: ['distributionType'],
-    properties: {
-      distributionType: {
-        type: 'string',
-        enum: ['Mpi', 'PyTorch', 'TensorFlow'],
-      },
-    },
-    discriminator: {
-      propertyName: 'distributionType',
-    },
-    oneOf: [
-      {
-        $ref: '#/definitions/Mpi',
-      },
-      {
-        $ref: '#/definitions/PyTorch',
-      },
-      {
-        $ref: '#/definitions/TensorFlow',
-      },
+  "ComputeTriggerType": {
+    "enum": [
+      "Recurrence",
+      "Cron"
     ],
-  },
-  DistributionType: {
-    description: 'Enum to determine the job distribution type.',
-    enum: ['PyTorch', 'TensorFlow', 'Mpi'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'DistributionType',
-      modelAsString: true,
-      values: [
+    "description": "Is the trigger type recurrence or cron.",
+    "type": "string",
+    "x-ms-enum": {
+      "name": "ComputeTriggerType",
+      "modelAsString": true,
+      "values": [
         {
-          value: 'PyTorch',
+          "value": "Recurrence"
         },
         {
-          value: 'TensorFlow',
-        },
-        {
-          value: 'Mpi',
-        },
-      ],
+          "value": "Cron"
+        }
+      ]
     },
-    additionalProperties: false,
+    "additionalProperties": false
   },
-  Docker: {
-    type: 'object',
-    description: 'Docker container configuration',
-    properties: {
-      privileged: {
-        type: 'boolean',
-        description: 'Indicate whether container shall run in privileged or non-privileged mode.',
-        'x-nullable': true,
-      },
-    },
-    additionalProperties: true,
-  },
-  EmailNotificationEnableType: {
-    description: 'Enum to determine the email notification type.',
-    enum: ['JobCompleted', 'JobFailed', 'JobCancelled'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'EmailNotificationEnableType',
-      modelAsString: true,
-      values: [
-        {
-          value: 'JobCompleted',
-        },
-        {
-          value: 'JobFailed',
-        },
-        {
-          value: 'JobCancelled',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  Endpoint: {
-    type: 'object',
-    description: 'Describes the endpoint configuration for the container',
-    properties: {
-      protocol: {
-        enum: ['tcp', 'udp', 'http'],
-        default: 'tcp',
-        title: 'Endpoint Communication Protocol',
-        description: 'Protocol over which communication will happen over this endpoint',
-        'x-ms-enum': {
-          name: 'protocol',
-          modelAsString: true,
-        },
-        type: 'string',
-      },
-      name: {
-        type: 'string',
-        description: 'Name of the Endpoint',
-      },
-      target: {
-        format: 'int32',
-        type: 'integer',
-        description: 'Application port inside the container.',
-      },
-      published: {
-        format: 'int32',
-        type: 'integer',
-        description: 'Port over which the application is exposed from container.',
-        'x-nullable': true,
-      },
-      hostIp: {
-        description: 'Host IP over which the application is exposed from the container',
-        type: 'string',
-        'x-nullable': true,
-      },
-    },
-  },
-  EnvironmentVariable: {
-    type: 'object',
-    description: 'Environment Variables for the container',
-    properties: {
-      type: {
-        enum: ['local'],
-        default: 'local',
-        title: 'Type of Environment Variable',
-        description: 'Type of the Environment Variable. Possible values are: local - For local variable',
-        type: 'string',
-        'x-ms-enum': {
-          name: 'EnvironmentVariableType',
-          modelAsString: true,
-        },
-      },
-      value: {
-        type: 'string',
-        description: 'Value of the Environment variable',
-      },
-    },
-    additionalProperties: true,
-  },
-  ErrorAdditionalInfo: {
-    type: 'object',
-    description: 'The resource management error additional info.',
-    properties: {
-      type: {
-        type: 'string',
-        description: 'The additional info type.',
-        readOnly: true,
-      },
-      info: {
-        type: 'object',
-        description: 'The additional info.',
-        readOnly: true,
-      },
-    },
-  },
-  ErrorDetail: {
-    type: 'object',
-    description: 'The error detail.',
-    properties: {
-      code: {
-        type: 'string',
-        description: 'The error code.',
-        readOnly: true,
-      },
-      message: {
-        type: 'string',
-        description: 'The error message.',
-        readOnly: true,
-      },
-      target: {
-        type: 'string',
-        description: 'The error target.',
-        readOnly: true,
-      },
-      details: {
-        type: 'array',
-        description: 'The error details.',
-        items: {
-          $ref: '#/definitions/ErrorDetail',
-        },
-        readOnly: true,
-        'x-ms-identifiers': ['message', 'target'],
-      },
-      additionalInfo: {
-        type: 'array',
-        description: 'The error additional info.',
-        items: {
-          $ref: '#/definitions/ErrorAdditionalInfo',
-        },
-        readOnly: true,
-        'x-ms-identifiers': [],
-      },
-    },
-  },
-  ErrorResponse: {
-    type: 'object',
-    description: 'Common error response for all Azure Resource Manager APIs to return error details for failed operations.',
-    properties: {
-      error: {
-        $ref: '#/definitions/ErrorDetail',
-        description: 'The error object.',
-      },
-    },
-  },
-  IdentityConfiguration: {
-    description: 'Base definition for identity configuration.',
-    type: 'object',
-    required: ['identityType'],
-    properties: {
-      identityType: {
-        type: 'string',
-        enum: ['AMLToken', 'Managed', 'UserIdentity'],
-      },
-    },
-    discriminator: {
-      propertyName: 'identityType',
-    },
-    oneOf: [
-      {
-        $ref: '#/definitions/AmlToken',
-      },
-      {
-        $ref: '#/definitions/ManagedIdentity',
-      },
-      {
-        $ref: '#/definitions/UserIdentity',
-      },
+  "ComputeType": {
+    "type": "string",
+    "description": "The type of compute",
+    "enum": [
+      "AKS",
+      "Kubernetes",
+      "AmlCompute",
+      "ComputeInstance",
+      "DataFactory",
+      "VirtualMachine",
+      "HDInsight",
+      "Databricks",
+      "DataLakeAnalytics",
+      "SynapseSpark"
     ],
+    "x-ms-enum": {
+      "name": "ComputeType",
+      "modelAsString": true
+    }
   },
-  IdentityConfigurationType: {
-    description: 'Enum to determine identity framework.',
-    enum: ['Managed', 'AMLToken', 'UserIdentity'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'IdentityConfigurationType',
-      modelAsString: true,
-      values: [
-        {
-          value: 'Managed',
-        },
-        {
-          value: 'AMLToken',
-        },
-        {
-          value: 'UserIdentity',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  Image: {
-    type: 'object',
-    description: 'Describes the Image Specifications',
-    properties: {
-      type: {
-        default: 'docker',
-        enum: ['docker', 'azureml'],
-        type: 'string',
-        title: 'Type of the image',
-        description: 'Type of the image. Possible values are: docker - For docker images. azureml - For AzureML images',
-        'x-ms-enum': {
-          name: 'ImageType',
-          modelAsString: true,
-        },
-      },
-      reference: {
-        type: 'string',
-        description: 'Image reference',
-      },
-    },
-    additionalProperties: true,
-  },
-  ImageMetadata: {
-    type: 'object',
-    description: 'Returns metadata about the operating system image for this compute instance.',
-    properties: {
-      currentImageVersion: {
-        type: 'string',
-        description: 'Specifies the current operating system image version this compute instance is running on.',
-      },
-      latestImageVersion: {
-        type: 'string',
-        description: 'Specifies the latest available operating system image version.',
-      },
-      isLatestOsImageVersion: {
-        type: 'boolean',
-        description: 'Specifies whether this compute instance is running on the latest operating system image.',
-      },
-    },
-  },
-  InputDeliveryMode: {
-    description: 'Enum to determine the input data delivery mode.',
-    enum: ['ReadOnlyMount', 'ReadWriteMount', 'Download', 'Direct', 'EvalMount', 'EvalDownload'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'InputDeliveryMode',
-      modelAsString: true,
-      values: [
-        {
-          value: 'ReadOnlyMount',
-        },
-        {
-          value: 'ReadWriteMount',
-        },
-        {
-          value: 'Download',
-        },
-        {
-          value: 'Direct',
-        },
-        {
-          value: 'EvalMount',
-        },
-        {
-          value: 'EvalDownload',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  JobBase: {
-    description: 'Base definition for a job.',
-    type: 'object',
-    required: ['jobType'],
-    properties: {
-      jobType: {
-        type: 'string',
-        enum: ['Command', 'Pipeline'],
-      },
-    },
-    discriminator: {
-      propertyName: 'jobType',
-    },
-    oneOf: [
-      {
-        $ref: '#/definitions/CommandJob',
-      },
-      {
-        $ref: '#/definitions/PipelineJob',
-      },
+  "ComputeWeekDay": {
+    "description": "Enum of weekday",
+    "enum": [
+      "Monday",
+      "Tuesday",
+      "Wednesday",
+      "Thursday",
+      "Friday",
+      "Saturday",
+      "Sunday"
     ],
-  },
-  JobBaseResource: {
-    description: 'Azure Resource Manager resource envelope.',
-    type: 'object',
-    'x-ms-client-name': 'JobBase',
-    properties: {
-      id: {
-        type: 'string',
-        description:
-          'Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}',
-        readOnly: true,
-      },
-      name: {
-        type: 'string',
-        description: 'The name of the resource',
-        readOnly: true,
-      },
-      type: {
-        type: 'string',
-        description: 'The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"',
-        readOnly: true,
-      },
-      systemData: {
-        $ref: '#/definitions/SystemData',
-        description: 'Azure Resource Manager metadata containing createdBy and modifiedBy information.',
-        readOnly: true,
-      },
-      properties: {
-        description: '[Required] Additional attributes of the entity.',
-        $ref: '#/definitions/JobBase',
-      },
-    },
-    required: ['properties'],
-    additionalProperties: false,
-  },
-  JobBaseResourceArmPaginatedResult: {
-    description: 'A paginated list of JobBase entities.',
-    type: 'object',
-    properties: {
-      nextLink: {
-        description: 'The link to the next page of JobBase objects. If null, there are no additional pages.',
-        type: 'string',
-      },
-      value: {
-        description: 'An array of objects of type JobBase.',
-        type: 'array',
-        items: {
-          $ref: '#/definitions/JobBaseResource',
+    "type": "string",
+    "x-ms-enum": {
+      "name": "ComputeWeekDay",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "Monday",
+          "description": "Monday weekday"
         },
-      },
+        {
+          "value": "Tuesday",
+          "description": "Tuesday weekday"
+        },
+        {
+          "value": "Wednesday",
+          "description": "Wednesday weekday"
+        },
+        {
+          "value": "Thursday",
+          "description": "Thursday weekday"
+        },
+        {
+          "value": "Friday",
+          "description": "Friday weekday"
+        },
+        {
+          "value": "Saturday",
+          "description": "Saturday weekday"
+        },
+        {
+          "value": "Sunday",
+          "description": "Sunday weekday"
+        }
+      ]
     },
-    additionalProperties: false,
+    "additionalProperties": false
   },
-  JobInput: {
-    description: 'Command job definition.',
-    type: 'object',
-    required: ['jobInputType'],
-    properties: {
-      jobInputType: {
-        type: 'string',
-        enum: ['custom_model', 'literal', 'mlflow_model', 'mltable', 'triton_model', 'uri_file', 'uri_folder'],
+  "Cron": {
+    "type": "object",
+    "description": "The workflow trigger cron for ComputeStartStop schedule type.",
+    "properties": {
+      "startTime": {
+        "description": "The start time in yyyy-MM-ddTHH:mm:ss format.",
+        "type": "string",
+        "x-nullable": true
       },
+      "timeZone": {
+        "description": "Specifies time zone in which the schedule runs.\r\nTimeZone should follow Windows time zone format. Refer: https://docs.microsoft.com/en-us/windows-hardware/manufacture/desktop/default-time-zones?view=windows-11",
+        "type": "string",
+        "default": "UTC"
+      },
+      "expression": {
+        "description": "[Required] Specifies cron expression of schedule.\r\nThe expression should follow NCronTab format.",
+        "type": "string"
+      }
+    }
+  },
+  "CustomModelJobInput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Input Asset Delivery Mode.",
+        "default": "ReadOnlyMount",
+        "$ref": "#/definitions/InputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "[Required] Input Asset URI.",
+        "minLength": 1,
+        "pattern": "[a-zA-Z0-9_]",
+        "type": "string"
+      },
+      "description": {
+        "description": "Description for the input.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobInputType": {
+        "type": "string",
+        "enum": [
+          "custom_model"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
     },
-    discriminator: {
-      propertyName: 'jobInputType',
-    },
-    oneOf: [
-      {
-        $ref: '#/definitions/CustomModelJobInput',
-      },
-      {
-        $ref: '#/definitions/LiteralJobInput',
-      },
-      {
-        $ref: '#/definitions/MLFlowModelJobInput',
-      },
-      {
-        $ref: '#/definitions/MLTableJobInput',
-      },
-      {
-        $ref: '#/definitions/TritonModelJobInput',
-      },
-      {
-        $ref: '#/definitions/UriFileJobInput',
-      },
-      {
-        $ref: '#/definitions/UriFolderJobInput',
-      },
+    "required": [
+      "uri",
+      "jobInputType"
     ],
+    "additionalProperties": false
   },
-  JobInputType: {
-    description: 'Enum to determine the Job Input Type.',
-    enum: ['literal', 'uri_file', 'uri_folder', 'mltable', 'custom_model', 'mlflow_model', 'triton_model'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'JobInputType',
-      modelAsString: true,
-      values: [
-        {
-          value: 'literal',
-        },
-        {
-          value: 'uri_file',
-        },
-        {
-          value: 'uri_folder',
-        },
-        {
-          value: 'mltable',
-        },
-        {
-          value: 'custom_model',
-        },
-        {
-          value: 'mlflow_model',
-        },
-        {
-          value: 'triton_model',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  JobLimits: {
-    type: 'object',
-    required: ['jobLimitsType'],
-    properties: {
-      jobLimitsType: {
-        type: 'string',
-        enum: ['Command'],
+  "CustomModelJobOutput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Output Asset Delivery Mode.",
+        "default": "ReadWriteMount",
+        "$ref": "#/definitions/OutputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
       },
-    },
-    discriminator: {
-      propertyName: 'jobLimitsType',
-    },
-    oneOf: [
-      {
-        $ref: '#/definitions/CommandJobLimits',
+      "uri": {
+        "description": "Output Asset URI.",
+        "type": "string",
+        "x-nullable": true
       },
+      "description": {
+        "description": "Description for the output.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobOutputType": {
+        "type": "string",
+        "enum": [
+          "custom_model"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "jobOutputType"
     ],
+    "additionalProperties": false
   },
-  JobLimitsType: {
-    enum: ['Command', 'Sweep'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'JobLimitsType',
-      modelAsString: true,
-      values: [
-        {
-          value: 'Command',
+  "CustomService": {
+    "type": "object",
+    "description": "Specifies the custom service configuration",
+    "properties": {
+      "name": {
+        "type": "string",
+        "description": "Name of the Custom Service"
+      },
+      "image": {
+        "$ref": "#/definitions/Image",
+        "description": "Describes the Image Specifications"
+      },
+      "environmentVariables": {
+        "type": "object",
+        "description": "Environment Variable for the container",
+        "additionalProperties": {
+          "$ref": "#/definitions/EnvironmentVariable"
+        }
+      },
+      "docker": {
+        "description": "Describes the docker settings for the image",
+        "$ref": "#/definitions/Docker",
+        "x-nullable": true
+      },
+      "endpoints": {
+        "type": "array",
+        "description": "Configuring the endpoints for the container",
+        "items": {
+          "$ref": "#/definitions/Endpoint"
         },
-        {
-          value: 'Sweep',
+        "x-ms-identifiers": [
+          "name"
+        ]
+      },
+      "volumes": {
+        "type": "array",
+        "description": "Configuring the volumes for the container",
+        "items": {
+          "$ref": "#/definitions/VolumeDefinition"
         },
-      ],
+        "x-ms-identifiers": [
+          "source",
+          "target"
+        ]
+      }
     },
-    additionalProperties: false,
+    "additionalProperties": true
   },
-  JobOutput: {
-    description: 'Job output definition container information on where to find job output/logs.',
-    type: 'object',
-    required: ['jobOutputType'],
-    properties: {
-      jobOutputType: {
-        type: 'string',
-        enum: ['custom_model', 'mlflow_model', 'mltable', 'triton_model', 'uri_file', 'uri_folder'],
+  "DataFactory": {
+    "description": "A DataFactory compute.",
+    "type": "object",
+    "properties": {
+      "computeType": {
+        "type": "string",
+        "enum": [
+          "DataFactory"
+        ],
+        "description": "The type of compute"
       },
+      "computeLocation": {
+        "description": "Location for the underlying compute",
+        "type": "string",
+        "x-ms-mutability": [
+          "read",
+          "create"
+        ]
+      },
+      "provisioningState": {
+        "type": "string",
+        "description": "The provision state of the cluster. Valid values are Unknown, Updating, Provisioning, Succeeded, and Failed.",
+        "enum": [
+          "Unknown",
+          "Updating",
+          "Creating",
+          "Deleting",
+          "Succeeded",
+          "Failed",
+          "Canceled"
+        ],
+        "x-ms-enum": {
+          "name": "ProvisioningState",
+          "modelAsString": true
+        },
+        "readOnly": true
+      },
+      "description": {
+        "type": "string",
+        "description": "The description of the Machine Learning compute.",
+        "x-nullable": true
+      },
+      "createdOn": {
+        "type": "string",
+        "readOnly": true,
+        "format": "date-time",
+        "description": "The time at which the compute was created."
+      },
+      "modifiedOn": {
+        "type": "string",
+        "readOnly": true,
+        "format": "date-time",
+        "description": "The time at which the compute was last modified."
+      },
+      "resourceId": {
+        "type": "string",
+        "description": "ARM resource id of the underlying compute",
+        "x-nullable": true
+      },
+      "provisioningErrors": {
+        "type": "array",
+        "description": "Errors during provisioning",
+        "items": {
+          "$ref": "#/definitions/ErrorResponse"
+        },
+        "x-ms-identifiers": [
+          "/error/code"
+        ],
+        "readOnly": true,
+        "x-nullable": true
+      },
+      "isAttachedCompute": {
+        "type": "boolean",
+        "description": "Indicating whether the compute was provisioned by user and brought from outside if true, or machine learning service provisioned it if false.",
+        "readOnly": true
+      },
+      "disableLocalAuth": {
+        "type": "boolean",
+        "description": "Opt-out of local authentication and ensure customers can use only MSI and AAD exclusively for authentication.",
+        "x-ms-mutability": [
+          "read",
+          "create"
+        ]
+      }
     },
-    discriminator: {
-      propertyName: 'jobOutputType',
-    },
-    oneOf: [
-      {
-        $ref: '#/definitions/CustomModelJobOutput',
-      },
-      {
-        $ref: '#/definitions/MLFlowModelJobOutput',
-      },
-      {
-        $ref: '#/definitions/MLTableJobOutput',
-      },
-      {
-        $ref: '#/definitions/TritonModelJobOutput',
-      },
-      {
-        $ref: '#/definitions/UriFileJobOutput',
-      },
-      {
-        $ref: '#/definitions/UriFolderJobOutput',
-      },
+    "required": [
+      "computeType"
+    ]
+  },
+  "DistributionConfiguration": {
+    "description": "Base definition for job distribution configuration.",
+    "type": "object",
+    "required": [
+      "distributionType"
     ],
-  },
-  JobOutputType: {
-    description: 'Enum to determine the Job Output Type.',
-    enum: ['uri_file', 'uri_folder', 'mltable', 'custom_model', 'mlflow_model', 'triton_model'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'JobOutputType',
-      modelAsString: true,
-      values: [
-        {
-          value: 'uri_file',
-        },
-        {
-          value: 'uri_folder',
-        },
-        {
-          value: 'mltable',
-        },
-        {
-          value: 'custom_model',
-        },
-        {
-          value: 'mlflow_model',
-        },
-        {
-          value: 'triton_model',
-        },
-      ],
+    "properties": {
+      "distributionType": {
+        "type": "string",
+        "enum": [
+          "Mpi",
+          "PyTorch",
+          "TensorFlow"
+        ]
+      }
     },
-    additionalProperties: false,
-  },
-  JobResourceConfiguration: {
-    type: 'object',
-    properties: {
-      instanceCount: {
-        format: 'int32',
-        description: 'Optional number of instances or nodes used by the compute target.',
-        default: 1,
-        type: 'integer',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      instanceType: {
-        description: 'Optional type of VM used as supported by the compute target.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      properties: {
-        description: 'Additional properties bag.',
-        type: 'object',
-        additionalProperties: {
-          type: 'object',
-          'x-nullable': true,
-        },
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      dockerArgs: {
-        description:
-          'Extra arguments to pass to the Docker run command. This would override any parameters that have already been set by the system, or in this section. This parameter is only supported for Azure ML compute types.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      shmSize: {
-        description:
-          "Size of the docker container's shared memory block. This should be in the format of (number)(unit) where number as to be greater than 0 and the unit can be one of b(bytes), k(kilobytes), m(megabytes), or g(gigabytes).",
-        default: '2g',
-        pattern: '\\d+[bBkKmMgG]',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-      },
+    "discriminator": {
+      "propertyName": "distributionType"
     },
-    additionalProperties: false,
-  },
-  JobService: {
-    description: 'Job endpoint definition',
-    type: 'object',
-    properties: {
-      endpoint: {
-        description: 'Url for endpoint.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      errorMessage: {
-        description: 'Any error in the service.',
-        type: 'string',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-        'x-nullable': true,
-      },
-      jobServiceType: {
-        description: 'Endpoint type.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      nodes: {
-        description: 'Nodes that user would like to start the service on.\r\nIf Nodes is not set or set to null, the service will only be started on leader node.',
-        $ref: '#/definitions/Nodes',
-        'x-nullable': true,
-      },
-      port: {
-        format: 'int32',
-        description: 'Port for endpoint.',
-        type: 'integer',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      properties: {
-        description: 'Additional properties to set on the endpoint.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      status: {
-        description: 'Status of endpoint.',
-        type: 'string',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-        'x-nullable': true,
-      },
-    },
-    additionalProperties: false,
-  },
-  JobStatus: {
-    description: 'The status of a job.',
-    enum: [
-      'NotStarted',
-      'Starting',
-      'Provisioning',
-      'Preparing',
-      'Queued',
-      'Running',
-      'Finalizing',
-      'CancelRequested',
-      'Completed',
-      'Failed',
-      'Canceled',
-      'NotResponding',
-      'Paused',
-      'Unknown',
-    ],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'JobStatus',
-      modelAsString: true,
-      values: [
-        {
-          value: 'NotStarted',
-          description: "Run hasn't started yet.",
-        },
-        {
-          value: 'Starting',
-          description: 'Run has started. The user has a run ID.',
-        },
-        {
-          value: 'Provisioning',
-          description: '(Not used currently) It will be used if ES is creating the compute target.',
-        },
-        {
-          value: 'Preparing',
-          description: 'The run environment is being prepared.',
-        },
-        {
-          value: 'Queued',
-          description: 'The job is queued in the compute target. For example, in BatchAI the job is in queued state, while waiting for all required nodes to be ready.',
-        },
-        {
-          value: 'Running',
-          description: 'The job started to run in the compute target.',
-        },
-        {
-          value: 'Finalizing',
-          description: 'Job is completed in the target. It is in output collection state now.',
-        },
-        {
-          value: 'CancelRequested',
-          description: 'Cancellation has been requested for the job.',
-        },
-        {
-          value: 'Completed',
-          description: 'Job completed successfully. This reflects that both the job itself and output collection states completed successfully',
-        },
-        {
-          value: 'Failed',
-          description: 'Job failed.',
-        },
-        {
-          value: 'Canceled',
-          description: 'Following cancellation request, the job is now successfully canceled.',
-        },
-        {
-          value: 'NotResponding',
-          description:
-            "When heartbeat is enabled, if the run isn't updating any information to RunHistory then the run goes to NotResponding state.\nNotResponding is the only state that is exempt from strict transition orders. A run can go from NotResponding to any of the previous states.",
-        },
-        {
-          value: 'Paused',
-          description: 'The job is paused by users. Some adjustment to labeling jobs can be made only in paused state.',
-        },
-        {
-          value: 'Unknown',
-          description: 'Default job status if not mapped to all other statuses',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  JobTier: {
-    description: 'Enum to determine the job tier.',
-    enum: ['Null', 'Spot', 'Basic', 'Standard', 'Premium'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'JobTier',
-      modelAsString: true,
-      values: [
-        {
-          value: 'Null',
-        },
-        {
-          value: 'Spot',
-        },
-        {
-          value: 'Basic',
-        },
-        {
-          value: 'Standard',
-        },
-        {
-          value: 'Premium',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  JobType: {
-    description: 'Enum to determine the type of job.',
-    enum: ['AutoML', 'Command', 'Sweep', 'Pipeline', 'Spark'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'JobType',
-      modelAsString: true,
-      values: [
-        {
-          value: 'AutoML',
-        },
-        {
-          value: 'Command',
-        },
-        {
-          value: 'Sweep',
-        },
-        {
-          value: 'Pipeline',
-        },
-        {
-          value: 'Spark',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  LiteralJobInput: {
-    description: 'Literal input type.',
-    type: 'object',
-    properties: {
-      description: {
-        description: 'Description for the input.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobInputType: {
-        type: 'string',
-        enum: ['literal'],
-        description: '[Required] Specifies the type of job.',
-      },
-      value: {
-        description: '[Required] Literal value for the input.',
-        minLength: 1,
-        pattern: '[a-zA-Z0-9_]',
-        type: 'string',
-      },
-    },
-    required: ['jobInputType', 'value'],
-    additionalProperties: false,
-  },
-  MLFlowModelJobInput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Input Asset Delivery Mode.',
-        default: 'ReadOnlyMount',
-        $ref: '#/definitions/InputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: '[Required] Input Asset URI.',
-        minLength: 1,
-        pattern: '[a-zA-Z0-9_]',
-        type: 'string',
-      },
-      description: {
-        description: 'Description for the input.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobInputType: {
-        type: 'string',
-        enum: ['mlflow_model'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['uri', 'jobInputType'],
-    additionalProperties: false,
-  },
-  MLFlowModelJobOutput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Output Asset Delivery Mode.',
-        default: 'ReadWriteMount',
-        $ref: '#/definitions/OutputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: 'Output Asset URI.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      description: {
-        description: 'Description for the output.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobOutputType: {
-        type: 'string',
-        enum: ['mlflow_model'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['jobOutputType'],
-    additionalProperties: false,
-  },
-  MLTableJobInput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Input Asset Delivery Mode.',
-        default: 'ReadOnlyMount',
-        $ref: '#/definitions/InputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: '[Required] Input Asset URI.',
-        minLength: 1,
-        pattern: '[a-zA-Z0-9_]',
-        type: 'string',
-      },
-      description: {
-        description: 'Description for the input.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobInputType: {
-        type: 'string',
-        enum: ['mltable'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['uri', 'jobInputType'],
-    additionalProperties: false,
-  },
-  MLTableJobOutput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Output Asset Delivery Mode.',
-        default: 'ReadWriteMount',
-        $ref: '#/definitions/OutputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: 'Output Asset URI.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      description: {
-        description: 'Description for the output.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobOutputType: {
-        type: 'string',
-        enum: ['mltable'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['jobOutputType'],
-    additionalProperties: false,
-  },
-  ManagedIdentity: {
-    description: 'Managed identity configuration.',
-    type: 'object',
-    properties: {
-      identityType: {
-        type: 'string',
-        enum: ['Managed'],
-        description: '[Required] Specifies the type of identity framework.',
-      },
-      clientId: {
-        format: 'uuid',
-        description: 'Specifies a user-assigned identity by client ID. For system-assigned, do not set this field.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      objectId: {
-        format: 'uuid',
-        description: 'Specifies a user-assigned identity by object ID. For system-assigned, do not set this field.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      resourceId: {
-        description: 'Specifies a user-assigned identity by ARM resource ID. For system-assigned, do not set this field.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-    },
-    required: ['identityType'],
-    additionalProperties: false,
-  },
-  ManagedServiceIdentity: {
-    type: 'object',
-    description: 'Managed service identity (system assigned and/or user assigned identities)',
-    properties: {
-      principalId: {
-        type: 'string',
-        format: 'uuid',
-        description: 'The service principal ID of the system assigned identity. This property will only be provided for a system assigned identity.',
-        readOnly: true,
-      },
-      tenantId: {
-        type: 'string',
-        format: 'uuid',
-        description: 'The tenant ID of the system assigned identity. This property will only be provided for a system assigned identity.',
-        readOnly: true,
-      },
-      type: {
-        $ref: '#/definitions/ManagedServiceIdentityType',
-        description: 'The type of managed identity assigned to this resource.',
-      },
-      userAssignedIdentities: {
-        type: 'object',
-        description: 'The identities assigned to this resource by the user.',
-        additionalProperties: {
-          $ref: '#/definitions/UserAssignedIdentity',
-        },
-      },
-    },
-    required: ['type'],
-  },
-  ManagedServiceIdentityType: {
-    type: 'string',
-    description: 'Type of managed service identity (where both SystemAssigned and UserAssigned types are allowed).',
-    enum: ['None', 'SystemAssigned', 'UserAssigned', 'SystemAssigned,UserAssigned'],
-    'x-ms-enum': {
-      name: 'ManagedServiceIdentityType',
-      modelAsString: true,
-      values: [
-        {
-          name: 'None',
-          value: 'None',
-          description: 'No managed identity.',
-        },
-        {
-          name: 'SystemAssigned',
-          value: 'SystemAssigned',
-          description: 'System assigned managed identity.',
-        },
-        {
-          name: 'UserAssigned',
-          value: 'UserAssigned',
-          description: 'User assigned managed identity.',
-        },
-        {
-          name: 'SystemAssigned,UserAssigned',
-          value: 'SystemAssigned,UserAssigned',
-          description: 'System and user assigned managed identity.',
-        },
-      ],
-    },
-  },
-  Mpi: {
-    description: 'MPI distribution configuration.',
-    type: 'object',
-    properties: {
-      distributionType: {
-        type: 'string',
-        enum: ['Mpi'],
-        description: '[Required] Specifies the type of distribution framework.',
-      },
-      processCountPerInstance: {
-        format: 'int32',
-        description: 'Number of processes per MPI node.',
-        type: 'integer',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-    },
-    required: ['distributionType'],
-    additionalProperties: false,
-  },
-  NodeStateCounts: {
-    type: 'object',
-    description: 'Counts of various compute node states on the amlCompute.',
-    properties: {
-      idleNodeCount: {
-        readOnly: true,
-        type: 'integer',
-        format: 'int32',
-        title: 'Idle node count.',
-        description: 'Number of compute nodes in idle state.',
-      },
-      runningNodeCount: {
-        readOnly: true,
-        type: 'integer',
-        format: 'int32',
-        title: 'Running node count.',
-        description: 'Number of compute nodes which are running jobs.',
-      },
-      preparingNodeCount: {
-        readOnly: true,
-        type: 'integer',
-        format: 'int32',
-        title: 'Preparing node count.',
-        description: 'Number of compute nodes which are being prepared.',
-      },
-      unusableNodeCount: {
-        readOnly: true,
-        type: 'integer',
-        format: 'int32',
-        title: 'Unusable node count.',
-        description: 'Number of compute nodes which are in unusable state.',
-      },
-      leavingNodeCount: {
-        readOnly: true,
-        type: 'integer',
-        format: 'int32',
-        title: 'Leaving node count.',
-        description: 'Number of compute nodes which are leaving the amlCompute.',
-      },
-      preemptedNodeCount: {
-        readOnly: true,
-        type: 'integer',
-        format: 'int32',
-        title: 'Preempted node count.',
-        description: 'Number of compute nodes which are in preempted state.',
-      },
-    },
-  },
-  Nodes: {
-    description: 'Abstract Nodes definition',
-    type: 'object',
-    required: ['nodesValueType'],
-    properties: {
-      nodesValueType: {
-        type: 'string',
-        enum: ['All'],
-      },
-    },
-    discriminator: {
-      propertyName: 'nodesValueType',
-    },
-    oneOf: [
+    "oneOf": [
       {
-        $ref: '#/definitions/AllNodes',
+        "$ref": "#/definitions/Mpi"
       },
-    ],
-  },
-  NodesValueType: {
-    description: 'The enumerated types for the nodes value',
-    enum: ['All'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'NodesValueType',
-      modelAsString: true,
-      values: [
-        {
-          value: 'All',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  NotificationSetting: {
-    description: 'Configuration for notification.',
-    type: 'object',
-    properties: {
-      emailOn: {
-        description: 'Send email notification to user on specified notification type',
-        type: 'array',
-        items: {
-          $ref: '#/definitions/EmailNotificationEnableType',
-        },
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      emails: {
-        description: 'This is the email recipient list which has a limitation of 499 characters in total concat with comma separator',
-        type: 'array',
-        items: {
-          type: 'string',
-        },
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      webhooks: {
-        description: 'Send webhook callback to a service. Key is a user-provided name for the webhook.',
-        type: 'object',
-        additionalProperties: {
-          description: 'Webhook base',
-          $ref: '#/definitions/Webhook',
-          'x-nullable': true,
-        },
-        'x-ms-mutability': ['create', 'read', 'update'],
-        'x-nullable': true,
-      },
-    },
-    additionalProperties: false,
-  },
-  OutputDeliveryMode: {
-    description: 'Output data delivery mode enums.',
-    enum: ['ReadWriteMount', 'Upload', 'Direct'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'OutputDeliveryMode',
-      modelAsString: true,
-      values: [
-        {
-          value: 'ReadWriteMount',
-        },
-        {
-          value: 'Upload',
-        },
-        {
-          value: 'Direct',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  PaginatedComputeResourcesList: {
-    type: 'object',
-    description: 'Paginated list of Machine Learning compute objects wrapped in ARM resource envelope.',
-    properties: {
-      value: {
-        type: 'array',
-        description: 'An array of Machine Learning compute objects wrapped in ARM resource envelope.',
-        items: {
-          $ref: '#/definitions/ComputeResource',
-        },
-      },
-      nextLink: {
-        type: 'string',
-        description: 'A continuation link (absolute URI) to the next page of results in the list.',
-      },
-    },
-  },
-  PendingUploadCredentialDto: {
-    type: 'object',
-    required: ['credentialType'],
-    properties: {
-      credentialType: {
-        type: 'string',
-        enum: ['SAS'],
-      },
-    },
-    discriminator: {
-      propertyName: 'credentialType',
-    },
-    oneOf: [
       {
-        $ref: '#/definitions/SASCredentialDto',
+        "$ref": "#/definitions/PyTorch"
       },
-    ],
-  },
-  PendingUploadCredentialType: {
-    description: 'Enum to determine the PendingUpload credentials type.',
-    enum: ['SAS'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'PendingUploadCredentialType',
-      modelAsString: true,
-      values: [
-        {
-          value: 'SAS',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  PendingUploadRequestDto: {
-    type: 'object',
-    properties: {
-      pendingUploadId: {
-        description: 'If PendingUploadId = null then random guid will be used.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      pendingUploadType: {
-        description: 'TemporaryBlobReference is the only supported type',
-        default: 'TemporaryBlobReference',
-        $ref: '#/definitions/PendingUploadType',
-      },
-    },
-    additionalProperties: false,
-  },
-  PendingUploadResponseDto: {
-    type: 'object',
-    properties: {
-      blobReferenceForConsumption: {
-        description: 'Container level read, write, list SAS',
-        $ref: '#/definitions/BlobReferenceForConsumptionDto',
-        'x-nullable': true,
-      },
-      pendingUploadId: {
-        description: 'ID for this upload request',
-        type: 'string',
-        'x-nullable': true,
-      },
-      pendingUploadType: {
-        description: 'TemporaryBlobReference is the only supported type',
-        default: 'TemporaryBlobReference',
-        $ref: '#/definitions/PendingUploadType',
-      },
-    },
-    additionalProperties: false,
-  },
-  PendingUploadType: {
-    description: 'Type of storage to use for the pending upload location',
-    enum: ['None', 'TemporaryBlobReference'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'PendingUploadType',
-      modelAsString: true,
-      values: [
-        {
-          value: 'None',
-        },
-        {
-          value: 'TemporaryBlobReference',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  PersonalComputeInstanceSettings: {
-    type: 'object',
-    description: 'Settings for a personal compute instance.',
-    properties: {
-      assignedUser: {
-        $ref: '#/definitions/AssignedUser',
-        title: 'Assigned User.',
-        description: 'A user explicitly assigned to a personal compute instance.',
-      },
-    },
-  },
-  PipelineJob: {
-    description: 'Pipeline Job definition: defines generic to MFE attributes.',
-    type: 'object',
-    properties: {
-      description: {
-        description: 'The asset description text.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      properties: {
-        description: 'The asset property dictionary.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      tags: {
-        description: 'Tag dictionary. Tags can be added, removed, and updated.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      componentId: {
-        description: 'ARM resource ID of the component resource.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      computeId: {
-        description: 'ARM resource ID of the compute resource.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      displayName: {
-        description: 'Display name of job.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      experimentName: {
-        description: 'The name of the experiment the job belongs to. If not set, the job is placed in the "Default" experiment.',
-        default: 'Default',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      identity: {
-        description: 'Identity configuration. If set, this should be one of AmlToken, ManagedIdentity, UserIdentity or null.\r\nDefaults to AmlToken if null.',
-        $ref: '#/definitions/IdentityConfiguration',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      isArchived: {
-        description: 'Is the asset archived?',
-        default: false,
-        type: 'boolean',
-        'x-ms-mutability': ['create', 'read', 'update'],
-      },
-      jobType: {
-        type: 'string',
-        enum: ['Pipeline'],
-        description: '[Required] Specifies the type of job.',
-      },
-      notificationSetting: {
-        description: 'Notification setting for the job',
-        $ref: '#/definitions/NotificationSetting',
-        'x-ms-mutability': ['create', 'read', 'update'],
-        'x-nullable': true,
-      },
-      services: {
-        description: 'List of JobEndpoints.\r\nFor local jobs, a job endpoint will have an endpoint value of FileStreamObject.',
-        type: 'object',
-        additionalProperties: {
-          $ref: '#/definitions/JobService',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      status: {
-        description: 'Status of the job.',
-        $ref: '#/definitions/JobStatus',
-        readOnly: true,
-        'x-ms-mutability': ['read'],
-      },
-      inputs: {
-        description: 'Inputs for the pipeline job.',
-        type: 'object',
-        additionalProperties: {
-          description: 'Command job definition.',
-          $ref: '#/definitions/JobInput',
-          'x-nullable': true,
-        },
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobs: {
-        description: 'Jobs construct the Pipeline Job.',
-        type: 'object',
-        additionalProperties: {
-          type: 'object',
-          'x-nullable': true,
-        },
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      outputs: {
-        description: 'Outputs for the pipeline job',
-        type: 'object',
-        additionalProperties: {
-          description: 'Job output definition container information on where to find job output/logs.',
-          $ref: '#/definitions/JobOutput',
-          'x-nullable': true,
-        },
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      settings: {
-        description: 'Pipeline settings, for things like ContinueRunOnStepFailure etc.',
-        type: 'object',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      sourceJobId: {
-        description: 'ARM resource ID of source job.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-    },
-    required: ['jobType'],
-    additionalProperties: false,
-  },
-  ProxyResource: {
-    type: 'object',
-    description: 'The resource model definition for a Azure Resource Manager proxy resource. It will not have tags and a location',
-    properties: {
-      id: {
-        type: 'string',
-        description:
-          'Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}',
-        readOnly: true,
-      },
-      name: {
-        type: 'string',
-        description: 'The name of the resource',
-        readOnly: true,
-      },
-      type: {
-        type: 'string',
-        description: 'The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"',
-        readOnly: true,
-      },
-      systemData: {
-        $ref: '#/definitions/SystemData',
-        description: 'Azure Resource Manager metadata containing createdBy and modifiedBy information.',
-        readOnly: true,
-      },
-    },
-  },
-  PyTorch: {
-    description: 'PyTorch distribution configuration.',
-    type: 'object',
-    properties: {
-      distributionType: {
-        type: 'string',
-        enum: ['PyTorch'],
-        description: '[Required] Specifies the type of distribution framework.',
-      },
-      processCountPerInstance: {
-        format: 'int32',
-        description: 'Number of processes per node.',
-        type: 'integer',
-        'x-nullable': true,
-      },
-    },
-    required: ['distributionType'],
-    additionalProperties: false,
-  },
-  QueueSettings: {
-    type: 'object',
-    properties: {
-      jobTier: {
-        description: 'Controls the compute job tier',
-        default: 'Null',
-        $ref: '#/definitions/JobTier',
-        'x-ms-mutability': ['create', 'read'],
-      },
-    },
-    additionalProperties: false,
-  },
-  Recurrence: {
-    type: 'object',
-    description: 'The workflow trigger recurrence for ComputeStartStop schedule type.',
-    properties: {
-      frequency: {
-        description: '[Required] The frequency to trigger schedule.',
-        $ref: '#/definitions/ComputeRecurrenceFrequency',
-      },
-      interval: {
-        description: '[Required] Specifies schedule interval in conjunction with frequency',
-        type: 'integer',
-        format: 'int32',
-      },
-      startTime: {
-        description: 'The start time in yyyy-MM-ddTHH:mm:ss format.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      timeZone: {
-        description:
-          'Specifies time zone in which the schedule runs.\r\nTimeZone should follow Windows time zone format. Refer: https://docs.microsoft.com/en-us/windows-hardware/manufacture/desktop/default-time-zones?view=windows-11',
-        default: 'UTC',
-        type: 'string',
-      },
-      schedule: {
-        description: '[Required] The recurrence schedule.',
-        $ref: '#/definitions/ComputeRecurrenceSchedule',
-      },
-    },
-  },
-  Resource: {
-    type: 'object',
-    description: 'Common fields that are returned in the response for all Azure Resource Manager resources',
-    'x-ms-azure-resource': true,
-    properties: {
-      id: {
-        type: 'string',
-        description:
-          'Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}',
-        readOnly: true,
-      },
-      name: {
-        type: 'string',
-        description: 'The name of the resource',
-        readOnly: true,
-      },
-      type: {
-        type: 'string',
-        description: 'The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"',
-        readOnly: true,
-      },
-      systemData: {
-        $ref: '#/definitions/SystemData',
-        description: 'Azure Resource Manager metadata containing createdBy and modifiedBy information.',
-        readOnly: true,
-      },
-    },
-  },
-  ResourceBase: {
-    type: 'object',
-    properties: {
-      description: {
-        description: 'The asset description text.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      properties: {
-        description: 'The asset property dictionary.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-      tags: {
-        description: 'Tag dictionary. Tags can be added, removed, and updated.',
-        type: 'object',
-        additionalProperties: {
-          type: 'string',
-          'x-nullable': true,
-        },
-        'x-nullable': true,
-      },
-    },
-    additionalProperties: false,
-  },
-  ResourceConfiguration: {
-    type: 'object',
-    properties: {
-      instanceCount: {
-        format: 'int32',
-        description: 'Optional number of instances or nodes used by the compute target.',
-        default: 1,
-        type: 'integer',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      instanceType: {
-        description: 'Optional type of VM used as supported by the compute target.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      properties: {
-        description: 'Additional properties bag.',
-        type: 'object',
-        additionalProperties: {
-          type: 'object',
-          'x-nullable': true,
-        },
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-    },
-    additionalProperties: false,
-  },
-  ResourceId: {
-    type: 'object',
-    description: 'Represents a resource ID. For example, for a subnet, it is the resource URL for the subnet.',
-    'x-ms-azure-resource': true,
-    properties: {
-      id: {
-        type: 'string',
-        description: 'The ID of the resource',
-      },
-    },
-    required: ['id'],
-  },
-  SASCredentialDto: {
-    type: 'object',
-    properties: {
-      credentialType: {
-        type: 'string',
-        enum: ['SAS'],
-        description: '[Required] Credential type used to authentication with storage.',
-      },
-      sasUri: {
-        format: 'uri',
-        description: 'Full SAS Uri, including the storage, container/blob path and SAS token',
-        type: 'string',
-        'x-ms-secret': true,
-        'x-nullable': true,
-      },
-    },
-    required: ['credentialType'],
-    additionalProperties: false,
-  },
-  ScaleSettings: {
-    type: 'object',
-    description: 'scale settings for AML Compute',
-    properties: {
-      maxNodeCount: {
-        description: 'Max number of nodes to use',
-        type: 'integer',
-        format: 'int32',
-      },
-      minNodeCount: {
-        description: 'Min number of nodes to use',
-        type: 'integer',
-        format: 'int32',
-        default: 0,
-      },
-      nodeIdleTimeBeforeScaleDown: {
-        type: 'string',
-        format: 'duration',
-        description: 'Node Idle Time before scaling down amlCompute. This string needs to be in the RFC Format.',
-      },
-    },
-    required: ['maxNodeCount'],
-  },
-  ScaleSettingsInformation: {
-    type: 'object',
-    description: 'Desired scale settings for the amlCompute.',
-    properties: {
-      scaleSettings: {
-        $ref: '#/definitions/ScaleSettings',
-        title: 'Scale settings.',
-      },
-    },
-  },
-  ScheduleBase: {
-    type: 'object',
-    properties: {
-      id: {
-        description: 'A system assigned id for the schedule.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      provisioningStatus: {
-        $ref: '#/definitions/ScheduleProvisioningState',
-      },
-      status: {
-        $ref: '#/definitions/ScheduleStatus',
-      },
-    },
-    additionalProperties: false,
-  },
-  ScheduleProvisioningState: {
-    enum: ['Completed', 'Provisioning', 'Failed'],
-    description: 'The current deployment state of schedule.',
-    type: 'string',
-    'x-ms-enum': {
-      name: 'ScheduleProvisioningState',
-      modelAsString: true,
-      values: [
-        {
-          value: 'Completed',
-        },
-        {
-          value: 'Provisioning',
-        },
-        {
-          value: 'Failed',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  ScheduleStatus: {
-    enum: ['Enabled', 'Disabled'],
-    description: 'Is the schedule enabled or disabled?',
-    type: 'string',
-    'x-ms-enum': {
-      name: 'ScheduleStatus',
-      modelAsString: true,
-      values: [
-        {
-          value: 'Enabled',
-        },
-        {
-          value: 'Disabled',
-        },
-      ],
-    },
-    additionalProperties: false,
-  },
-  ScriptReference: {
-    type: 'object',
-    description: 'Script reference',
-    properties: {
-      scriptSource: {
-        description: 'The storage source of the script: workspace.',
-        type: 'string',
-      },
-      scriptData: {
-        description: 'The location of scripts in the mounted volume.',
-        type: 'string',
-      },
-      scriptArguments: {
-        description: 'Optional command line arguments passed to the script to run.',
-        type: 'string',
-      },
-      timeout: {
-        description: 'Optional time period passed to timeout command.',
-        type: 'string',
-      },
-    },
-  },
-  ScriptsToExecute: {
-    type: 'object',
-    description: 'Customized setup scripts',
-    properties: {
-      startupScript: {
-        description: "Script that's run every time the machine starts.",
-        $ref: '#/definitions/ScriptReference',
-      },
-      creationScript: {
-        description: "Script that's run only once during provision of the compute.",
-        $ref: '#/definitions/ScriptReference',
-      },
-    },
-  },
-  SetupScripts: {
-    type: 'object',
-    description: 'Details of customized scripts to execute for setting up the cluster.',
-    properties: {
-      scripts: {
-        description: 'Customized setup scripts',
-        $ref: '#/definitions/ScriptsToExecute',
-      },
-    },
-  },
-  Sku: {
-    type: 'object',
-    description: 'The resource model definition representing SKU',
-    properties: {
-      name: {
-        type: 'string',
-        description: 'The name of the SKU. Ex - P3. It is typically a letter+number code',
-      },
-      tier: {
-        $ref: '#/definitions/SkuTier',
-        description: 'This field is required to be implemented by the Resource Provider if the service has more than one tier, but is not required on a PUT.',
-      },
-      size: {
-        type: 'string',
-        description: 'The SKU size. When the name field is the combination of tier and some other value, this would be the standalone code.',
-      },
-      family: {
-        type: 'string',
-        description: 'If the service has different generations of hardware, for the same SKU, then that can be captured here.',
-      },
-      capacity: {
-        type: 'integer',
-        format: 'int32',
-        description: 'If the SKU supports scale out/in then the capacity integer should be included. If scale out/in is not possible for the resource this may be omitted.',
-      },
-    },
-    required: ['name'],
-  },
-  SkuTier: {
-    type: 'string',
-    description: 'This field is required to be implemented by the Resource Provider if the service has more than one tier, but is not required on a PUT.',
-    enum: ['Free', 'Basic', 'Standard', 'Premium'],
-    'x-ms-enum': {
-      name: 'SkuTier',
-      modelAsString: false,
-      values: [
-        {
-          name: 'Free',
-          value: 'Free',
-          description: 'The Free service tier.',
-        },
-        {
-          name: 'Basic',
-          value: 'Basic',
-          description: 'The Basic service tier.',
-        },
-        {
-          name: 'Standard',
-          value: 'Standard',
-          description: 'The Standard service tier.',
-        },
-        {
-          name: 'Premium',
-          value: 'Premium',
-          description: 'The Premium service tier.',
-        },
-      ],
-    },
-  },
-  SystemData: {
-    type: 'object',
-    description: 'Metadata pertaining to creation and last modification of the resource.',
-    properties: {
-      createdBy: {
-        type: 'string',
-        description: 'The identity that created the resource.',
-      },
-      createdByType: {
-        $ref: '#/definitions/createdByType',
-        description: 'The type of identity that created the resource.',
-      },
-      createdAt: {
-        type: 'string',
-        format: 'date-time',
-        description: 'The timestamp of resource creation (UTC).',
-      },
-      lastModifiedBy: {
-        type: 'string',
-        description: 'The identity that last modified the resource.',
-      },
-      lastModifiedByType: {
-        $ref: '#/definitions/createdByType',
-        description: 'The type of identity that last modified the resource.',
-      },
-      lastModifiedAt: {
-        type: 'string',
-        format: 'date-time',
-        description: 'The timestamp of resource last modification (UTC)',
-      },
-    },
-  },
-  TensorFlow: {
-    description: 'TensorFlow distribution configuration.',
-    type: 'object',
-    properties: {
-      distributionType: {
-        type: 'string',
-        enum: ['TensorFlow'],
-        description: '[Required] Specifies the type of distribution framework.',
-      },
-      parameterServerCount: {
-        format: 'int32',
-        description: 'Number of parameter server tasks.',
-        default: 0,
-        type: 'integer',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      workerCount: {
-        format: 'int32',
-        description: 'Number of workers. If not specified, will default to the instance count.',
-        type: 'integer',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-    },
-    required: ['distributionType'],
-    additionalProperties: false,
-  },
-  TmpfsOptions: {
-    description: 'Describes the tmpfs options for the container',
-    type: 'object',
-    properties: {
-      size: {
-        format: 'int32',
-        type: 'integer',
-        description: 'Mention the Tmpfs size',
-      },
-    },
-  },
-  TritonModelJobInput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Input Asset Delivery Mode.',
-        default: 'ReadOnlyMount',
-        $ref: '#/definitions/InputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: '[Required] Input Asset URI.',
-        minLength: 1,
-        pattern: '[a-zA-Z0-9_]',
-        type: 'string',
-      },
-      description: {
-        description: 'Description for the input.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobInputType: {
-        type: 'string',
-        enum: ['triton_model'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['uri', 'jobInputType'],
-    additionalProperties: false,
-  },
-  TritonModelJobOutput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Output Asset Delivery Mode.',
-        default: 'ReadWriteMount',
-        $ref: '#/definitions/OutputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: 'Output Asset URI.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      description: {
-        description: 'Description for the output.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobOutputType: {
-        type: 'string',
-        enum: ['triton_model'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['jobOutputType'],
-    additionalProperties: false,
-  },
-  UriFileJobInput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Input Asset Delivery Mode.',
-        default: 'ReadOnlyMount',
-        $ref: '#/definitions/InputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: '[Required] Input Asset URI.',
-        minLength: 1,
-        pattern: '[a-zA-Z0-9_]',
-        type: 'string',
-      },
-      description: {
-        description: 'Description for the input.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobInputType: {
-        type: 'string',
-        enum: ['uri_file'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['uri', 'jobInputType'],
-    additionalProperties: false,
-  },
-  UriFileJobOutput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Output Asset Delivery Mode.',
-        default: 'ReadWriteMount',
-        $ref: '#/definitions/OutputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: 'Output Asset URI.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      description: {
-        description: 'Description for the output.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobOutputType: {
-        type: 'string',
-        enum: ['uri_file'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['jobOutputType'],
-    additionalProperties: false,
-  },
-  UriFolderJobInput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Input Asset Delivery Mode.',
-        default: 'ReadOnlyMount',
-        $ref: '#/definitions/InputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: '[Required] Input Asset URI.',
-        minLength: 1,
-        pattern: '[a-zA-Z0-9_]',
-        type: 'string',
-      },
-      description: {
-        description: 'Description for the input.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobInputType: {
-        type: 'string',
-        enum: ['uri_folder'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['uri', 'jobInputType'],
-    additionalProperties: false,
-  },
-  UriFolderJobOutput: {
-    type: 'object',
-    properties: {
-      mode: {
-        description: 'Output Asset Delivery Mode.',
-        default: 'ReadWriteMount',
-        $ref: '#/definitions/OutputDeliveryMode',
-        'x-ms-mutability': ['create', 'read'],
-      },
-      uri: {
-        description: 'Output Asset URI.',
-        type: 'string',
-        'x-nullable': true,
-      },
-      description: {
-        description: 'Description for the output.',
-        type: 'string',
-        'x-ms-mutability': ['create', 'read'],
-        'x-nullable': true,
-      },
-      jobOutputType: {
-        type: 'string',
-        enum: ['uri_folder'],
-        description: '[Required] Specifies the type of job.',
-      },
-    },
-    required: ['jobOutputType'],
-    additionalProperties: false,
-  },
-  UserAccountCredentials: {
-    type: 'object',
-    description: 'Settings for user account that gets created on each on the nodes of a compute.',
-    properties: {
-      adminUserName: {
-        type: 'string',
-        title: 'User name.',
-        description: 'Name of the administrator user account which can be used to SSH to nodes.',
-      },
-      adminUserSshPublicKey: {
-        type: 'string',
-        'x-ms-secret': true,
-        title: 'SSH public key.',
-        description: 'SSH public key of the administrator user account.',
-      },
-      adminUserPassword: {
-        type: 'string',
-        'x-ms-secret': true,
-        title: 'Password.',
-        description: 'Password of the administrator user account.',
-      },
-    },
-    required: ['adminUserName'],
-  },
-  UserAssignedIdentity: {
-    type: 'object',
-    description: 'User assigned identity properties',
-    properties: {
-      principalId: {
-        type: 'string',
-        format: 'uuid',
-        description: 'The principal ID of the assigned identity.',
-        readOnly: true,
-      },
-      clientId: {
-        type: 'string',
-        format: 'uuid',
-        description: 'The client ID of the assigned identity.',
-        readOnly: true,
-      },
-    },
-  },
-  UserIdentity: {
-    description: 'User identity configuration.',
-    type: 'object',
-    properties: {
-      identityType: {
-        type: 'string',
-        enum: ['UserIdentity'],
-        description: '[Required] Specifies the type of identity framework.',
-      },
-    },
-    required: ['identityType'],
-    additionalProperties: false,
-  },
-  VirtualMachineImage: {
-    type: 'object',
-    description: 'Virtual Machine image for Windows AML Compute',
-    properties: {
-      id: {
-        description: 'Virtual Machine image path',
-        type: 'string',
-      },
-    },
-    required: ['id'],
-  },
-  VolumeDefinition: {
-    type: 'object',
-    description: 'Describes the volume configuration for the container',
-    properties: {
-      type: {
-        enum: ['bind', 'volume', 'tmpfs', 'npipe'],
-        default: 'bind',
-        title: 'Type of Volume Definition',
-        description: 'Type of Volume Definition. Possible Values: bind,volume,tmpfs,npipe',
-        'x-ms-enum': {
-          name: 'VolumeDefinitionType',
-          modelAsString: true,
-        },
-        type: 'string',
-      },
-      readOnly: {
-        type: 'boolean',
-        description: 'Indicate whether to mount volume as readOnly. Default value for this is false.',
-        'x-nullable': true,
-      },
-      source: {
-        type: 'string',
-        description: 'Source of the mount. For bind mounts this is the host path.',
-      },
-      target: {
-        type: 'string',
-        description: 'Target of the mount. For bind mounts this is the path in the container.',
-      },
-      consistency: {
-        type: 'string',
-        description: 'Consistency of the volume',
-      },
-      bind: {
-        $ref: '#/definitions/BindOptions',
-        description: 'Bind Options of the mount',
-      },
-      volume: {
-        $ref: '#/definitions/VolumeOptions',
-        description: 'Volume Options of the mount',
-      },
-      tmpfs: {
-        $ref: '#/definitions/TmpfsOptions',
-        description: 'tmpfs option of the mount',
-      },
-    },
-  },
-  VolumeOptions: {
-    type: 'object',
-    description: 'Describes the volume options for the container',
-    properties: {
-      nocopy: {
-        type: 'boolean',
-        description: 'Indicate whether volume is nocopy',
-        'x-nullable': true,
-      },
-    },
-  },
-  Webhook: {
-    description: 'Webhook base',
-    type: 'object',
-    required: ['webhookType'],
-    properties: {
-      webhookType: {
-        type: 'string',
-        enum: ['AzureDevOps'],
-      },
-    },
-    discriminator: {
-      propertyName: 'webhookType',
-    },
-    oneOf: [
       {
-        $ref: '#/definitions/AzureDevOpsWebhook',
-      },
+        "$ref": "#/definitions/TensorFlow"
+      }
+    ]
+  },
+  "DistributionType": {
+    "description": "Enum to determine the job distribution type.",
+    "enum": [
+      "PyTorch",
+      "TensorFlow",
+      "Mpi"
     ],
-  },
-  WebhookType: {
-    description: 'Enum to determine the webhook callback service type.',
-    enum: ['AzureDevOps'],
-    type: 'string',
-    'x-ms-enum': {
-      name: 'WebhookType',
-      modelAsString: true,
-      values: [
+    "type": "string",
+    "x-ms-enum": {
+      "name": "DistributionType",
+      "modelAsString": true,
+      "values": [
         {
-          value: 'AzureDevOps',
+          "value": "PyTorch"
         },
-      ],
+        {
+          "value": "TensorFlow"
+        },
+        {
+          "value": "Mpi"
+        }
+      ]
     },
-    additionalProperties: false,
+    "additionalProperties": false
   },
-  createdByType: {
-    type: 'string',
-    description: 'The kind of entity that created the resource.',
-    enum: ['User', 'Application', 'ManagedIdentity', 'Key'],
-    'x-ms-enum': {
-      name: 'createdByType',
-      modelAsString: true,
-      values: [
-        {
-          name: 'User',
-          value: 'User',
-          description: 'The entity was created by a user.',
-        },
-        {
-          name: 'Application',
-          value: 'Application',
-          description: 'The entity was created by an application.',
-        },
-        {
-          name: 'ManagedIdentity',
-          value: 'ManagedIdentity',
-          description: 'The entity was created by a managed identity.',
-        },
-        {
-          name: 'Key',
-          value: 'Key',
-          description: 'The entity was created by a key.',
-        },
-      ],
+  "Docker": {
+    "type": "object",
+    "description": "Docker container configuration",
+    "properties": {
+      "privileged": {
+        "type": "boolean",
+        "description": "Indicate whether container shall run in privileged or non-privileged mode.",
+        "x-nullable": true
+      }
     },
+    "additionalProperties": true
   },
+  "EmailNotificationEnableType": {
+    "description": "Enum to determine the email notification type.",
+    "enum": [
+      "JobCompleted",
+      "JobFailed",
+      "JobCancelled"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "EmailNotificationEnableType",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "JobCompleted"
+        },
+        {
+          "value": "JobFailed"
+        },
+        {
+          "value": "JobCancelled"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "Endpoint": {
+    "type": "object",
+    "description": "Describes the endpoint configuration for the container",
+    "properties": {
+      "protocol": {
+        "enum": [
+          "tcp",
+          "udp",
+          "http"
+        ],
+        "default": "tcp",
+        "title": "Endpoint Communication Protocol",
+        "description": "Protocol over which communication will happen over this endpoint",
+        "x-ms-enum": {
+          "name": "protocol",
+          "modelAsString": true
+        },
+        "type": "string"
+      },
+      "name": {
+        "type": "string",
+        "description": "Name of the Endpoint"
+      },
+      "target": {
+        "format": "int32",
+        "type": "integer",
+        "description": "Application port inside the container."
+      },
+      "published": {
+        "format": "int32",
+        "type": "integer",
+        "description": "Port over which the application is exposed from container.",
+        "x-nullable": true
+      },
+      "hostIp": {
+        "description": "Host IP over which the application is exposed from the container",
+        "type": "string",
+        "x-nullable": true
+      }
+    }
+  },
+  "EnvironmentVariable": {
+    "type": "object",
+    "description": "Environment Variables for the container",
+    "properties": {
+      "type": {
+        "enum": [
+          "local"
+        ],
+        "default": "local",
+        "title": "Type of Environment Variable",
+        "description": "Type of the Environment Variable. Possible values are: local - For local variable",
+        "type": "string",
+        "x-ms-enum": {
+          "name": "EnvironmentVariableType",
+          "modelAsString": true
+        }
+      },
+      "value": {
+        "type": "string",
+        "description": "Value of the Environment variable"
+      }
+    },
+    "additionalProperties": true
+  },
+  "ErrorAdditionalInfo": {
+    "type": "object",
+    "description": "The resource management error additional info.",
+    "properties": {
+      "type": {
+        "type": "string",
+        "description": "The additional info type.",
+        "readOnly": true
+      },
+      "info": {
+        "type": "object",
+        "description": "The additional info.",
+        "readOnly": true
+      }
+    }
+  },
+  "ErrorDetail": {
+    "type": "object",
+    "description": "The error detail.",
+    "properties": {
+      "code": {
+        "type": "string",
+        "description": "The error code.",
+        "readOnly": true
+      },
+      "message": {
+        "type": "string",
+        "description": "The error message.",
+        "readOnly": true
+      },
+      "target": {
+        "type": "string",
+        "description": "The error target.",
+        "readOnly": true
+      },
+      "details": {
+        "type": "array",
+        "description": "The error details.",
+        "items": {
+          "$ref": "#/definitions/ErrorDetail"
+        },
+        "readOnly": true,
+        "x-ms-identifiers": [
+          "message",
+          "target"
+        ]
+      },
+      "additionalInfo": {
+        "type": "array",
+        "description": "The error additional info.",
+        "items": {
+          "$ref": "#/definitions/ErrorAdditionalInfo"
+        },
+        "readOnly": true,
+        "x-ms-identifiers": []
+      }
+    }
+  },
+  "ErrorResponse": {
+    "type": "object",
+    "description": "Common error response for all Azure Resource Manager APIs to return error details for failed operations.",
+    "properties": {
+      "error": {
+        "$ref": "#/definitions/ErrorDetail",
+        "description": "The error object."
+      }
+    }
+  },
+  "IdentityConfiguration": {
+    "description": "Base definition for identity configuration.",
+    "type": "object",
+    "required": [
+      "identityType"
+    ],
+    "properties": {
+      "identityType": {
+        "type": "string",
+        "enum": [
+          "AMLToken",
+          "Managed",
+          "UserIdentity"
+        ]
+      }
+    },
+    "discriminator": {
+      "propertyName": "identityType"
+    },
+    "oneOf": [
+      {
+        "$ref": "#/definitions/AmlToken"
+      },
+      {
+        "$ref": "#/definitions/ManagedIdentity"
+      },
+      {
+        "$ref": "#/definitions/UserIdentity"
+      }
+    ]
+  },
+  "IdentityConfigurationType": {
+    "description": "Enum to determine identity framework.",
+    "enum": [
+      "Managed",
+      "AMLToken",
+      "UserIdentity"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "IdentityConfigurationType",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "Managed"
+        },
+        {
+          "value": "AMLToken"
+        },
+        {
+          "value": "UserIdentity"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "Image": {
+    "type": "object",
+    "description": "Describes the Image Specifications",
+    "properties": {
+      "type": {
+        "default": "docker",
+        "enum": [
+          "docker",
+          "azureml"
+        ],
+        "type": "string",
+        "title": "Type of the image",
+        "description": "Type of the image. Possible values are: docker - For docker images. azureml - For AzureML images",
+        "x-ms-enum": {
+          "name": "ImageType",
+          "modelAsString": true
+        }
+      },
+      "reference": {
+        "type": "string",
+        "description": "Image reference"
+      }
+    },
+    "additionalProperties": true
+  },
+  "ImageMetadata": {
+    "type": "object",
+    "description": "Returns metadata about the operating system image for this compute instance.",
+    "properties": {
+      "currentImageVersion": {
+        "type": "string",
+        "description": "Specifies the current operating system image version this compute instance is running on."
+      },
+      "latestImageVersion": {
+        "type": "string",
+        "description": "Specifies the latest available operating system image version."
+      },
+      "isLatestOsImageVersion": {
+        "type": "boolean",
+        "description": "Specifies whether this compute instance is running on the latest operating system image."
+      }
+    }
+  },
+  "InputDeliveryMode": {
+    "description": "Enum to determine the input data delivery mode.",
+    "enum": [
+      "ReadOnlyMount",
+      "ReadWriteMount",
+      "Download",
+      "Direct",
+      "EvalMount",
+      "EvalDownload"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "InputDeliveryMode",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "ReadOnlyMount"
+        },
+        {
+          "value": "ReadWriteMount"
+        },
+        {
+          "value": "Download"
+        },
+        {
+          "value": "Direct"
+        },
+        {
+          "value": "EvalMount"
+        },
+        {
+          "value": "EvalDownload"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "JobBase": {
+    "description": "Base definition for a job.",
+    "type": "object",
+    "required": [
+      "jobType"
+    ],
+    "properties": {
+      "jobType": {
+        "type": "string",
+        "enum": [
+          "Command",
+          "Pipeline"
+        ]
+      }
+    },
+    "discriminator": {
+      "propertyName": "jobType"
+    },
+    "oneOf": [
+      {
+        "$ref": "#/definitions/CommandJob"
+      },
+      {
+        "$ref": "#/definitions/PipelineJob"
+      }
+    ]
+  },
+  "JobBaseResource": {
+    "description": "Azure Resource Manager resource envelope.",
+    "type": "object",
+    "x-ms-client-name": "JobBase",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}",
+        "readOnly": true
+      },
+      "name": {
+        "type": "string",
+        "description": "The name of the resource",
+        "readOnly": true
+      },
+      "type": {
+        "type": "string",
+        "description": "The type of the resource. E.g. \"Microsoft.Compute/virtualMachines\" or \"Microsoft.Storage/storageAccounts\"",
+        "readOnly": true
+      },
+      "systemData": {
+        "$ref": "#/definitions/SystemData",
+        "description": "Azure Resource Manager metadata containing createdBy and modifiedBy information.",
+        "readOnly": true
+      },
+      "properties": {
+        "description": "[Required] Additional attributes of the entity.",
+        "$ref": "#/definitions/JobBase"
+      }
+    },
+    "required": [
+      "properties"
+    ],
+    "additionalProperties": false
+  },
+  "JobBaseResourceArmPaginatedResult": {
+    "description": "A paginated list of JobBase entities.",
+    "type": "object",
+    "properties": {
+      "nextLink": {
+        "description": "The link to the next page of JobBase objects. If null, there are no additional pages.",
+        "type": "string"
+      },
+      "value": {
+        "description": "An array of objects of type JobBase.",
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/JobBaseResource"
+        }
+      }
+    },
+    "additionalProperties": false
+  },
+  "JobInput": {
+    "description": "Command job definition.",
+    "type": "object",
+    "required": [
+      "jobInputType"
+    ],
+    "properties": {
+      "jobInputType": {
+        "type": "string",
+        "enum": [
+          "custom_model",
+          "literal",
+          "mlflow_model",
+          "mltable",
+          "triton_model",
+          "uri_file",
+          "uri_folder"
+        ]
+      }
+    },
+    "discriminator": {
+      "propertyName": "jobInputType"
+    },
+    "oneOf": [
+      {
+        "$ref": "#/definitions/CustomModelJobInput"
+      },
+      {
+        "$ref": "#/definitions/LiteralJobInput"
+      },
+      {
+        "$ref": "#/definitions/MLFlowModelJobInput"
+      },
+      {
+        "$ref": "#/definitions/MLTableJobInput"
+      },
+      {
+        "$ref": "#/definitions/TritonModelJobInput"
+      },
+      {
+        "$ref": "#/definitions/UriFileJobInput"
+      },
+      {
+        "$ref": "#/definitions/UriFolderJobInput"
+      }
+    ]
+  },
+  "JobInputType": {
+    "description": "Enum to determine the Job Input Type.",
+    "enum": [
+      "literal",
+      "uri_file",
+      "uri_folder",
+      "mltable",
+      "custom_model",
+      "mlflow_model",
+      "triton_model"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "JobInputType",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "literal"
+        },
+        {
+          "value": "uri_file"
+        },
+        {
+          "value": "uri_folder"
+        },
+        {
+          "value": "mltable"
+        },
+        {
+          "value": "custom_model"
+        },
+        {
+          "value": "mlflow_model"
+        },
+        {
+          "value": "triton_model"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "JobLimits": {
+    "type": "object",
+    "required": [
+      "jobLimitsType"
+    ],
+    "properties": {
+      "jobLimitsType": {
+        "type": "string",
+        "enum": [
+          "Command"
+        ]
+      }
+    },
+    "discriminator": {
+      "propertyName": "jobLimitsType"
+    },
+    "oneOf": [
+      {
+        "$ref": "#/definitions/CommandJobLimits"
+      }
+    ]
+  },
+  "JobLimitsType": {
+    "enum": [
+      "Command",
+      "Sweep"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "JobLimitsType",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "Command"
+        },
+        {
+          "value": "Sweep"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "JobOutput": {
+    "description": "Job output definition container information on where to find job output/logs.",
+    "type": "object",
+    "required": [
+      "jobOutputType"
+    ],
+    "properties": {
+      "jobOutputType": {
+        "type": "string",
+        "enum": [
+          "custom_model",
+          "mlflow_model",
+          "mltable",
+          "triton_model",
+          "uri_file",
+          "uri_folder"
+        ]
+      }
+    },
+    "discriminator": {
+      "propertyName": "jobOutputType"
+    },
+    "oneOf": [
+      {
+        "$ref": "#/definitions/CustomModelJobOutput"
+      },
+      {
+        "$ref": "#/definitions/MLFlowModelJobOutput"
+      },
+      {
+        "$ref": "#/definitions/MLTableJobOutput"
+      },
+      {
+        "$ref": "#/definitions/TritonModelJobOutput"
+      },
+      {
+        "$ref": "#/definitions/UriFileJobOutput"
+      },
+      {
+        "$ref": "#/definitions/UriFolderJobOutput"
+      }
+    ]
+  },
+  "JobOutputType": {
+    "description": "Enum to determine the Job Output Type.",
+    "enum": [
+      "uri_file",
+      "uri_folder",
+      "mltable",
+      "custom_model",
+      "mlflow_model",
+      "triton_model"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "JobOutputType",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "uri_file"
+        },
+        {
+          "value": "uri_folder"
+        },
+        {
+          "value": "mltable"
+        },
+        {
+          "value": "custom_model"
+        },
+        {
+          "value": "mlflow_model"
+        },
+        {
+          "value": "triton_model"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "JobResourceConfiguration": {
+    "type": "object",
+    "properties": {
+      "instanceCount": {
+        "format": "int32",
+        "description": "Optional number of instances or nodes used by the compute target.",
+        "default": 1,
+        "type": "integer",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "instanceType": {
+        "description": "Optional type of VM used as supported by the compute target.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "properties": {
+        "description": "Additional properties bag.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "object",
+          "x-nullable": true
+        },
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "dockerArgs": {
+        "description": "Extra arguments to pass to the Docker run command. This would override any parameters that have already been set by the system, or in this section. This parameter is only supported for Azure ML compute types.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "shmSize": {
+        "description": "Size of the docker container's shared memory block. This should be in the format of (number)(unit) where number as to be greater than 0 and the unit can be one of b(bytes), k(kilobytes), m(megabytes), or g(gigabytes).",
+        "default": "2g",
+        "pattern": "\\d+[bBkKmMgG]",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      }
+    },
+    "additionalProperties": false
+  },
+  "JobService": {
+    "description": "Job endpoint definition",
+    "type": "object",
+    "properties": {
+      "endpoint": {
+        "description": "Url for endpoint.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "errorMessage": {
+        "description": "Any error in the service.",
+        "type": "string",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobServiceType": {
+        "description": "Endpoint type.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "nodes": {
+        "description": "Nodes that user would like to start the service on.\r\nIf Nodes is not set or set to null, the service will only be started on leader node.",
+        "$ref": "#/definitions/Nodes",
+        "x-nullable": true
+      },
+      "port": {
+        "format": "int32",
+        "description": "Port for endpoint.",
+        "type": "integer",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "properties": {
+        "description": "Additional properties to set on the endpoint.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "status": {
+        "description": "Status of endpoint.",
+        "type": "string",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ],
+        "x-nullable": true
+      }
+    },
+    "additionalProperties": false
+  },
+  "JobStatus": {
+    "description": "The status of a job.",
+    "enum": [
+      "NotStarted",
+      "Starting",
+      "Provisioning",
+      "Preparing",
+      "Queued",
+      "Running",
+      "Finalizing",
+      "CancelRequested",
+      "Completed",
+      "Failed",
+      "Canceled",
+      "NotResponding",
+      "Paused",
+      "Unknown"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "JobStatus",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "NotStarted",
+          "description": "Run hasn't started yet."
+        },
+        {
+          "value": "Starting",
+          "description": "Run has started. The user has a run ID."
+        },
+        {
+          "value": "Provisioning",
+          "description": "(Not used currently) It will be used if ES is creating the compute target."
+        },
+        {
+          "value": "Preparing",
+          "description": "The run environment is being prepared."
+        },
+        {
+          "value": "Queued",
+          "description": "The job is queued in the compute target. For example, in BatchAI the job is in queued state, while waiting for all required nodes to be ready."
+        },
+        {
+          "value": "Running",
+          "description": "The job started to run in the compute target."
+        },
+        {
+          "value": "Finalizing",
+          "description": "Job is completed in the target. It is in output collection state now."
+        },
+        {
+          "value": "CancelRequested",
+          "description": "Cancellation has been requested for the job."
+        },
+        {
+          "value": "Completed",
+          "description": "Job completed successfully. This reflects that both the job itself and output collection states completed successfully"
+        },
+        {
+          "value": "Failed",
+          "description": "Job failed."
+        },
+        {
+          "value": "Canceled",
+          "description": "Following cancellation request, the job is now successfully canceled."
+        },
+        {
+          "value": "NotResponding",
+          "description": "When heartbeat is enabled, if the run isn't updating any information to RunHistory then the run goes to NotResponding state.\nNotResponding is the only state that is exempt from strict transition orders. A run can go from NotResponding to any of the previous states."
+        },
+        {
+          "value": "Paused",
+          "description": "The job is paused by users. Some adjustment to labeling jobs can be made only in paused state."
+        },
+        {
+          "value": "Unknown",
+          "description": "Default job status if not mapped to all other statuses"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "JobTier": {
+    "description": "Enum to determine the job tier.",
+    "enum": [
+      "Null",
+      "Spot",
+      "Basic",
+      "Standard",
+      "Premium"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "JobTier",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "Null"
+        },
+        {
+          "value": "Spot"
+        },
+        {
+          "value": "Basic"
+        },
+        {
+          "value": "Standard"
+        },
+        {
+          "value": "Premium"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "JobType": {
+    "description": "Enum to determine the type of job.",
+    "enum": [
+      "AutoML",
+      "Command",
+      "Sweep",
+      "Pipeline",
+      "Spark"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "JobType",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "AutoML"
+        },
+        {
+          "value": "Command"
+        },
+        {
+          "value": "Sweep"
+        },
+        {
+          "value": "Pipeline"
+        },
+        {
+          "value": "Spark"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "LiteralJobInput": {
+    "description": "Literal input type.",
+    "type": "object",
+    "properties": {
+      "description": {
+        "description": "Description for the input.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobInputType": {
+        "type": "string",
+        "enum": [
+          "literal"
+        ],
+        "description": "[Required] Specifies the type of job."
+      },
+      "value": {
+        "description": "[Required] Literal value for the input.",
+        "minLength": 1,
+        "pattern": "[a-zA-Z0-9_]",
+        "type": "string"
+      }
+    },
+    "required": [
+      "jobInputType",
+      "value"
+    ],
+    "additionalProperties": false
+  },
+  "MLFlowModelJobInput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Input Asset Delivery Mode.",
+        "default": "ReadOnlyMount",
+        "$ref": "#/definitions/InputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "[Required] Input Asset URI.",
+        "minLength": 1,
+        "pattern": "[a-zA-Z0-9_]",
+        "type": "string"
+      },
+      "description": {
+        "description": "Description for the input.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobInputType": {
+        "type": "string",
+        "enum": [
+          "mlflow_model"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "uri",
+      "jobInputType"
+    ],
+    "additionalProperties": false
+  },
+  "MLFlowModelJobOutput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Output Asset Delivery Mode.",
+        "default": "ReadWriteMount",
+        "$ref": "#/definitions/OutputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "Output Asset URI.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "description": {
+        "description": "Description for the output.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobOutputType": {
+        "type": "string",
+        "enum": [
+          "mlflow_model"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "jobOutputType"
+    ],
+    "additionalProperties": false
+  },
+  "MLTableJobInput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Input Asset Delivery Mode.",
+        "default": "ReadOnlyMount",
+        "$ref": "#/definitions/InputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "[Required] Input Asset URI.",
+        "minLength": 1,
+        "pattern": "[a-zA-Z0-9_]",
+        "type": "string"
+      },
+      "description": {
+        "description": "Description for the input.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobInputType": {
+        "type": "string",
+        "enum": [
+          "mltable"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "uri",
+      "jobInputType"
+    ],
+    "additionalProperties": false
+  },
+  "MLTableJobOutput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Output Asset Delivery Mode.",
+        "default": "ReadWriteMount",
+        "$ref": "#/definitions/OutputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "Output Asset URI.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "description": {
+        "description": "Description for the output.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobOutputType": {
+        "type": "string",
+        "enum": [
+          "mltable"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "jobOutputType"
+    ],
+    "additionalProperties": false
+  },
+  "ManagedIdentity": {
+    "description": "Managed identity configuration.",
+    "type": "object",
+    "properties": {
+      "identityType": {
+        "type": "string",
+        "enum": [
+          "Managed"
+        ],
+        "description": "[Required] Specifies the type of identity framework."
+      },
+      "clientId": {
+        "format": "uuid",
+        "description": "Specifies a user-assigned identity by client ID. For system-assigned, do not set this field.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "objectId": {
+        "format": "uuid",
+        "description": "Specifies a user-assigned identity by object ID. For system-assigned, do not set this field.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "resourceId": {
+        "description": "Specifies a user-assigned identity by ARM resource ID. For system-assigned, do not set this field.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      }
+    },
+    "required": [
+      "identityType"
+    ],
+    "additionalProperties": false
+  },
+  "ManagedServiceIdentity": {
+    "type": "object",
+    "description": "Managed service identity (system assigned and/or user assigned identities)",
+    "properties": {
+      "principalId": {
+        "type": "string",
+        "format": "uuid",
+        "description": "The service principal ID of the system assigned identity. This property will only be provided for a system assigned identity.",
+        "readOnly": true
+      },
+      "tenantId": {
+        "type": "string",
+        "format": "uuid",
+        "description": "The tenant ID of the system assigned identity. This property will only be provided for a system assigned identity.",
+        "readOnly": true
+      },
+      "type": {
+        "$ref": "#/definitions/ManagedServiceIdentityType",
+        "description": "The type of managed identity assigned to this resource."
+      },
+      "userAssignedIdentities": {
+        "type": "object",
+        "description": "The identities assigned to this resource by the user.",
+        "additionalProperties": {
+          "$ref": "#/definitions/UserAssignedIdentity"
+        }
+      }
+    },
+    "required": [
+      "type"
+    ]
+  },
+  "ManagedServiceIdentityType": {
+    "type": "string",
+    "description": "Type of managed service identity (where both SystemAssigned and UserAssigned types are allowed).",
+    "enum": [
+      "None",
+      "SystemAssigned",
+      "UserAssigned",
+      "SystemAssigned,UserAssigned"
+    ],
+    "x-ms-enum": {
+      "name": "ManagedServiceIdentityType",
+      "modelAsString": true,
+      "values": [
+        {
+          "name": "None",
+          "value": "None",
+          "description": "No managed identity."
+        },
+        {
+          "name": "SystemAssigned",
+          "value": "SystemAssigned",
+          "description": "System assigned managed identity."
+        },
+        {
+          "name": "UserAssigned",
+          "value": "UserAssigned",
+          "description": "User assigned managed identity."
+        },
+        {
+          "name": "SystemAssigned,UserAssigned",
+          "value": "SystemAssigned,UserAssigned",
+          "description": "System and user assigned managed identity."
+        }
+      ]
+    }
+  },
+  "Mpi": {
+    "description": "MPI distribution configuration.",
+    "type": "object",
+    "properties": {
+      "distributionType": {
+        "type": "string",
+        "enum": [
+          "Mpi"
+        ],
+        "description": "[Required] Specifies the type of distribution framework."
+      },
+      "processCountPerInstance": {
+        "format": "int32",
+        "description": "Number of processes per MPI node.",
+        "type": "integer",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      }
+    },
+    "required": [
+      "distributionType"
+    ],
+    "additionalProperties": false
+  },
+  "NodeStateCounts": {
+    "type": "object",
+    "description": "Counts of various compute node states on the amlCompute.",
+    "properties": {
+      "idleNodeCount": {
+        "readOnly": true,
+        "type": "integer",
+        "format": "int32",
+        "title": "Idle node count.",
+        "description": "Number of compute nodes in idle state."
+      },
+      "runningNodeCount": {
+        "readOnly": true,
+        "type": "integer",
+        "format": "int32",
+        "title": "Running node count.",
+        "description": "Number of compute nodes which are running jobs."
+      },
+      "preparingNodeCount": {
+        "readOnly": true,
+        "type": "integer",
+        "format": "int32",
+        "title": "Preparing node count.",
+        "description": "Number of compute nodes which are being prepared."
+      },
+      "unusableNodeCount": {
+        "readOnly": true,
+        "type": "integer",
+        "format": "int32",
+        "title": "Unusable node count.",
+        "description": "Number of compute nodes which are in unusable state."
+      },
+      "leavingNodeCount": {
+        "readOnly": true,
+        "type": "integer",
+        "format": "int32",
+        "title": "Leaving node count.",
+        "description": "Number of compute nodes which are leaving the amlCompute."
+      },
+      "preemptedNodeCount": {
+        "readOnly": true,
+        "type": "integer",
+        "format": "int32",
+        "title": "Preempted node count.",
+        "description": "Number of compute nodes which are in preempted state."
+      }
+    }
+  },
+  "Nodes": {
+    "description": "Abstract Nodes definition",
+    "type": "object",
+    "required": [
+      "nodesValueType"
+    ],
+    "properties": {
+      "nodesValueType": {
+        "type": "string",
+        "enum": [
+          "All"
+        ]
+      }
+    },
+    "discriminator": {
+      "propertyName": "nodesValueType"
+    },
+    "oneOf": [
+      {
+        "$ref": "#/definitions/AllNodes"
+      }
+    ]
+  },
+  "NodesValueType": {
+    "description": "The enumerated types for the nodes value",
+    "enum": [
+      "All"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "NodesValueType",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "All"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "NotificationSetting": {
+    "description": "Configuration for notification.",
+    "type": "object",
+    "properties": {
+      "emailOn": {
+        "description": "Send email notification to user on specified notification type",
+        "type": "array",
+        "items": {
+          "$ref": "#/definitions/EmailNotificationEnableType"
+        },
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "emails": {
+        "description": "This is the email recipient list which has a limitation of 499 characters in total concat with comma separator",
+        "type": "array",
+        "items": {
+          "type": "string"
+        },
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "webhooks": {
+        "description": "Send webhook callback to a service. Key is a user-provided name for the webhook.",
+        "type": "object",
+        "additionalProperties": {
+          "description": "Webhook base",
+          "$ref": "#/definitions/Webhook",
+          "x-nullable": true
+        },
+        "x-ms-mutability": [
+          "create",
+          "read",
+          "update"
+        ],
+        "x-nullable": true
+      }
+    },
+    "additionalProperties": false
+  },
+  "OutputDeliveryMode": {
+    "description": "Output data delivery mode enums.",
+    "enum": [
+      "ReadWriteMount",
+      "Upload",
+      "Direct"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "OutputDeliveryMode",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "ReadWriteMount"
+        },
+        {
+          "value": "Upload"
+        },
+        {
+          "value": "Direct"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "PaginatedComputeResourcesList": {
+    "type": "object",
+    "description": "Paginated list of Machine Learning compute objects wrapped in ARM resource envelope.",
+    "properties": {
+      "value": {
+        "type": "array",
+        "description": "An array of Machine Learning compute objects wrapped in ARM resource envelope.",
+        "items": {
+          "$ref": "#/definitions/ComputeResource"
+        }
+      },
+      "nextLink": {
+        "type": "string",
+        "description": "A continuation link (absolute URI) to the next page of results in the list."
+      }
+    }
+  },
+  "PendingUploadCredentialDto": {
+    "type": "object",
+    "required": [
+      "credentialType"
+    ],
+    "properties": {
+      "credentialType": {
+        "type": "string",
+        "enum": [
+          "SAS"
+        ]
+      }
+    },
+    "discriminator": {
+      "propertyName": "credentialType"
+    },
+    "oneOf": [
+      {
+        "$ref": "#/definitions/SASCredentialDto"
+      }
+    ]
+  },
+  "PendingUploadCredentialType": {
+    "description": "Enum to determine the PendingUpload credentials type.",
+    "enum": [
+      "SAS"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "PendingUploadCredentialType",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "SAS"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "PendingUploadRequestDto": {
+    "type": "object",
+    "properties": {
+      "pendingUploadId": {
+        "description": "If PendingUploadId = null then random guid will be used.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "pendingUploadType": {
+        "description": "TemporaryBlobReference is the only supported type",
+        "default": "TemporaryBlobReference",
+        "$ref": "#/definitions/PendingUploadType"
+      }
+    },
+    "additionalProperties": false
+  },
+  "PendingUploadResponseDto": {
+    "type": "object",
+    "properties": {
+      "blobReferenceForConsumption": {
+        "description": "Container level read, write, list SAS",
+        "$ref": "#/definitions/BlobReferenceForConsumptionDto",
+        "x-nullable": true
+      },
+      "pendingUploadId": {
+        "description": "ID for this upload request",
+        "type": "string",
+        "x-nullable": true
+      },
+      "pendingUploadType": {
+        "description": "TemporaryBlobReference is the only supported type",
+        "default": "TemporaryBlobReference",
+        "$ref": "#/definitions/PendingUploadType"
+      }
+    },
+    "additionalProperties": false
+  },
+  "PendingUploadType": {
+    "description": "Type of storage to use for the pending upload location",
+    "enum": [
+      "None",
+      "TemporaryBlobReference"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "PendingUploadType",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "None"
+        },
+        {
+          "value": "TemporaryBlobReference"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "PersonalComputeInstanceSettings": {
+    "type": "object",
+    "description": "Settings for a personal compute instance.",
+    "properties": {
+      "assignedUser": {
+        "$ref": "#/definitions/AssignedUser",
+        "title": "Assigned User.",
+        "description": "A user explicitly assigned to a personal compute instance."
+      }
+    }
+  },
+  "PipelineJob": {
+    "description": "Pipeline Job definition: defines generic to MFE attributes.",
+    "type": "object",
+    "properties": {
+      "description": {
+        "description": "The asset description text.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "properties": {
+        "description": "The asset property dictionary.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "tags": {
+        "description": "Tag dictionary. Tags can be added, removed, and updated.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "componentId": {
+        "description": "ARM resource ID of the component resource.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "computeId": {
+        "description": "ARM resource ID of the compute resource.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "displayName": {
+        "description": "Display name of job.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "experimentName": {
+        "description": "The name of the experiment the job belongs to. If not set, the job is placed in the \"Default\" experiment.",
+        "default": "Default",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "identity": {
+        "description": "Identity configuration. If set, this should be one of AmlToken, ManagedIdentity, UserIdentity or null.\r\nDefaults to AmlToken if null.",
+        "$ref": "#/definitions/IdentityConfiguration",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "isArchived": {
+        "description": "Is the asset archived?",
+        "default": false,
+        "type": "boolean",
+        "x-ms-mutability": [
+          "create",
+          "read",
+          "update"
+        ]
+      },
+      "jobType": {
+        "type": "string",
+        "enum": [
+          "Pipeline"
+        ],
+        "description": "[Required] Specifies the type of job."
+      },
+      "notificationSetting": {
+        "description": "Notification setting for the job",
+        "$ref": "#/definitions/NotificationSetting",
+        "x-ms-mutability": [
+          "create",
+          "read",
+          "update"
+        ],
+        "x-nullable": true
+      },
+      "services": {
+        "description": "List of JobEndpoints.\r\nFor local jobs, a job endpoint will have an endpoint value of FileStreamObject.",
+        "type": "object",
+        "additionalProperties": {
+          "$ref": "#/definitions/JobService",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "status": {
+        "description": "Status of the job.",
+        "$ref": "#/definitions/JobStatus",
+        "readOnly": true,
+        "x-ms-mutability": [
+          "read"
+        ]
+      },
+      "inputs": {
+        "description": "Inputs for the pipeline job.",
+        "type": "object",
+        "additionalProperties": {
+          "description": "Command job definition.",
+          "$ref": "#/definitions/JobInput",
+          "x-nullable": true
+        },
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobs": {
+        "description": "Jobs construct the Pipeline Job.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "object",
+          "x-nullable": true
+        },
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "outputs": {
+        "description": "Outputs for the pipeline job",
+        "type": "object",
+        "additionalProperties": {
+          "description": "Job output definition container information on where to find job output/logs.",
+          "$ref": "#/definitions/JobOutput",
+          "x-nullable": true
+        },
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "settings": {
+        "description": "Pipeline settings, for things like ContinueRunOnStepFailure etc.",
+        "type": "object",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "sourceJobId": {
+        "description": "ARM resource ID of source job.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      }
+    },
+    "required": [
+      "jobType"
+    ],
+    "additionalProperties": false
+  },
+  "ProxyResource": {
+    "type": "object",
+    "description": "The resource model definition for a Azure Resource Manager proxy resource. It will not have tags and a location",
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}",
+        "readOnly": true
+      },
+      "name": {
+        "type": "string",
+        "description": "The name of the resource",
+        "readOnly": true
+      },
+      "type": {
+        "type": "string",
+        "description": "The type of the resource. E.g. \"Microsoft.Compute/virtualMachines\" or \"Microsoft.Storage/storageAccounts\"",
+        "readOnly": true
+      },
+      "systemData": {
+        "$ref": "#/definitions/SystemData",
+        "description": "Azure Resource Manager metadata containing createdBy and modifiedBy information.",
+        "readOnly": true
+      }
+    }
+  },
+  "PyTorch": {
+    "description": "PyTorch distribution configuration.",
+    "type": "object",
+    "properties": {
+      "distributionType": {
+        "type": "string",
+        "enum": [
+          "PyTorch"
+        ],
+        "description": "[Required] Specifies the type of distribution framework."
+      },
+      "processCountPerInstance": {
+        "format": "int32",
+        "description": "Number of processes per node.",
+        "type": "integer",
+        "x-nullable": true
+      }
+    },
+    "required": [
+      "distributionType"
+    ],
+    "additionalProperties": false
+  },
+  "QueueSettings": {
+    "type": "object",
+    "properties": {
+      "jobTier": {
+        "description": "Controls the compute job tier",
+        "default": "Null",
+        "$ref": "#/definitions/JobTier",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      }
+    },
+    "additionalProperties": false
+  },
+  "Recurrence": {
+    "type": "object",
+    "description": "The workflow trigger recurrence for ComputeStartStop schedule type.",
+    "properties": {
+      "frequency": {
+        "description": "[Required] The frequency to trigger schedule.",
+        "$ref": "#/definitions/ComputeRecurrenceFrequency"
+      },
+      "interval": {
+        "description": "[Required] Specifies schedule interval in conjunction with frequency",
+        "type": "integer",
+        "format": "int32"
+      },
+      "startTime": {
+        "description": "The start time in yyyy-MM-ddTHH:mm:ss format.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "timeZone": {
+        "description": "Specifies time zone in which the schedule runs.\r\nTimeZone should follow Windows time zone format. Refer: https://docs.microsoft.com/en-us/windows-hardware/manufacture/desktop/default-time-zones?view=windows-11",
+        "default": "UTC",
+        "type": "string"
+      },
+      "schedule": {
+        "description": "[Required] The recurrence schedule.",
+        "$ref": "#/definitions/ComputeRecurrenceSchedule"
+      }
+    }
+  },
+  "Resource": {
+    "type": "object",
+    "description": "Common fields that are returned in the response for all Azure Resource Manager resources",
+    "x-ms-azure-resource": true,
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "Fully qualified resource ID for the resource. Ex - /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{resourceType}/{resourceName}",
+        "readOnly": true
+      },
+      "name": {
+        "type": "string",
+        "description": "The name of the resource",
+        "readOnly": true
+      },
+      "type": {
+        "type": "string",
+        "description": "The type of the resource. E.g. \"Microsoft.Compute/virtualMachines\" or \"Microsoft.Storage/storageAccounts\"",
+        "readOnly": true
+      },
+      "systemData": {
+        "$ref": "#/definitions/SystemData",
+        "description": "Azure Resource Manager metadata containing createdBy and modifiedBy information.",
+        "readOnly": true
+      }
+    }
+  },
+  "ResourceBase": {
+    "type": "object",
+    "properties": {
+      "description": {
+        "description": "The asset description text.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "properties": {
+        "description": "The asset property dictionary.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      },
+      "tags": {
+        "description": "Tag dictionary. Tags can be added, removed, and updated.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "string",
+          "x-nullable": true
+        },
+        "x-nullable": true
+      }
+    },
+    "additionalProperties": false
+  },
+  "ResourceConfiguration": {
+    "type": "object",
+    "properties": {
+      "instanceCount": {
+        "format": "int32",
+        "description": "Optional number of instances or nodes used by the compute target.",
+        "default": 1,
+        "type": "integer",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "instanceType": {
+        "description": "Optional type of VM used as supported by the compute target.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "properties": {
+        "description": "Additional properties bag.",
+        "type": "object",
+        "additionalProperties": {
+          "type": "object",
+          "x-nullable": true
+        },
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      }
+    },
+    "additionalProperties": false
+  },
+  "ResourceId": {
+    "type": "object",
+    "description": "Represents a resource ID. For example, for a subnet, it is the resource URL for the subnet.",
+    "x-ms-azure-resource": true,
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "The ID of the resource"
+      }
+    },
+    "required": [
+      "id"
+    ]
+  },
+  "SASCredentialDto": {
+    "type": "object",
+    "properties": {
+      "credentialType": {
+        "type": "string",
+        "enum": [
+          "SAS"
+        ],
+        "description": "[Required] Credential type used to authentication with storage."
+      },
+      "sasUri": {
+        "format": "uri",
+        "description": "Full SAS Uri, including the storage, container/blob path and SAS token",
+        "type": "string",
+        "x-ms-secret": true,
+        "x-nullable": true
+      }
+    },
+    "required": [
+      "credentialType"
+    ],
+    "additionalProperties": false
+  },
+  "ScaleSettings": {
+    "type": "object",
+    "description": "scale settings for AML Compute",
+    "properties": {
+      "maxNodeCount": {
+        "description": "Max number of nodes to use",
+        "type": "integer",
+        "format": "int32"
+      },
+      "minNodeCount": {
+        "description": "Min number of nodes to use",
+        "type": "integer",
+        "format": "int32",
+        "default": 0
+      },
+      "nodeIdleTimeBeforeScaleDown": {
+        "type": "string",
+        "format": "duration",
+        "description": "Node Idle Time before scaling down amlCompute. This string needs to be in the RFC Format."
+      }
+    },
+    "required": [
+      "maxNodeCount"
+    ]
+  },
+  "ScaleSettingsInformation": {
+    "type": "object",
+    "description": "Desired scale settings for the amlCompute.",
+    "properties": {
+      "scaleSettings": {
+        "$ref": "#/definitions/ScaleSettings",
+        "title": "Scale settings."
+      }
+    }
+  },
+  "ScheduleBase": {
+    "type": "object",
+    "properties": {
+      "id": {
+        "description": "A system assigned id for the schedule.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "provisioningStatus": {
+        "$ref": "#/definitions/ScheduleProvisioningState"
+      },
+      "status": {
+        "$ref": "#/definitions/ScheduleStatus"
+      }
+    },
+    "additionalProperties": false
+  },
+  "ScheduleProvisioningState": {
+    "enum": [
+      "Completed",
+      "Provisioning",
+      "Failed"
+    ],
+    "description": "The current deployment state of schedule.",
+    "type": "string",
+    "x-ms-enum": {
+      "name": "ScheduleProvisioningState",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "Completed"
+        },
+        {
+          "value": "Provisioning"
+        },
+        {
+          "value": "Failed"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "ScheduleStatus": {
+    "enum": [
+      "Enabled",
+      "Disabled"
+    ],
+    "description": "Is the schedule enabled or disabled?",
+    "type": "string",
+    "x-ms-enum": {
+      "name": "ScheduleStatus",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "Enabled"
+        },
+        {
+          "value": "Disabled"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "ScriptReference": {
+    "type": "object",
+    "description": "Script reference",
+    "properties": {
+      "scriptSource": {
+        "description": "The storage source of the script: workspace.",
+        "type": "string"
+      },
+      "scriptData": {
+        "description": "The location of scripts in the mounted volume.",
+        "type": "string"
+      },
+      "scriptArguments": {
+        "description": "Optional command line arguments passed to the script to run.",
+        "type": "string"
+      },
+      "timeout": {
+        "description": "Optional time period passed to timeout command.",
+        "type": "string"
+      }
+    }
+  },
+  "ScriptsToExecute": {
+    "type": "object",
+    "description": "Customized setup scripts",
+    "properties": {
+      "startupScript": {
+        "description": "Script that's run every time the machine starts.",
+        "$ref": "#/definitions/ScriptReference"
+      },
+      "creationScript": {
+        "description": "Script that's run only once during provision of the compute.",
+        "$ref": "#/definitions/ScriptReference"
+      }
+    }
+  },
+  "SetupScripts": {
+    "type": "object",
+    "description": "Details of customized scripts to execute for setting up the cluster.",
+    "properties": {
+      "scripts": {
+        "description": "Customized setup scripts",
+        "$ref": "#/definitions/ScriptsToExecute"
+      }
+    }
+  },
+  "Sku": {
+    "type": "object",
+    "description": "The resource model definition representing SKU",
+    "properties": {
+      "name": {
+        "type": "string",
+        "description": "The name of the SKU. Ex - P3. It is typically a letter+number code"
+      },
+      "tier": {
+        "$ref": "#/definitions/SkuTier",
+        "description": "This field is required to be implemented by the Resource Provider if the service has more than one tier, but is not required on a PUT."
+      },
+      "size": {
+        "type": "string",
+        "description": "The SKU size. When the name field is the combination of tier and some other value, this would be the standalone code."
+      },
+      "family": {
+        "type": "string",
+        "description": "If the service has different generations of hardware, for the same SKU, then that can be captured here."
+      },
+      "capacity": {
+        "type": "integer",
+        "format": "int32",
+        "description": "If the SKU supports scale out/in then the capacity integer should be included. If scale out/in is not possible for the resource this may be omitted."
+      }
+    },
+    "required": [
+      "name"
+    ]
+  },
+  "SkuTier": {
+    "type": "string",
+    "description": "This field is required to be implemented by the Resource Provider if the service has more than one tier, but is not required on a PUT.",
+    "enum": [
+      "Free",
+      "Basic",
+      "Standard",
+      "Premium"
+    ],
+    "x-ms-enum": {
+      "name": "SkuTier",
+      "modelAsString": false,
+      "values": [
+        {
+          "name": "Free",
+          "value": "Free",
+          "description": "The Free service tier."
+        },
+        {
+          "name": "Basic",
+          "value": "Basic",
+          "description": "The Basic service tier."
+        },
+        {
+          "name": "Standard",
+          "value": "Standard",
+          "description": "The Standard service tier."
+        },
+        {
+          "name": "Premium",
+          "value": "Premium",
+          "description": "The Premium service tier."
+        }
+      ]
+    }
+  },
+  "SystemData": {
+    "type": "object",
+    "description": "Metadata pertaining to creation and last modification of the resource.",
+    "properties": {
+      "createdBy": {
+        "type": "string",
+        "description": "The identity that created the resource."
+      },
+      "createdByType": {
+        "$ref": "#/definitions/createdByType",
+        "description": "The type of identity that created the resource."
+      },
+      "createdAt": {
+        "type": "string",
+        "format": "date-time",
+        "description": "The timestamp of resource creation (UTC)."
+      },
+      "lastModifiedBy": {
+        "type": "string",
+        "description": "The identity that last modified the resource."
+      },
+      "lastModifiedByType": {
+        "$ref": "#/definitions/createdByType",
+        "description": "The type of identity that last modified the resource."
+      },
+      "lastModifiedAt": {
+        "type": "string",
+        "format": "date-time",
+        "description": "The timestamp of resource last modification (UTC)"
+      }
+    }
+  },
+  "TensorFlow": {
+    "description": "TensorFlow distribution configuration.",
+    "type": "object",
+    "properties": {
+      "distributionType": {
+        "type": "string",
+        "enum": [
+          "TensorFlow"
+        ],
+        "description": "[Required] Specifies the type of distribution framework."
+      },
+      "parameterServerCount": {
+        "format": "int32",
+        "description": "Number of parameter server tasks.",
+        "default": 0,
+        "type": "integer",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "workerCount": {
+        "format": "int32",
+        "description": "Number of workers. If not specified, will default to the instance count.",
+        "type": "integer",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      }
+    },
+    "required": [
+      "distributionType"
+    ],
+    "additionalProperties": false
+  },
+  "TmpfsOptions": {
+    "description": "Describes the tmpfs options for the container",
+    "type": "object",
+    "properties": {
+      "size": {
+        "format": "int32",
+        "type": "integer",
+        "description": "Mention the Tmpfs size"
+      }
+    }
+  },
+  "TritonModelJobInput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Input Asset Delivery Mode.",
+        "default": "ReadOnlyMount",
+        "$ref": "#/definitions/InputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "[Required] Input Asset URI.",
+        "minLength": 1,
+        "pattern": "[a-zA-Z0-9_]",
+        "type": "string"
+      },
+      "description": {
+        "description": "Description for the input.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobInputType": {
+        "type": "string",
+        "enum": [
+          "triton_model"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "uri",
+      "jobInputType"
+    ],
+    "additionalProperties": false
+  },
+  "TritonModelJobOutput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Output Asset Delivery Mode.",
+        "default": "ReadWriteMount",
+        "$ref": "#/definitions/OutputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "Output Asset URI.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "description": {
+        "description": "Description for the output.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobOutputType": {
+        "type": "string",
+        "enum": [
+          "triton_model"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "jobOutputType"
+    ],
+    "additionalProperties": false
+  },
+  "UriFileJobInput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Input Asset Delivery Mode.",
+        "default": "ReadOnlyMount",
+        "$ref": "#/definitions/InputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "[Required] Input Asset URI.",
+        "minLength": 1,
+        "pattern": "[a-zA-Z0-9_]",
+        "type": "string"
+      },
+      "description": {
+        "description": "Description for the input.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobInputType": {
+        "type": "string",
+        "enum": [
+          "uri_file"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "uri",
+      "jobInputType"
+    ],
+    "additionalProperties": false
+  },
+  "UriFileJobOutput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Output Asset Delivery Mode.",
+        "default": "ReadWriteMount",
+        "$ref": "#/definitions/OutputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "Output Asset URI.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "description": {
+        "description": "Description for the output.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobOutputType": {
+        "type": "string",
+        "enum": [
+          "uri_file"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "jobOutputType"
+    ],
+    "additionalProperties": false
+  },
+  "UriFolderJobInput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Input Asset Delivery Mode.",
+        "default": "ReadOnlyMount",
+        "$ref": "#/definitions/InputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "[Required] Input Asset URI.",
+        "minLength": 1,
+        "pattern": "[a-zA-Z0-9_]",
+        "type": "string"
+      },
+      "description": {
+        "description": "Description for the input.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobInputType": {
+        "type": "string",
+        "enum": [
+          "uri_folder"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "uri",
+      "jobInputType"
+    ],
+    "additionalProperties": false
+  },
+  "UriFolderJobOutput": {
+    "type": "object",
+    "properties": {
+      "mode": {
+        "description": "Output Asset Delivery Mode.",
+        "default": "ReadWriteMount",
+        "$ref": "#/definitions/OutputDeliveryMode",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ]
+      },
+      "uri": {
+        "description": "Output Asset URI.",
+        "type": "string",
+        "x-nullable": true
+      },
+      "description": {
+        "description": "Description for the output.",
+        "type": "string",
+        "x-ms-mutability": [
+          "create",
+          "read"
+        ],
+        "x-nullable": true
+      },
+      "jobOutputType": {
+        "type": "string",
+        "enum": [
+          "uri_folder"
+        ],
+        "description": "[Required] Specifies the type of job."
+      }
+    },
+    "required": [
+      "jobOutputType"
+    ],
+    "additionalProperties": false
+  },
+  "UserAccountCredentials": {
+    "type": "object",
+    "description": "Settings for user account that gets created on each on the nodes of a compute.",
+    "properties": {
+      "adminUserName": {
+        "type": "string",
+        "title": "User name.",
+        "description": "Name of the administrator user account which can be used to SSH to nodes."
+      },
+      "adminUserSshPublicKey": {
+        "type": "string",
+        "x-ms-secret": true,
+        "title": "SSH public key.",
+        "description": "SSH public key of the administrator user account."
+      },
+      "adminUserPassword": {
+        "type": "string",
+        "x-ms-secret": true,
+        "title": "Password.",
+        "description": "Password of the administrator user account."
+      }
+    },
+    "required": [
+      "adminUserName"
+    ]
+  },
+  "UserAssignedIdentity": {
+    "type": "object",
+    "description": "User assigned identity properties",
+    "properties": {
+      "principalId": {
+        "type": "string",
+        "format": "uuid",
+        "description": "The principal ID of the assigned identity.",
+        "readOnly": true
+      },
+      "clientId": {
+        "type": "string",
+        "format": "uuid",
+        "description": "The client ID of the assigned identity.",
+        "readOnly": true
+      }
+    }
+  },
+  "UserIdentity": {
+    "description": "User identity configuration.",
+    "type": "object",
+    "properties": {
+      "identityType": {
+        "type": "string",
+        "enum": [
+          "UserIdentity"
+        ],
+        "description": "[Required] Specifies the type of identity framework."
+      }
+    },
+    "required": [
+      "identityType"
+    ],
+    "additionalProperties": false
+  },
+  "VirtualMachineImage": {
+    "type": "object",
+    "description": "Virtual Machine image for Windows AML Compute",
+    "properties": {
+      "id": {
+        "description": "Virtual Machine image path",
+        "type": "string"
+      }
+    },
+    "required": [
+      "id"
+    ]
+  },
+  "VolumeDefinition": {
+    "type": "object",
+    "description": "Describes the volume configuration for the container",
+    "properties": {
+      "type": {
+        "enum": [
+          "bind",
+          "volume",
+          "tmpfs",
+          "npipe"
+        ],
+        "default": "bind",
+        "title": "Type of Volume Definition",
+        "description": "Type of Volume Definition. Possible Values: bind,volume,tmpfs,npipe",
+        "x-ms-enum": {
+          "name": "VolumeDefinitionType",
+          "modelAsString": true
+        },
+        "type": "string"
+      },
+      "readOnly": {
+        "type": "boolean",
+        "description": "Indicate whether to mount volume as readOnly. Default value for this is false.",
+        "x-nullable": true
+      },
+      "source": {
+        "type": "string",
+        "description": "Source of the mount. For bind mounts this is the host path."
+      },
+      "target": {
+        "type": "string",
+        "description": "Target of the mount. For bind mounts this is the path in the container."
+      },
+      "consistency": {
+        "type": "string",
+        "description": "Consistency of the volume"
+      },
+      "bind": {
+        "$ref": "#/definitions/BindOptions",
+        "description": "Bind Options of the mount"
+      },
+      "volume": {
+        "$ref": "#/definitions/VolumeOptions",
+        "description": "Volume Options of the mount"
+      },
+      "tmpfs": {
+        "$ref": "#/definitions/TmpfsOptions",
+        "description": "tmpfs option of the mount"
+      }
+    }
+  },
+  "VolumeOptions": {
+    "type": "object",
+    "description": "Describes the volume options for the container",
+    "properties": {
+      "nocopy": {
+        "type": "boolean",
+        "description": "Indicate whether volume is nocopy",
+        "x-nullable": true
+      }
+    }
+  },
+  "Webhook": {
+    "description": "Webhook base",
+    "type": "object",
+    "required": [
+      "webhookType"
+    ],
+    "properties": {
+      "webhookType": {
+        "type": "string",
+        "enum": [
+          "AzureDevOps"
+        ]
+      }
+    },
+    "discriminator": {
+      "propertyName": "webhookType"
+    },
+    "oneOf": [
+      {
+        "$ref": "#/definitions/AzureDevOpsWebhook"
+      }
+    ]
+  },
+  "WebhookType": {
+    "description": "Enum to determine the webhook callback service type.",
+    "enum": [
+      "AzureDevOps"
+    ],
+    "type": "string",
+    "x-ms-enum": {
+      "name": "WebhookType",
+      "modelAsString": true,
+      "values": [
+        {
+          "value": "AzureDevOps"
+        }
+      ]
+    },
+    "additionalProperties": false
+  },
+  "createdByType": {
+    "type": "string",
+    "description": "The kind of entity that created the resource.",
+    "enum": [
+      "User",
+      "Application",
+      "ManagedIdentity",
+      "Key"
+    ],
+    "x-ms-enum": {
+      "name": "createdByType",
+      "modelAsString": true,
+      "values": [
+        {
+          "name": "User",
+          "value": "User",
+          "description": "The entity was created by a user."
+        },
+        {
+          "name": "Application",
+          "value": "Application",
+          "description": "The entity was created by an application."
+        },
+        {
+          "name": "ManagedIdentity",
+          "value": "ManagedIdentity",
+          "description": "The entity was created by a managed identity."
+        },
+        {
+          "name": "Key",
+          "value": "Key",
+          "description": "The entity was created by a key."
+        }
+      ]
+    }
+  }
 };
 
 export const v2Spec: IntegrationSpec = {
-  id: 'azure_machinelearningservices_v2',
-  title: 'Azure Machine Learning Services',
-  description:
-    'Subset of Microsoft.MachineLearningServices stable/2024-10-01 (mfe.json + machineLearningServices.json + common-types v3) limited to Jobs, Code versions/containers and Computes operations.',
-  defaultHost: 'https://management.azure.com',
-  apiVersion: '2024-10-01',
+  id: "azure_machinelearningservices_v2",
+  title: "Azure Machine Learning Services",
+  description: "Subset of Microsoft.MachineLearningServices stable/2024-10-01 (mfe.json + machineLearningServices.json + common-types v3) limited to Jobs, Code versions/containers and Computes operations.",
+  defaultHost: "https://management.azure.com",
+  apiVersion: "2024-10-01",
   securityDefinitions: {
-    azure_auth: {
-      type: 'oauth2',
-      flow: 'implicit',
-      authorizationUrl: 'https://login.microsoftonline.com/common/oauth2/authorize',
-      scopes: {
-        user_impersonation: 'impersonate your user account',
+    "azure_auth": {
+      "type": "oauth2",
+      "flow": "implicit",
+      "authorizationUrl": "https://login.microsoftonline.com/common/oauth2/authorize",
+      "scopes": {
+        "user_impersonation": "impersonate your user account"
       },
-      description: 'Azure Active Directory OAuth2 Flow.',
-    },
+      "description": "Azure Active Directory OAuth2 Flow."
+    }
   },
   definitions,
   operations: [
     {
-      operationId: 'CodeContainers_Get',
-      method: 'get',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}',
-      title: 'CodeContainers_Get',
-      description: 'Get container.',
-      consumes: [],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'name',
-          wireName: 'name',
-          in: 'path',
-          required: true,
-          description: 'Container name. This is case-sensitive.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
+      "operationId": "CodeContainers_Get",
+      "method": "get",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}",
+      "title": "CodeContainers_Get",
+      "description": "Get container.",
+      "consumes": [],
+      "produces": [
+        "application/json"
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          name: {
-            type: 'string',
-            description: 'Container name. This is case-sensitive.',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'name'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "name",
+          "wireName": "name",
+          "in": "path",
+          "required": true,
+          "description": "Container name. This is case-sensitive."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "name": {
+            "type": "string",
+            "description": "Container name. This is case-sensitive."
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "name"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/CodeContainerResource',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/CodeContainerResource"
+      }
     },
     {
-      operationId: 'CodeContainers_CreateOrUpdate',
-      method: 'put',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}',
-      title: 'CodeContainers_CreateOrUpdate',
-      description: 'Create or update container.',
-      consumes: ['application/json'],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'name',
-          wireName: 'name',
-          in: 'path',
-          required: true,
-          description: 'Container name. This is case-sensitive.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
-        {
-          name: 'body',
-          wireName: 'body',
-          in: 'body',
-          required: true,
-          description: 'Container entity to create or update.',
-        },
+      "operationId": "CodeContainers_CreateOrUpdate",
+      "method": "put",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}",
+      "title": "CodeContainers_CreateOrUpdate",
+      "description": "Create or update container.",
+      "consumes": [
+        "application/json"
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          name: {
-            type: 'string',
-            description: 'Container name. This is case-sensitive.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
-          body: {
-            $ref: '#/definitions/CodeContainerResource',
-          },
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'name', 'body'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "name",
+          "wireName": "name",
+          "in": "path",
+          "required": true,
+          "description": "Container name. This is case-sensitive."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        },
+        {
+          "name": "body",
+          "wireName": "body",
+          "in": "body",
+          "required": true,
+          "description": "Container entity to create or update."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "name": {
+            "type": "string",
+            "description": "Container name. This is case-sensitive.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$"
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          },
+          "body": {
+            "$ref": "#/definitions/CodeContainerResource"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "name",
+          "body"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/CodeContainerResource',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/CodeContainerResource"
+      }
     },
     {
-      operationId: 'CodeVersions_List',
-      method: 'get',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}/versions',
-      title: 'CodeVersions_List',
-      description: 'List versions.',
-      consumes: [],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'name',
-          wireName: 'name',
-          in: 'path',
-          required: true,
-          description: 'Container name. This is case-sensitive.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
-        {
-          name: '$orderBy',
-          wireName: '$orderBy',
-          in: 'query',
-          required: false,
-          description: 'Ordering of list.',
-        },
-        {
-          name: '$top',
-          wireName: '$top',
-          in: 'query',
-          required: false,
-          description: 'Maximum number of records to return.',
-        },
-        {
-          name: '$skip',
-          wireName: '$skip',
-          in: 'query',
-          required: false,
-          description: 'Continuation token for pagination.',
-        },
-        {
-          name: 'hash',
-          wireName: 'hash',
-          in: 'query',
-          required: false,
-          description: 'If specified, return CodeVersion assets with specified content hash value, regardless of name',
-        },
-        {
-          name: 'hashVersion',
-          wireName: 'hashVersion',
-          in: 'query',
-          required: false,
-          description: 'Hash algorithm version when listing by hash',
-        },
+      "operationId": "CodeVersions_List",
+      "method": "get",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}/versions",
+      "title": "CodeVersions_List",
+      "description": "List versions.",
+      "consumes": [],
+      "produces": [
+        "application/json"
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          name: {
-            type: 'string',
-            description: 'Container name. This is case-sensitive.',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
-          $orderBy: {
-            type: 'string',
-            description: 'Ordering of list.',
-          },
-          $top: {
-            type: 'integer',
-            format: 'int32',
-            description: 'Maximum number of records to return.',
-          },
-          $skip: {
-            type: 'string',
-            description: 'Continuation token for pagination.',
-          },
-          hash: {
-            type: 'string',
-            description: 'If specified, return CodeVersion assets with specified content hash value, regardless of name',
-          },
-          hashVersion: {
-            type: 'string',
-            description: 'Hash algorithm version when listing by hash',
-          },
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'name'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "name",
+          "wireName": "name",
+          "in": "path",
+          "required": true,
+          "description": "Container name. This is case-sensitive."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        },
+        {
+          "name": "$orderBy",
+          "wireName": "$orderBy",
+          "in": "query",
+          "required": false,
+          "description": "Ordering of list."
+        },
+        {
+          "name": "$top",
+          "wireName": "$top",
+          "in": "query",
+          "required": false,
+          "description": "Maximum number of records to return."
+        },
+        {
+          "name": "$skip",
+          "wireName": "$skip",
+          "in": "query",
+          "required": false,
+          "description": "Continuation token for pagination."
+        },
+        {
+          "name": "hash",
+          "wireName": "hash",
+          "in": "query",
+          "required": false,
+          "description": "If specified, return CodeVersion assets with specified content hash value, regardless of name"
+        },
+        {
+          "name": "hashVersion",
+          "wireName": "hashVersion",
+          "in": "query",
+          "required": false,
+          "description": "Hash algorithm version when listing by hash"
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "name": {
+            "type": "string",
+            "description": "Container name. This is case-sensitive."
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          },
+          "$orderBy": {
+            "type": "string",
+            "description": "Ordering of list."
+          },
+          "$top": {
+            "type": "integer",
+            "format": "int32",
+            "description": "Maximum number of records to return."
+          },
+          "$skip": {
+            "type": "string",
+            "description": "Continuation token for pagination."
+          },
+          "hash": {
+            "type": "string",
+            "description": "If specified, return CodeVersion assets with specified content hash value, regardless of name"
+          },
+          "hashVersion": {
+            "type": "string",
+            "description": "Hash algorithm version when listing by hash"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "name"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/CodeVersionResourceArmPaginatedResult',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/CodeVersionResourceArmPaginatedResult"
+      }
     },
     {
-      operationId: 'CodeVersions_Get',
-      method: 'get',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}/versions/{version}',
-      title: 'CodeVersions_Get',
-      description: 'Get version.',
-      consumes: [],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'name',
-          wireName: 'name',
-          in: 'path',
-          required: true,
-          description: 'Container name. This is case-sensitive.',
-        },
-        {
-          name: 'version',
-          wireName: 'version',
-          in: 'path',
-          required: true,
-          description: 'Version identifier. This is case-sensitive.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
+      "operationId": "CodeVersions_Get",
+      "method": "get",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}/versions/{version}",
+      "title": "CodeVersions_Get",
+      "description": "Get version.",
+      "consumes": [],
+      "produces": [
+        "application/json"
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          name: {
-            type: 'string',
-            description: 'Container name. This is case-sensitive.',
-          },
-          version: {
-            type: 'string',
-            description: 'Version identifier. This is case-sensitive.',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'name', 'version'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "name",
+          "wireName": "name",
+          "in": "path",
+          "required": true,
+          "description": "Container name. This is case-sensitive."
+        },
+        {
+          "name": "version",
+          "wireName": "version",
+          "in": "path",
+          "required": true,
+          "description": "Version identifier. This is case-sensitive."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "name": {
+            "type": "string",
+            "description": "Container name. This is case-sensitive."
+          },
+          "version": {
+            "type": "string",
+            "description": "Version identifier. This is case-sensitive."
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "name",
+          "version"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/CodeVersionResource',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/CodeVersionResource"
+      }
     },
     {
-      operationId: 'CodeVersions_CreateOrUpdate',
-      method: 'put',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}/versions/{version}',
-      title: 'CodeVersions_CreateOrUpdate',
-      description: 'Create or update version.',
-      consumes: ['application/json'],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'name',
-          wireName: 'name',
-          in: 'path',
-          required: true,
-          description: 'Container name. This is case-sensitive.',
-        },
-        {
-          name: 'version',
-          wireName: 'version',
-          in: 'path',
-          required: true,
-          description: 'Version identifier. This is case-sensitive.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
-        {
-          name: 'body',
-          wireName: 'body',
-          in: 'body',
-          required: true,
-          description: 'Version entity to create or update.',
-        },
+      "operationId": "CodeVersions_CreateOrUpdate",
+      "method": "put",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}/versions/{version}",
+      "title": "CodeVersions_CreateOrUpdate",
+      "description": "Create or update version.",
+      "consumes": [
+        "application/json"
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          name: {
-            type: 'string',
-            description: 'Container name. This is case-sensitive.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$',
-          },
-          version: {
-            type: 'string',
-            description: 'Version identifier. This is case-sensitive.',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
-          body: {
-            $ref: '#/definitions/CodeVersionResource',
-          },
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'name', 'version', 'body'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "name",
+          "wireName": "name",
+          "in": "path",
+          "required": true,
+          "description": "Container name. This is case-sensitive."
+        },
+        {
+          "name": "version",
+          "wireName": "version",
+          "in": "path",
+          "required": true,
+          "description": "Version identifier. This is case-sensitive."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        },
+        {
+          "name": "body",
+          "wireName": "body",
+          "in": "body",
+          "required": true,
+          "description": "Version entity to create or update."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "name": {
+            "type": "string",
+            "description": "Container name. This is case-sensitive.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$"
+          },
+          "version": {
+            "type": "string",
+            "description": "Version identifier. This is case-sensitive."
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          },
+          "body": {
+            "$ref": "#/definitions/CodeVersionResource"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "name",
+          "version",
+          "body"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/CodeVersionResource',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/CodeVersionResource"
+      }
     },
     {
-      operationId: 'CodeVersions_CreateOrGetStartPendingUpload',
-      method: 'post',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}/versions/{version}/startPendingUpload',
-      title: 'CodeVersions_CreateOrGetStartPendingUpload',
-      description: 'Generate a storage location and credential for the client to upload a code asset to.',
-      consumes: ['application/json'],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'name',
-          wireName: 'name',
-          in: 'path',
-          required: true,
-          description: 'Container name. This is case-sensitive.',
-        },
-        {
-          name: 'version',
-          wireName: 'version',
-          in: 'path',
-          required: true,
-          description: 'Version identifier. This is case-sensitive.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
-        {
-          name: 'body',
-          wireName: 'body',
-          in: 'body',
-          required: true,
-          description: 'Pending upload request object',
-        },
+      "operationId": "CodeVersions_CreateOrGetStartPendingUpload",
+      "method": "post",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{name}/versions/{version}/startPendingUpload",
+      "title": "CodeVersions_CreateOrGetStartPendingUpload",
+      "description": "Generate a storage location and credential for the client to upload a code asset to.",
+      "consumes": [
+        "application/json"
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          name: {
-            type: 'string',
-            description: 'Container name. This is case-sensitive.',
-          },
-          version: {
-            type: 'string',
-            description: 'Version identifier. This is case-sensitive.',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
-          body: {
-            $ref: '#/definitions/PendingUploadRequestDto',
-          },
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'name', 'version', 'body'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "name",
+          "wireName": "name",
+          "in": "path",
+          "required": true,
+          "description": "Container name. This is case-sensitive."
+        },
+        {
+          "name": "version",
+          "wireName": "version",
+          "in": "path",
+          "required": true,
+          "description": "Version identifier. This is case-sensitive."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        },
+        {
+          "name": "body",
+          "wireName": "body",
+          "in": "body",
+          "required": true,
+          "description": "Pending upload request object"
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "name": {
+            "type": "string",
+            "description": "Container name. This is case-sensitive."
+          },
+          "version": {
+            "type": "string",
+            "description": "Version identifier. This is case-sensitive."
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          },
+          "body": {
+            "$ref": "#/definitions/PendingUploadRequestDto"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "name",
+          "version",
+          "body"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/PendingUploadResponseDto',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/PendingUploadResponseDto"
+      }
     },
     {
-      operationId: 'Jobs_List',
-      method: 'get',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs',
-      title: 'Jobs_List',
-      description: 'Lists Jobs in the workspace.',
-      consumes: [],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
-        {
-          name: '$skip',
-          wireName: '$skip',
-          in: 'query',
-          required: false,
-          description: 'Continuation token for pagination.',
-        },
-        {
-          name: 'jobType',
-          wireName: 'jobType',
-          in: 'query',
-          required: false,
-          description: 'Type of job to be returned.',
-        },
-        {
-          name: 'tag',
-          wireName: 'tag',
-          in: 'query',
-          required: false,
-          description: 'Jobs returned will have this tag key.',
-        },
-        {
-          name: 'listViewType',
-          wireName: 'listViewType',
-          in: 'query',
-          required: false,
-          description: 'View type for including/excluding (for example) archived entities.',
-        },
-        {
-          name: 'properties',
-          wireName: 'properties',
-          in: 'query',
-          required: false,
-          description: 'Comma-separated list of user property names (and optionally values). Example: prop1,prop2=value2',
-        },
+      "operationId": "Jobs_List",
+      "method": "get",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs",
+      "title": "Jobs_List",
+      "description": "Lists Jobs in the workspace.",
+      "consumes": [],
+      "produces": [
+        "application/json"
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
-          $skip: {
-            type: 'string',
-            description: 'Continuation token for pagination.',
-          },
-          jobType: {
-            type: 'string',
-            description: 'Type of job to be returned.',
-          },
-          tag: {
-            type: 'string',
-            description: 'Jobs returned will have this tag key.',
-          },
-          listViewType: {
-            type: 'string',
-            description: 'View type for including/excluding (for example) archived entities.',
-            enum: ['ActiveOnly', 'ArchivedOnly', 'All'],
-            default: 'ActiveOnly',
-          },
-          properties: {
-            type: 'string',
-            description: 'Comma-separated list of user property names (and optionally values). Example: prop1,prop2=value2',
-          },
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        },
+        {
+          "name": "$skip",
+          "wireName": "$skip",
+          "in": "query",
+          "required": false,
+          "description": "Continuation token for pagination."
+        },
+        {
+          "name": "jobType",
+          "wireName": "jobType",
+          "in": "query",
+          "required": false,
+          "description": "Type of job to be returned."
+        },
+        {
+          "name": "tag",
+          "wireName": "tag",
+          "in": "query",
+          "required": false,
+          "description": "Jobs returned will have this tag key."
+        },
+        {
+          "name": "listViewType",
+          "wireName": "listViewType",
+          "in": "query",
+          "required": false,
+          "description": "View type for including/excluding (for example) archived entities."
+        },
+        {
+          "name": "properties",
+          "wireName": "properties",
+          "in": "query",
+          "required": false,
+          "description": "Comma-separated list of user property names (and optionally values). Example: prop1,prop2=value2"
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          },
+          "$skip": {
+            "type": "string",
+            "description": "Continuation token for pagination."
+          },
+          "jobType": {
+            "type": "string",
+            "description": "Type of job to be returned."
+          },
+          "tag": {
+            "type": "string",
+            "description": "Jobs returned will have this tag key."
+          },
+          "listViewType": {
+            "type": "string",
+            "description": "View type for including/excluding (for example) archived entities.",
+            "enum": [
+              "ActiveOnly",
+              "ArchivedOnly",
+              "All"
+            ],
+            "default": "ActiveOnly"
+          },
+          "properties": {
+            "type": "string",
+            "description": "Comma-separated list of user property names (and optionally values). Example: prop1,prop2=value2"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/JobBaseResourceArmPaginatedResult',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/JobBaseResourceArmPaginatedResult"
+      }
     },
     {
-      operationId: 'Jobs_Delete',
-      method: 'delete',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs/{id}',
-      title: 'Jobs_Delete',
-      description: 'Deletes a Job (asynchronous).',
-      consumes: [],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'id',
-          wireName: 'id',
-          in: 'path',
-          required: true,
-          description: 'The name and identifier for the Job. This is case-sensitive.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
+      "operationId": "Jobs_Delete",
+      "method": "delete",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs/{id}",
+      "title": "Jobs_Delete",
+      "description": "Deletes a Job (asynchronous).",
+      "consumes": [],
+      "produces": [
+        "application/json"
       ],
-      responseKind: 'none',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          id: {
-            type: 'string',
-            description: 'The name and identifier for the Job. This is case-sensitive.',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'id'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "id",
+          "wireName": "id",
+          "in": "path",
+          "required": true,
+          "description": "The name and identifier for the Job. This is case-sensitive."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        }
+      ],
+      "responseKind": "none",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "id": {
+            "type": "string",
+            "description": "The name and identifier for the Job. This is case-sensitive."
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "id"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-      },
+      "outputSchema": {
+        "definitions": definitions
+      }
     },
     {
-      operationId: 'Jobs_Get',
-      method: 'get',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs/{id}',
-      title: 'Jobs_Get',
-      description: 'Gets a Job by name/id.',
-      consumes: [],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'id',
-          wireName: 'id',
-          in: 'path',
-          required: true,
-          description: 'The name and identifier for the Job. This is case-sensitive.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
+      "operationId": "Jobs_Get",
+      "method": "get",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs/{id}",
+      "title": "Jobs_Get",
+      "description": "Gets a Job by name/id.",
+      "consumes": [],
+      "produces": [
+        "application/json"
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          id: {
-            type: 'string',
-            description: 'The name and identifier for the Job. This is case-sensitive.',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'id'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "id",
+          "wireName": "id",
+          "in": "path",
+          "required": true,
+          "description": "The name and identifier for the Job. This is case-sensitive."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "id": {
+            "type": "string",
+            "description": "The name and identifier for the Job. This is case-sensitive."
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "id"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/JobBaseResource',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/JobBaseResource"
+      }
     },
     {
-      operationId: 'Jobs_CreateOrUpdate',
-      method: 'put',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs/{id}',
-      title: 'Jobs_CreateOrUpdate',
-      description: 'Creates and executes a Job.\r\nFor update case, the Tags in the definition passed in will replace Tags in the existing job.',
-      consumes: ['application/json'],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'id',
-          wireName: 'id',
-          in: 'path',
-          required: true,
-          description: 'The name and identifier for the Job. This is case-sensitive.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
-        {
-          name: 'body',
-          wireName: 'body',
-          in: 'body',
-          required: true,
-          description: 'Job definition object.',
-        },
+      "operationId": "Jobs_CreateOrUpdate",
+      "method": "put",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs/{id}",
+      "title": "Jobs_CreateOrUpdate",
+      "description": "Creates and executes a Job.\r\nFor update case, the Tags in the definition passed in will replace Tags in the existing job.",
+      "consumes": [
+        "application/json"
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          id: {
-            type: 'string',
-            description: 'The name and identifier for the Job. This is case-sensitive.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
-          body: {
-            $ref: '#/definitions/JobBaseResource',
-          },
+      "produces": [
+        "application/json"
+      ],
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'id', 'body'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "id",
+          "wireName": "id",
+          "in": "path",
+          "required": true,
+          "description": "The name and identifier for the Job. This is case-sensitive."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        },
+        {
+          "name": "body",
+          "wireName": "body",
+          "in": "body",
+          "required": true,
+          "description": "Job definition object."
+        }
+      ],
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "id": {
+            "type": "string",
+            "description": "The name and identifier for the Job. This is case-sensitive.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$"
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          },
+          "body": {
+            "$ref": "#/definitions/JobBaseResource"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "id",
+          "body"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/JobBaseResource',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/JobBaseResource"
+      }
     },
     {
-      operationId: 'Jobs_Cancel',
-      method: 'post',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs/{id}/cancel',
-      title: 'Jobs_Cancel',
-      description: 'Cancels a Job (asynchronous).',
-      consumes: [],
-      produces: ['application/json'],
-      parameters: [
-        {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
-        },
-        {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
-        },
-        {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
-        },
-        {
-          name: 'id',
-          wireName: 'id',
-          in: 'path',
-          required: true,
-          description: 'The name and identifier for the Job. This is case-sensitive.',
-        },
-        {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
+      "operationId": "Jobs_Cancel",
+      "method": "post",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs/{id}/cancel",
+      "title": "Jobs_Cancel",
+      "description": "Cancels a Job (asynchronous).",
+      "consumes": [],
+      "produces": [
+        "application/json"
       ],
-      responseKind: 'none',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
-          },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
-          },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
-          },
-          id: {
-            type: 'string',
-            description: 'The name and identifier for the Job. This is case-sensitive.',
-          },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
+      "parameters": [
+        {
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'id'],
+        {
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
+        },
+        {
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
+        },
+        {
+          "name": "id",
+          "wireName": "id",
+          "in": "path",
+          "required": true,
+          "description": "The name and identifier for the Job. This is case-sensitive."
+        },
+        {
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        }
+      ],
+      "responseKind": "none",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
+          },
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
+          },
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
+          },
+          "id": {
+            "type": "string",
+            "description": "The name and identifier for the Job. This is case-sensitive."
+          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          }
+        },
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "id"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-      },
+      "outputSchema": {
+        "definitions": definitions
+      }
     },
     {
-      operationId: 'Compute_List',
-      method: 'get',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes',
-      title: 'Compute_List',
-      description: 'Gets computes in specified workspace.',
-      consumes: [],
-      produces: [],
-      parameters: [
+      "operationId": "Compute_List",
+      "method": "get",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes",
+      "title": "Compute_List",
+      "description": "Gets computes in specified workspace.",
+      "consumes": [],
+      "produces": [],
+      "parameters": [
         {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
         {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
         },
         {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
         },
         {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
         },
         {
-          name: '$skip',
-          wireName: '$skip',
-          in: 'query',
-          required: false,
-          description: 'Continuation token for pagination.',
-        },
+          "name": "$skip",
+          "wireName": "$skip",
+          "in": "query",
+          "required": false,
+          "description": "Continuation token for pagination."
+        }
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
           },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
           },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
           },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
           },
-          $skip: {
-            type: 'string',
-            description: 'Continuation token for pagination.',
-          },
+          "$skip": {
+            "type": "string",
+            "description": "Continuation token for pagination."
+          }
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName'],
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/PaginatedComputeResourcesList',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/PaginatedComputeResourcesList"
+      }
     },
     {
-      operationId: 'Compute_Get',
-      method: 'get',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}',
-      title: 'Compute_Get',
-      description: "Gets compute definition by its name. Any secrets (storage keys, service credentials, etc) are not returned - use 'keys' nested resource to get them.",
-      consumes: [],
-      produces: [],
-      parameters: [
+      "operationId": "Compute_Get",
+      "method": "get",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}",
+      "title": "Compute_Get",
+      "description": "Gets compute definition by its name. Any secrets (storage keys, service credentials, etc) are not returned - use 'keys' nested resource to get them.",
+      "consumes": [],
+      "produces": [],
+      "parameters": [
         {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
         {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
         },
         {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
         },
         {
-          name: 'computeName',
-          wireName: 'computeName',
-          in: 'path',
-          required: true,
-          description: 'Name of the Azure Machine Learning compute.',
+          "name": "computeName",
+          "wireName": "computeName",
+          "in": "path",
+          "required": true,
+          "description": "Name of the Azure Machine Learning compute."
         },
         {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        }
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
           },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
           },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
           },
-          computeName: {
-            type: 'string',
-            description: 'Name of the Azure Machine Learning compute.',
+          "computeName": {
+            "type": "string",
+            "description": "Name of the Azure Machine Learning compute."
           },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          }
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'computeName'],
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "computeName"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/ComputeResource',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/ComputeResource"
+      }
     },
     {
-      operationId: 'Compute_CreateOrUpdate',
-      method: 'put',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}',
-      title: 'Compute_CreateOrUpdate',
-      description:
-        'Creates or updates compute. This call will overwrite a compute if it exists. This is a nonrecoverable operation. If your intent is to create a new compute, do a GET first to verify that it does not exist yet.',
-      consumes: [],
-      produces: [],
-      parameters: [
+      "operationId": "Compute_CreateOrUpdate",
+      "method": "put",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}",
+      "title": "Compute_CreateOrUpdate",
+      "description": "Creates or updates compute. This call will overwrite a compute if it exists. This is a nonrecoverable operation. If your intent is to create a new compute, do a GET first to verify that it does not exist yet.",
+      "consumes": [],
+      "produces": [],
+      "parameters": [
         {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
         {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
         },
         {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
         },
         {
-          name: 'computeName',
-          wireName: 'computeName',
-          in: 'path',
-          required: true,
-          description: 'Name of the Azure Machine Learning compute.',
+          "name": "computeName",
+          "wireName": "computeName",
+          "in": "path",
+          "required": true,
+          "description": "Name of the Azure Machine Learning compute."
         },
         {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
         },
         {
-          name: 'parameters',
-          wireName: 'parameters',
-          in: 'body',
-          required: true,
-          description: 'Payload with Machine Learning compute definition.',
-        },
+          "name": "parameters",
+          "wireName": "parameters",
+          "in": "body",
+          "required": true,
+          "description": "Payload with Machine Learning compute definition."
+        }
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
           },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
           },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
           },
-          computeName: {
-            type: 'string',
-            description: 'Name of the Azure Machine Learning compute.',
+          "computeName": {
+            "type": "string",
+            "description": "Name of the Azure Machine Learning compute."
           },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
           },
-          parameters: {
-            $ref: '#/definitions/ComputeResource',
-          },
+          "parameters": {
+            "$ref": "#/definitions/ComputeResource"
+          }
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'computeName', 'parameters'],
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "computeName",
+          "parameters"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/ComputeResource',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/ComputeResource"
+      }
     },
     {
-      operationId: 'Compute_Update',
-      method: 'patch',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}',
-      title: 'Compute_Update',
-      description: 'Updates properties of a compute. This call will overwrite a compute if it exists. This is a nonrecoverable operation.',
-      consumes: [],
-      produces: [],
-      parameters: [
+      "operationId": "Compute_Update",
+      "method": "patch",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}",
+      "title": "Compute_Update",
+      "description": "Updates properties of a compute. This call will overwrite a compute if it exists. This is a nonrecoverable operation.",
+      "consumes": [],
+      "produces": [],
+      "parameters": [
         {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
         {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
         },
         {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
         },
         {
-          name: 'computeName',
-          wireName: 'computeName',
-          in: 'path',
-          required: true,
-          description: 'Name of the Azure Machine Learning compute.',
+          "name": "computeName",
+          "wireName": "computeName",
+          "in": "path",
+          "required": true,
+          "description": "Name of the Azure Machine Learning compute."
         },
         {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
         },
         {
-          name: 'parameters',
-          wireName: 'parameters',
-          in: 'body',
-          required: true,
-          description: 'Additional parameters for cluster update.',
-        },
+          "name": "parameters",
+          "wireName": "parameters",
+          "in": "body",
+          "required": true,
+          "description": "Additional parameters for cluster update."
+        }
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
           },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
           },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
           },
-          computeName: {
-            type: 'string',
-            description: 'Name of the Azure Machine Learning compute.',
+          "computeName": {
+            "type": "string",
+            "description": "Name of the Azure Machine Learning compute."
           },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
           },
-          parameters: {
-            $ref: '#/definitions/ClusterUpdateParameters',
-          },
+          "parameters": {
+            "$ref": "#/definitions/ClusterUpdateParameters"
+          }
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'computeName', 'parameters'],
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "computeName",
+          "parameters"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/ComputeResource',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/ComputeResource"
+      }
     },
     {
-      operationId: 'Compute_Delete',
-      method: 'delete',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}',
-      title: 'Compute_Delete',
-      description: 'Deletes specified Machine Learning compute.',
-      consumes: [],
-      produces: [],
-      parameters: [
+      "operationId": "Compute_Delete",
+      "method": "delete",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}",
+      "title": "Compute_Delete",
+      "description": "Deletes specified Machine Learning compute.",
+      "consumes": [],
+      "produces": [],
+      "parameters": [
         {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
         {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
         },
         {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
         },
         {
-          name: 'computeName',
-          wireName: 'computeName',
-          in: 'path',
-          required: true,
-          description: 'Name of the Azure Machine Learning compute.',
+          "name": "computeName",
+          "wireName": "computeName",
+          "in": "path",
+          "required": true,
+          "description": "Name of the Azure Machine Learning compute."
         },
         {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
         },
         {
-          name: 'underlyingResourceAction',
-          wireName: 'underlyingResourceAction',
-          in: 'query',
-          required: true,
-          description: "Delete the underlying compute if 'Delete', or detach the underlying compute from workspace if 'Detach'.",
-        },
+          "name": "underlyingResourceAction",
+          "wireName": "underlyingResourceAction",
+          "in": "query",
+          "required": true,
+          "description": "Delete the underlying compute if 'Delete', or detach the underlying compute from workspace if 'Detach'."
+        }
       ],
-      responseKind: 'none',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
+      "responseKind": "none",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
           },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
           },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
           },
-          computeName: {
-            type: 'string',
-            description: 'Name of the Azure Machine Learning compute.',
+          "computeName": {
+            "type": "string",
+            "description": "Name of the Azure Machine Learning compute."
           },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
           },
-          underlyingResourceAction: {
-            type: 'string',
-            description: "Delete the underlying compute if 'Delete', or detach the underlying compute from workspace if 'Detach'.",
-            enum: ['Delete', 'Detach'],
-          },
+          "underlyingResourceAction": {
+            "type": "string",
+            "description": "Delete the underlying compute if 'Delete', or detach the underlying compute from workspace if 'Detach'.",
+            "enum": [
+              "Delete",
+              "Detach"
+            ]
+          }
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'computeName', 'underlyingResourceAction'],
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "computeName",
+          "underlyingResourceAction"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-      },
+      "outputSchema": {
+        "definitions": definitions
+      }
     },
     {
-      operationId: 'Compute_ListNodes',
-      method: 'post',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}/listNodes',
-      title: 'Compute_ListNodes',
-      description: 'Get the details (e.g IP address, port etc) of all the compute nodes in the compute.',
-      consumes: [],
-      produces: [],
-      parameters: [
+      "operationId": "Compute_ListNodes",
+      "method": "post",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}/listNodes",
+      "title": "Compute_ListNodes",
+      "description": "Get the details (e.g IP address, port etc) of all the compute nodes in the compute.",
+      "consumes": [],
+      "produces": [],
+      "parameters": [
         {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
         {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
         },
         {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
         },
         {
-          name: 'computeName',
-          wireName: 'computeName',
-          in: 'path',
-          required: true,
-          description: 'Name of the Azure Machine Learning compute.',
+          "name": "computeName",
+          "wireName": "computeName",
+          "in": "path",
+          "required": true,
+          "description": "Name of the Azure Machine Learning compute."
         },
         {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        }
       ],
-      responseKind: 'json',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
+      "responseKind": "json",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
           },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
           },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
           },
-          computeName: {
-            type: 'string',
-            description: 'Name of the Azure Machine Learning compute.',
+          "computeName": {
+            "type": "string",
+            "description": "Name of the Azure Machine Learning compute."
           },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          }
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'computeName'],
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "computeName"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-        $ref: '#/definitions/AmlComputeNodesInformation',
-      },
+      "outputSchema": {
+        "definitions": definitions,
+        "$ref": "#/definitions/AmlComputeNodesInformation"
+      }
     },
     {
-      operationId: 'Compute_Start',
-      method: 'post',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}/start',
-      title: 'Compute_Start',
-      description: 'Posts a start action to a compute instance',
-      consumes: [],
-      produces: [],
-      parameters: [
+      "operationId": "Compute_Start",
+      "method": "post",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}/start",
+      "title": "Compute_Start",
+      "description": "Posts a start action to a compute instance",
+      "consumes": [],
+      "produces": [],
+      "parameters": [
         {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
         {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
         },
         {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
         },
         {
-          name: 'computeName',
-          wireName: 'computeName',
-          in: 'path',
-          required: true,
-          description: 'Name of the Azure Machine Learning compute.',
+          "name": "computeName",
+          "wireName": "computeName",
+          "in": "path",
+          "required": true,
+          "description": "Name of the Azure Machine Learning compute."
         },
         {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        }
       ],
-      responseKind: 'none',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
+      "responseKind": "none",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
           },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
           },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
           },
-          computeName: {
-            type: 'string',
-            description: 'Name of the Azure Machine Learning compute.',
+          "computeName": {
+            "type": "string",
+            "description": "Name of the Azure Machine Learning compute."
           },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          }
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'computeName'],
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "computeName"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-      },
+      "outputSchema": {
+        "definitions": definitions
+      }
     },
     {
-      operationId: 'Compute_Stop',
-      method: 'post',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}/stop',
-      title: 'Compute_Stop',
-      description: 'Posts a stop action to a compute instance',
-      consumes: [],
-      produces: [],
-      parameters: [
+      "operationId": "Compute_Stop",
+      "method": "post",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}/stop",
+      "title": "Compute_Stop",
+      "description": "Posts a stop action to a compute instance",
+      "consumes": [],
+      "produces": [],
+      "parameters": [
         {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
         {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
         },
         {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
         },
         {
-          name: 'computeName',
-          wireName: 'computeName',
-          in: 'path',
-          required: true,
-          description: 'Name of the Azure Machine Learning compute.',
+          "name": "computeName",
+          "wireName": "computeName",
+          "in": "path",
+          "required": true,
+          "description": "Name of the Azure Machine Learning compute."
         },
         {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        }
       ],
-      responseKind: 'none',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
+      "responseKind": "none",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
           },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
           },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
           },
-          computeName: {
-            type: 'string',
-            description: 'Name of the Azure Machine Learning compute.',
+          "computeName": {
+            "type": "string",
+            "description": "Name of the Azure Machine Learning compute."
           },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          }
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'computeName'],
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "computeName"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-      },
+      "outputSchema": {
+        "definitions": definitions
+      }
     },
     {
-      operationId: 'Compute_Restart',
-      method: 'post',
-      path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}/restart',
-      title: 'Compute_Restart',
-      description: 'Posts a restart action to a compute instance',
-      consumes: [],
-      produces: [],
-      parameters: [
+      "operationId": "Compute_Restart",
+      "method": "post",
+      "path": "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}/restart",
+      "title": "Compute_Restart",
+      "description": "Posts a restart action to a compute instance",
+      "consumes": [],
+      "produces": [],
+      "parameters": [
         {
-          name: 'subscriptionId',
-          wireName: 'subscriptionId',
-          in: 'path',
-          required: true,
-          description: 'The ID of the target subscription. The value must be an UUID.',
+          "name": "subscriptionId",
+          "wireName": "subscriptionId",
+          "in": "path",
+          "required": true,
+          "description": "The ID of the target subscription. The value must be an UUID."
         },
         {
-          name: 'resourceGroupName',
-          wireName: 'resourceGroupName',
-          in: 'path',
-          required: true,
-          description: 'The name of the resource group. The name is case insensitive.',
+          "name": "resourceGroupName",
+          "wireName": "resourceGroupName",
+          "in": "path",
+          "required": true,
+          "description": "The name of the resource group. The name is case insensitive."
         },
         {
-          name: 'workspaceName',
-          wireName: 'workspaceName',
-          in: 'path',
-          required: true,
-          description: 'Name of Azure Machine Learning workspace.',
+          "name": "workspaceName",
+          "wireName": "workspaceName",
+          "in": "path",
+          "required": true,
+          "description": "Name of Azure Machine Learning workspace."
         },
         {
-          name: 'computeName',
-          wireName: 'computeName',
-          in: 'path',
-          required: true,
-          description: 'Name of the Azure Machine Learning compute.',
+          "name": "computeName",
+          "wireName": "computeName",
+          "in": "path",
+          "required": true,
+          "description": "Name of the Azure Machine Learning compute."
         },
         {
-          name: 'api-version',
-          wireName: 'api-version',
-          in: 'query',
-          required: false,
-          description: 'The API version to use for this operation.',
-        },
+          "name": "api-version",
+          "wireName": "api-version",
+          "in": "query",
+          "required": false,
+          "description": "The API version to use for this operation."
+        }
       ],
-      responseKind: 'none',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          subscriptionId: {
-            type: 'string',
-            description: 'The ID of the target subscription. The value must be an UUID.',
+      "responseKind": "none",
+      "inputSchema": {
+        "type": "object",
+        "properties": {
+          "subscriptionId": {
+            "type": "string",
+            "description": "The ID of the target subscription. The value must be an UUID."
           },
-          resourceGroupName: {
-            type: 'string',
-            description: 'The name of the resource group. The name is case insensitive.',
-            pattern: '^[-\\w\\._\\(\\)]+$',
-            maxLength: 90,
-            minLength: 1,
+          "resourceGroupName": {
+            "type": "string",
+            "description": "The name of the resource group. The name is case insensitive.",
+            "pattern": "^[-\\w\\._\\(\\)]+$",
+            "maxLength": 90,
+            "minLength": 1
           },
-          workspaceName: {
-            type: 'string',
-            description: 'Name of Azure Machine Learning workspace.',
-            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$',
+          "workspaceName": {
+            "type": "string",
+            "description": "Name of Azure Machine Learning workspace.",
+            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"
           },
-          computeName: {
-            type: 'string',
-            description: 'Name of the Azure Machine Learning compute.',
+          "computeName": {
+            "type": "string",
+            "description": "Name of the Azure Machine Learning compute."
           },
-          'api-version': {
-            type: 'string',
-            description: 'The API version to use for this operation.',
-            minLength: 1,
-            default: '2024-10-01',
-          },
+          "api-version": {
+            "type": "string",
+            "description": "The API version to use for this operation.",
+            "minLength": 1,
+            "default": "2024-10-01"
+          }
         },
-        additionalProperties: false,
-        definitions: definitions,
-        required: ['subscriptionId', 'resourceGroupName', 'workspaceName', 'computeName'],
+        "additionalProperties": false,
+        "definitions": definitions,
+        "required": [
+          "subscriptionId",
+          "resourceGroupName",
+          "workspaceName",
+          "computeName"
+        ]
       },
-      outputSchema: {
-        definitions: definitions,
-      },
-    },
+      "outputSchema": {
+        "definitions": definitions
+      }
+    }
   ],
 };

@@ -4,17 +4,17 @@ import type { ActionContext } from '../action-signature';
 /** All nodes means the service will be running on all of the nodes of the job */
 export interface AllNodes {
   /** [Required] Type of the Nodes value */
-  nodesValueType: 'All';
+  nodesValueType: "All";
 }
 
 /** An Azure Machine Learning compute. */
 export interface AmlCompute {
   /** The type of compute */
-  computeType: 'AmlCompute';
+  computeType: "AmlCompute";
   /** Location for the underlying compute */
   computeLocation?: string;
   /** The provision state of the cluster. Valid values are Unknown, Updating, Provisioning, Succeeded, and Failed. */
-  provisioningState?: 'Unknown' | 'Updating' | 'Creating' | 'Deleting' | 'Succeeded' | 'Failed' | 'Canceled';
+  provisioningState?: "Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled";
   /** The description of the Machine Learning compute. */
   description?: string | null;
   /** The time at which the compute was created. */
@@ -44,7 +44,7 @@ export interface AmlComputeNodeInformation {
   /** SSH port number of the node. */
   port?: number;
   /** State of the compute node. Values are idle, running, preparing, unusable, leaving and preempted. */
-  nodeState?: 'idle' | 'running' | 'preparing' | 'unusable' | 'leaving' | 'preempted';
+  nodeState?: "idle" | "running" | "preparing" | "unusable" | "leaving" | "preempted";
   /** ID of the Experiment running on the node, if any else null. */
   runId?: string | null;
 }
@@ -60,11 +60,11 @@ export interface AmlComputeNodesInformation {
 /** AML Compute properties */
 export interface AmlComputeProperties {
   /** Compute OS Type */
-  osType?: 'Linux' | 'Windows';
+  osType?: "Linux" | "Windows";
   /** Virtual Machine Size */
   vmSize?: string;
   /** Virtual Machine priority */
-  vmPriority?: 'Dedicated' | 'LowPriority';
+  vmPriority?: "Dedicated" | "LowPriority";
   /** Virtual Machine image for AML Compute - windows only */
   virtualMachineImage?: VirtualMachineImage | null;
   /** Network is isolated or not */
@@ -76,9 +76,9 @@ export interface AmlComputeProperties {
   /** Virtual network subnet resource ID the compute nodes belong to. */
   subnet?: ResourceId | null;
   /** State of the public SSH port. */
-  remoteLoginPortPublicAccess?: 'Enabled' | 'Disabled' | 'NotSpecified';
+  remoteLoginPortPublicAccess?: "Enabled" | "Disabled" | "NotSpecified";
   /** Allocation state of the compute. */
-  allocationState?: 'Steady' | 'Resizing';
+  allocationState?: "Steady" | "Resizing";
   /** The time at which the compute entered its current allocation state. */
   allocationStateTransitionTime?: string;
   /** Collection of errors encountered by various compute nodes during node setup. */
@@ -104,7 +104,7 @@ export interface AmlComputeSchema {
 /** AML Token identity configuration. */
 export interface AmlToken {
   /** [Required] Specifies the type of identity framework. */
-  identityType: 'AMLToken';
+  identityType: "AMLToken";
 }
 
 export interface AssetBase {
@@ -152,7 +152,7 @@ export interface AssetJobOutput {
 }
 
 /** Provisioning state of registry asset. */
-export type AssetProvisioningState = 'Succeeded' | 'Failed' | 'Canceled' | 'Creating' | 'Updating' | 'Deleting';
+export type AssetProvisioningState = "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting";
 
 /** A user that can be assigned to a compute instance. */
 export interface AssignedUser {
@@ -167,7 +167,7 @@ export interface AzureDevOpsWebhook {
   /** Send callback on a specified notification event */
   eventType?: string | null;
   /** [Required] Specifies the type of service to send a callback */
-  webhookType: 'AzureDevOps';
+  webhookType: "AzureDevOps";
 }
 
 /** Describes the bind options for the container */
@@ -300,7 +300,7 @@ export interface CommandJob {
   /** Is the asset archived? */
   isArchived?: boolean;
   /** [Required] Specifies the type of job. */
-  jobType: 'Command';
+  jobType: "Command";
   /** Notification setting for the job */
   notificationSetting?: NotificationSetting | null;
   /**
@@ -337,7 +337,7 @@ export interface CommandJob {
 /** Command Job limit class. */
 export interface CommandJobLimits {
   /** [Required] JobLimit type. */
-  jobLimitsType: 'Command';
+  jobLimitsType: "Command";
   /** The max run duration in ISO 8601 format, after which the job will be cancelled. Only supports duration with precision as low as Seconds. */
   timeout?: string | null;
 }
@@ -348,11 +348,11 @@ export type Compute = AmlCompute | ComputeInstance | DataFactory;
 /** An Azure Machine Learning compute instance. */
 export interface ComputeInstance {
   /** The type of compute */
-  computeType: 'ComputeInstance';
+  computeType: "ComputeInstance";
   /** Location for the underlying compute */
   computeLocation?: string;
   /** The provision state of the cluster. Valid values are Unknown, Updating, Provisioning, Succeeded, and Failed. */
-  provisioningState?: 'Unknown' | 'Updating' | 'Creating' | 'Deleting' | 'Succeeded' | 'Failed' | 'Canceled';
+  provisioningState?: "Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled";
   /** The description of the Machine Learning compute. */
   description?: string | null;
   /** The time at which the compute was created. */
@@ -392,11 +392,11 @@ export interface ComputeInstanceContainer {
   /** Name of the ComputeInstance container. */
   name?: string;
   /** Auto save settings. */
-  autosave?: 'None' | 'Local' | 'Remote';
+  autosave?: "None" | "Local" | "Remote";
   /** Information of GPU. */
   gpu?: string;
   /** network of this container. */
-  network?: 'Bridge' | 'Host';
+  network?: "Bridge" | "Host";
   /** Environment information of this container. */
   environment?: ComputeInstanceEnvironmentInfo;
   /** services of this containers. */
@@ -416,13 +416,13 @@ export interface ComputeInstanceCreatedBy {
 /** Defines an Aml Instance DataDisk. */
 export interface ComputeInstanceDataDisk {
   /** Caching type of Data Disk. */
-  caching?: 'None' | 'ReadOnly' | 'ReadWrite';
+  caching?: "None" | "ReadOnly" | "ReadWrite";
   /** The initial disk size in gigabytes. */
   diskSizeGB?: number;
   /** The lun is used to uniquely identify each data disk. If attaching multiple disks, each should have a distinct lun. */
   lun?: number;
   /** type of this storage account. */
-  storageAccountType?: 'Standard_LRS' | 'Premium_LRS';
+  storageAccountType?: "Standard_LRS" | "Premium_LRS";
 }
 
 /** Defines an Aml Instance DataMount. */
@@ -430,17 +430,17 @@ export interface ComputeInstanceDataMount {
   /** Source of the ComputeInstance data mount. */
   source?: string;
   /** Data source type. */
-  sourceType?: 'Dataset' | 'Datastore' | 'URI';
+  sourceType?: "Dataset" | "Datastore" | "URI";
   /** name of the ComputeInstance data mount. */
   mountName?: string;
   /** Mount Action. */
-  mountAction?: 'Mount' | 'Unmount';
+  mountAction?: "Mount" | "Unmount";
   /** who this data mount created by. */
   createdBy?: string;
   /** Path of this data mount. */
   mountPath?: string;
   /** Mount state. */
-  mountState?: 'MountRequested' | 'Mounted' | 'MountFailed' | 'UnmountRequested' | 'UnmountFailed' | 'Unmounted';
+  mountState?: "MountRequested" | "Mounted" | "MountFailed" | "UnmountRequested" | "UnmountFailed" | "Unmounted";
   /** The time when the disk mounted. */
   mountedOn?: string;
   /** Error of this data mount. */
@@ -458,13 +458,13 @@ export interface ComputeInstanceEnvironmentInfo {
 /** The last operation on ComputeInstance. */
 export interface ComputeInstanceLastOperation {
   /** Name of the last operation. */
-  operationName?: 'Create' | 'Start' | 'Stop' | 'Restart' | 'Reimage' | 'Delete';
+  operationName?: "Create" | "Start" | "Stop" | "Restart" | "Reimage" | "Delete";
   /** Time of the last operation. */
   operationTime?: string;
   /** Operation status. */
-  operationStatus?: 'InProgress' | 'Succeeded' | 'CreateFailed' | 'StartFailed' | 'StopFailed' | 'RestartFailed' | 'ReimageFailed' | 'DeleteFailed';
+  operationStatus?: "InProgress" | "Succeeded" | "CreateFailed" | "StartFailed" | "StopFailed" | "RestartFailed" | "ReimageFailed" | "DeleteFailed";
   /** Trigger of operation. */
-  operationTrigger?: 'User' | 'Schedule' | 'IdleShutdown';
+  operationTrigger?: "User" | "Schedule" | "IdleShutdown";
 }
 
 /** Compute Instance properties */
@@ -474,7 +474,7 @@ export interface ComputeInstanceProperties {
   /** Virtual network subnet resource ID the compute nodes belong to. */
   subnet?: ResourceId | null;
   /** Policy for sharing applications on this compute instance among users of parent workspace. */
-  applicationSharingPolicy?: 'Personal' | 'Shared';
+  applicationSharingPolicy?: "Personal" | "Shared";
   /** Specifies policy and settings for SSH access. */
   sshSettings?: ComputeInstanceSshSettings | null;
   /** List of Custom Services added to the compute. */
@@ -492,7 +492,7 @@ export interface ComputeInstanceProperties {
   /** The current state of this ComputeInstance. */
   state?: ComputeInstanceState;
   /** The Compute Instance Authorization type. Available values are personal (default). */
-  computeInstanceAuthorizationType?: 'personal' | null;
+  computeInstanceAuthorizationType?: "personal" | null;
   /** Settings for a personal compute instance. */
   personalComputeInstanceSettings?: PersonalComputeInstanceSettings | null;
   /** Details of customized scripts to execute for setting up the cluster. */
@@ -522,7 +522,7 @@ export interface ComputeInstanceSchema {
 /** Specifies policy and settings for SSH access. */
 export interface ComputeInstanceSshSettings {
   /** State of the public SSH port. */
-  sshPublicAccess?: 'Enabled' | 'Disabled';
+  sshPublicAccess?: "Enabled" | "Disabled";
   /** Describes the admin user name. */
   adminUserName?: string;
   /** Describes the port for connecting through SSH. */
@@ -532,22 +532,7 @@ export interface ComputeInstanceSshSettings {
 }
 
 /** Current state of an ComputeInstance. */
-export type ComputeInstanceState =
-  | 'Creating'
-  | 'CreateFailed'
-  | 'Deleting'
-  | 'Running'
-  | 'Restarting'
-  | 'JobRunning'
-  | 'SettingUp'
-  | 'SetupFailed'
-  | 'Starting'
-  | 'Stopped'
-  | 'Stopping'
-  | 'UserSettingUp'
-  | 'UserSetupFailed'
-  | 'Unknown'
-  | 'Unusable';
+export type ComputeInstanceState = "Creating" | "CreateFailed" | "Deleting" | "Running" | "Restarting" | "JobRunning" | "SettingUp" | "SetupFailed" | "Starting" | "Stopped" | "Stopping" | "UserSettingUp" | "UserSetupFailed" | "Unknown" | "Unusable";
 
 /** Version of computeInstance. */
 export interface ComputeInstanceVersion {
@@ -556,10 +541,10 @@ export interface ComputeInstanceVersion {
 }
 
 /** The compute power action. */
-export type ComputePowerAction = 'Start' | 'Stop';
+export type ComputePowerAction = "Start" | "Stop";
 
 /** Enum to describe the frequency of a compute recurrence schedule */
-export type ComputeRecurrenceFrequency = 'Minute' | 'Hour' | 'Day' | 'Week' | 'Month';
+export type ComputeRecurrenceFrequency = "Minute" | "Hour" | "Day" | "Week" | "Month";
 
 export interface ComputeRecurrenceSchedule {
   /** [Required] List of hours for the schedule. */
@@ -610,7 +595,7 @@ export interface ComputeStartStopSchedule {
   /** A system assigned id for the schedule. */
   id?: string | null;
   /** The current deployment state of schedule. */
-  provisioningStatus?: 'Completed' | 'Provisioning' | 'Failed';
+  provisioningStatus?: "Completed" | "Provisioning" | "Failed";
   status?: ScheduleStatus;
   /** [Required] The compute power action. */
   action?: ComputePowerAction;
@@ -625,14 +610,13 @@ export interface ComputeStartStopSchedule {
 }
 
 /** Is the trigger type recurrence or cron. */
-export type ComputeTriggerType = 'Recurrence' | 'Cron';
+export type ComputeTriggerType = "Recurrence" | "Cron";
 
 /** The type of compute */
-export type ComputeType =
-  'AKS' | 'Kubernetes' | 'AmlCompute' | 'ComputeInstance' | 'DataFactory' | 'VirtualMachine' | 'HDInsight' | 'Databricks' | 'DataLakeAnalytics' | 'SynapseSpark';
+export type ComputeType = "AKS" | "Kubernetes" | "AmlCompute" | "ComputeInstance" | "DataFactory" | "VirtualMachine" | "HDInsight" | "Databricks" | "DataLakeAnalytics" | "SynapseSpark";
 
 /** Enum of weekday */
-export type ComputeWeekDay = 'Monday' | 'Tuesday' | 'Wednesday' | 'Thursday' | 'Friday' | 'Saturday' | 'Sunday';
+export type ComputeWeekDay = "Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday";
 
 /** The workflow trigger cron for ComputeStartStop schedule type. */
 export interface Cron {
@@ -658,7 +642,7 @@ export interface CustomModelJobInput {
   /** Description for the input. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobInputType: 'custom_model';
+  jobInputType: "custom_model";
 }
 
 export interface CustomModelJobOutput {
@@ -669,7 +653,7 @@ export interface CustomModelJobOutput {
   /** Description for the output. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobOutputType: 'custom_model';
+  jobOutputType: "custom_model";
 }
 
 /** Specifies the custom service configuration */
@@ -691,11 +675,11 @@ export interface CustomService {
 /** A DataFactory compute. */
 export interface DataFactory {
   /** The type of compute */
-  computeType: 'DataFactory';
+  computeType: "DataFactory";
   /** Location for the underlying compute */
   computeLocation?: string;
   /** The provision state of the cluster. Valid values are Unknown, Updating, Provisioning, Succeeded, and Failed. */
-  provisioningState?: 'Unknown' | 'Updating' | 'Creating' | 'Deleting' | 'Succeeded' | 'Failed' | 'Canceled';
+  provisioningState?: "Unknown" | "Updating" | "Creating" | "Deleting" | "Succeeded" | "Failed" | "Canceled";
   /** The description of the Machine Learning compute. */
   description?: string | null;
   /** The time at which the compute was created. */
@@ -716,7 +700,7 @@ export interface DataFactory {
 export type DistributionConfiguration = Mpi | PyTorch | TensorFlow;
 
 /** Enum to determine the job distribution type. */
-export type DistributionType = 'PyTorch' | 'TensorFlow' | 'Mpi';
+export type DistributionType = "PyTorch" | "TensorFlow" | "Mpi";
 
 /** Docker container configuration */
 export interface Docker {
@@ -725,12 +709,12 @@ export interface Docker {
 }
 
 /** Enum to determine the email notification type. */
-export type EmailNotificationEnableType = 'JobCompleted' | 'JobFailed' | 'JobCancelled';
+export type EmailNotificationEnableType = "JobCompleted" | "JobFailed" | "JobCancelled";
 
 /** Describes the endpoint configuration for the container */
 export interface Endpoint {
   /** Protocol over which communication will happen over this endpoint */
-  protocol?: 'tcp' | 'udp' | 'http';
+  protocol?: "tcp" | "udp" | "http";
   /** Name of the Endpoint */
   name?: string;
   /** Application port inside the container. */
@@ -744,7 +728,7 @@ export interface Endpoint {
 /** Environment Variables for the container */
 export interface EnvironmentVariable {
   /** Type of the Environment Variable. Possible values are: local - For local variable */
-  type?: 'local';
+  type?: "local";
   /** Value of the Environment variable */
   value?: string;
 }
@@ -781,12 +765,12 @@ export interface ErrorResponse {
 export type IdentityConfiguration = AmlToken | ManagedIdentity | UserIdentity;
 
 /** Enum to determine identity framework. */
-export type IdentityConfigurationType = 'Managed' | 'AMLToken' | 'UserIdentity';
+export type IdentityConfigurationType = "Managed" | "AMLToken" | "UserIdentity";
 
 /** Describes the Image Specifications */
 export interface Image {
   /** Type of the image. Possible values are: docker - For docker images. azureml - For AzureML images */
-  type?: 'docker' | 'azureml';
+  type?: "docker" | "azureml";
   /** Image reference */
   reference?: string;
 }
@@ -802,7 +786,7 @@ export interface ImageMetadata {
 }
 
 /** Enum to determine the input data delivery mode. */
-export type InputDeliveryMode = 'ReadOnlyMount' | 'ReadWriteMount' | 'Download' | 'Direct' | 'EvalMount' | 'EvalDownload';
+export type InputDeliveryMode = "ReadOnlyMount" | "ReadWriteMount" | "Download" | "Direct" | "EvalMount" | "EvalDownload";
 
 /** Base definition for a job. */
 export type JobBase = CommandJob | PipelineJob;
@@ -833,17 +817,17 @@ export interface JobBaseResourceArmPaginatedResult {
 export type JobInput = CustomModelJobInput | LiteralJobInput | MLFlowModelJobInput | MLTableJobInput | TritonModelJobInput | UriFileJobInput | UriFolderJobInput;
 
 /** Enum to determine the Job Input Type. */
-export type JobInputType = 'literal' | 'uri_file' | 'uri_folder' | 'mltable' | 'custom_model' | 'mlflow_model' | 'triton_model';
+export type JobInputType = "literal" | "uri_file" | "uri_folder" | "mltable" | "custom_model" | "mlflow_model" | "triton_model";
 
 export type JobLimits = CommandJobLimits;
 
-export type JobLimitsType = 'Command' | 'Sweep';
+export type JobLimitsType = "Command" | "Sweep";
 
 /** Job output definition container information on where to find job output/logs. */
 export type JobOutput = CustomModelJobOutput | MLFlowModelJobOutput | MLTableJobOutput | TritonModelJobOutput | UriFileJobOutput | UriFolderJobOutput;
 
 /** Enum to determine the Job Output Type. */
-export type JobOutputType = 'uri_file' | 'uri_folder' | 'mltable' | 'custom_model' | 'mlflow_model' | 'triton_model';
+export type JobOutputType = "uri_file" | "uri_folder" | "mltable" | "custom_model" | "mlflow_model" | "triton_model";
 
 export interface JobResourceConfiguration {
   /** Optional number of instances or nodes used by the compute target. */
@@ -880,34 +864,20 @@ export interface JobService {
 }
 
 /** The status of a job. */
-export type JobStatus =
-  | 'NotStarted'
-  | 'Starting'
-  | 'Provisioning'
-  | 'Preparing'
-  | 'Queued'
-  | 'Running'
-  | 'Finalizing'
-  | 'CancelRequested'
-  | 'Completed'
-  | 'Failed'
-  | 'Canceled'
-  | 'NotResponding'
-  | 'Paused'
-  | 'Unknown';
+export type JobStatus = "NotStarted" | "Starting" | "Provisioning" | "Preparing" | "Queued" | "Running" | "Finalizing" | "CancelRequested" | "Completed" | "Failed" | "Canceled" | "NotResponding" | "Paused" | "Unknown";
 
 /** Enum to determine the job tier. */
-export type JobTier = 'Null' | 'Spot' | 'Basic' | 'Standard' | 'Premium';
+export type JobTier = "Null" | "Spot" | "Basic" | "Standard" | "Premium";
 
 /** Enum to determine the type of job. */
-export type JobType = 'AutoML' | 'Command' | 'Sweep' | 'Pipeline' | 'Spark';
+export type JobType = "AutoML" | "Command" | "Sweep" | "Pipeline" | "Spark";
 
 /** Literal input type. */
 export interface LiteralJobInput {
   /** Description for the input. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobInputType: 'literal';
+  jobInputType: "literal";
   /** [Required] Literal value for the input. */
   value: string;
 }
@@ -920,7 +890,7 @@ export interface MLFlowModelJobInput {
   /** Description for the input. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobInputType: 'mlflow_model';
+  jobInputType: "mlflow_model";
 }
 
 export interface MLFlowModelJobOutput {
@@ -931,7 +901,7 @@ export interface MLFlowModelJobOutput {
   /** Description for the output. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobOutputType: 'mlflow_model';
+  jobOutputType: "mlflow_model";
 }
 
 export interface MLTableJobInput {
@@ -942,7 +912,7 @@ export interface MLTableJobInput {
   /** Description for the input. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobInputType: 'mltable';
+  jobInputType: "mltable";
 }
 
 export interface MLTableJobOutput {
@@ -953,13 +923,13 @@ export interface MLTableJobOutput {
   /** Description for the output. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobOutputType: 'mltable';
+  jobOutputType: "mltable";
 }
 
 /** Managed identity configuration. */
 export interface ManagedIdentity {
   /** [Required] Specifies the type of identity framework. */
-  identityType: 'Managed';
+  identityType: "Managed";
   /** Specifies a user-assigned identity by client ID. For system-assigned, do not set this field. */
   clientId?: string | null;
   /** Specifies a user-assigned identity by object ID. For system-assigned, do not set this field. */
@@ -981,12 +951,12 @@ export interface ManagedServiceIdentity {
 }
 
 /** Type of managed service identity (where both SystemAssigned and UserAssigned types are allowed). */
-export type ManagedServiceIdentityType = 'None' | 'SystemAssigned' | 'UserAssigned' | 'SystemAssigned,UserAssigned';
+export type ManagedServiceIdentityType = "None" | "SystemAssigned" | "UserAssigned" | "SystemAssigned,UserAssigned";
 
 /** MPI distribution configuration. */
 export interface Mpi {
   /** [Required] Specifies the type of distribution framework. */
-  distributionType: 'Mpi';
+  distributionType: "Mpi";
   /** Number of processes per MPI node. */
   processCountPerInstance?: number | null;
 }
@@ -1011,7 +981,7 @@ export interface NodeStateCounts {
 export type Nodes = AllNodes;
 
 /** The enumerated types for the nodes value */
-export type NodesValueType = 'All';
+export type NodesValueType = "All";
 
 /** Configuration for notification. */
 export interface NotificationSetting {
@@ -1024,7 +994,7 @@ export interface NotificationSetting {
 }
 
 /** Output data delivery mode enums. */
-export type OutputDeliveryMode = 'ReadWriteMount' | 'Upload' | 'Direct';
+export type OutputDeliveryMode = "ReadWriteMount" | "Upload" | "Direct";
 
 /** Paginated list of Machine Learning compute objects wrapped in ARM resource envelope. */
 export interface PaginatedComputeResourcesList {
@@ -1037,7 +1007,7 @@ export interface PaginatedComputeResourcesList {
 export type PendingUploadCredentialDto = SASCredentialDto;
 
 /** Enum to determine the PendingUpload credentials type. */
-export type PendingUploadCredentialType = 'SAS';
+export type PendingUploadCredentialType = "SAS";
 
 export interface PendingUploadRequestDto {
   /** If PendingUploadId = null then random guid will be used. */
@@ -1056,7 +1026,7 @@ export interface PendingUploadResponseDto {
 }
 
 /** Type of storage to use for the pending upload location */
-export type PendingUploadType = 'None' | 'TemporaryBlobReference';
+export type PendingUploadType = "None" | "TemporaryBlobReference";
 
 /** Settings for a personal compute instance. */
 export interface PersonalComputeInstanceSettings {
@@ -1088,7 +1058,7 @@ export interface PipelineJob {
   /** Is the asset archived? */
   isArchived?: boolean;
   /** [Required] Specifies the type of job. */
-  jobType: 'Pipeline';
+  jobType: "Pipeline";
   /** Notification setting for the job */
   notificationSetting?: NotificationSetting | null;
   /**
@@ -1125,7 +1095,7 @@ export interface ProxyResource {
 /** PyTorch distribution configuration. */
 export interface PyTorch {
   /** [Required] Specifies the type of distribution framework. */
-  distributionType: 'PyTorch';
+  distributionType: "PyTorch";
   /** Number of processes per node. */
   processCountPerInstance?: number | null;
 }
@@ -1190,7 +1160,7 @@ export interface ResourceId {
 
 export interface SASCredentialDto {
   /** [Required] Credential type used to authentication with storage. */
-  credentialType: 'SAS';
+  credentialType: "SAS";
   /** Full SAS Uri, including the storage, container/blob path and SAS token */
   sasUri?: string | null;
 }
@@ -1218,10 +1188,10 @@ export interface ScheduleBase {
 }
 
 /** The current deployment state of schedule. */
-export type ScheduleProvisioningState = 'Completed' | 'Provisioning' | 'Failed';
+export type ScheduleProvisioningState = "Completed" | "Provisioning" | "Failed";
 
 /** Is the schedule enabled or disabled? */
-export type ScheduleStatus = 'Enabled' | 'Disabled';
+export type ScheduleStatus = "Enabled" | "Disabled";
 
 /** Script reference */
 export interface ScriptReference {
@@ -1264,7 +1234,7 @@ export interface Sku {
 }
 
 /** This field is required to be implemented by the Resource Provider if the service has more than one tier, but is not required on a PUT. */
-export type SkuTier = 'Free' | 'Basic' | 'Standard' | 'Premium';
+export type SkuTier = "Free" | "Basic" | "Standard" | "Premium";
 
 /** Metadata pertaining to creation and last modification of the resource. */
 export interface SystemData {
@@ -1285,7 +1255,7 @@ export interface SystemData {
 /** TensorFlow distribution configuration. */
 export interface TensorFlow {
   /** [Required] Specifies the type of distribution framework. */
-  distributionType: 'TensorFlow';
+  distributionType: "TensorFlow";
   /** Number of parameter server tasks. */
   parameterServerCount?: number;
   /** Number of workers. If not specified, will default to the instance count. */
@@ -1306,7 +1276,7 @@ export interface TritonModelJobInput {
   /** Description for the input. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobInputType: 'triton_model';
+  jobInputType: "triton_model";
 }
 
 export interface TritonModelJobOutput {
@@ -1317,7 +1287,7 @@ export interface TritonModelJobOutput {
   /** Description for the output. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobOutputType: 'triton_model';
+  jobOutputType: "triton_model";
 }
 
 export interface UriFileJobInput {
@@ -1328,7 +1298,7 @@ export interface UriFileJobInput {
   /** Description for the input. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobInputType: 'uri_file';
+  jobInputType: "uri_file";
 }
 
 export interface UriFileJobOutput {
@@ -1339,7 +1309,7 @@ export interface UriFileJobOutput {
   /** Description for the output. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobOutputType: 'uri_file';
+  jobOutputType: "uri_file";
 }
 
 export interface UriFolderJobInput {
@@ -1350,7 +1320,7 @@ export interface UriFolderJobInput {
   /** Description for the input. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobInputType: 'uri_folder';
+  jobInputType: "uri_folder";
 }
 
 export interface UriFolderJobOutput {
@@ -1361,7 +1331,7 @@ export interface UriFolderJobOutput {
   /** Description for the output. */
   description?: string | null;
   /** [Required] Specifies the type of job. */
-  jobOutputType: 'uri_folder';
+  jobOutputType: "uri_folder";
 }
 
 /** Settings for user account that gets created on each on the nodes of a compute. */
@@ -1385,7 +1355,7 @@ export interface UserAssignedIdentity {
 /** User identity configuration. */
 export interface UserIdentity {
   /** [Required] Specifies the type of identity framework. */
-  identityType: 'UserIdentity';
+  identityType: "UserIdentity";
 }
 
 /** Virtual Machine image for Windows AML Compute */
@@ -1397,7 +1367,7 @@ export interface VirtualMachineImage {
 /** Describes the volume configuration for the container */
 export interface VolumeDefinition {
   /** Type of Volume Definition. Possible Values: bind,volume,tmpfs,npipe */
-  type?: 'bind' | 'volume' | 'tmpfs' | 'npipe';
+  type?: "bind" | "volume" | "tmpfs" | "npipe";
   /** Indicate whether to mount volume as readOnly. Default value for this is false. */
   readOnly?: boolean | null;
   /** Source of the mount. For bind mounts this is the host path. */
@@ -1424,10 +1394,10 @@ export interface VolumeOptions {
 export type Webhook = AzureDevOpsWebhook;
 
 /** Enum to determine the webhook callback service type. */
-export type WebhookType = 'AzureDevOps';
+export type WebhookType = "AzureDevOps";
 
 /** The kind of entity that created the resource. */
-export type createdByType = 'User' | 'Application' | 'ManagedIdentity' | 'Key';
+export type createdByType = "User" | "Application" | "ManagedIdentity" | "Key";
 
 /** The input of CodeContainers_Get. */
 export interface CodeContainers_GetInput {
@@ -1440,7 +1410,7 @@ export interface CodeContainers_GetInput {
   /** Container name. This is case-sensitive. */
   name: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
 }
 
 /** The output of CodeContainers_Get. */
@@ -1457,7 +1427,7 @@ export interface CodeContainers_CreateOrUpdateInput {
   /** Container name. This is case-sensitive. */
   name: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
   /** Container entity to create or update. */
   body: CodeContainerResource;
 }
@@ -1476,7 +1446,7 @@ export interface CodeVersions_ListInput {
   /** Container name. This is case-sensitive. */
   name: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
   /** Ordering of list. */
   $orderBy?: string;
   /** Maximum number of records to return. */
@@ -1505,7 +1475,7 @@ export interface CodeVersions_GetInput {
   /** Version identifier. This is case-sensitive. */
   version: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
 }
 
 /** The output of CodeVersions_Get. */
@@ -1524,7 +1494,7 @@ export interface CodeVersions_CreateOrUpdateInput {
   /** Version identifier. This is case-sensitive. */
   version: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
   /** Version entity to create or update. */
   body: CodeVersionResource;
 }
@@ -1545,7 +1515,7 @@ export interface CodeVersions_CreateOrGetStartPendingUploadInput {
   /** Version identifier. This is case-sensitive. */
   version: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
   /** Pending upload request object */
   body: PendingUploadRequestDto;
 }
@@ -1562,7 +1532,7 @@ export interface Jobs_ListInput {
   /** Name of Azure Machine Learning workspace. */
   workspaceName: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
   /** Continuation token for pagination. */
   $skip?: string;
   /** Type of job to be returned. */
@@ -1570,7 +1540,7 @@ export interface Jobs_ListInput {
   /** Jobs returned will have this tag key. */
   tag?: string;
   /** View type for including/excluding (for example) archived entities. */
-  listViewType?: 'ActiveOnly' | 'ArchivedOnly' | 'All';
+  listViewType?: "ActiveOnly" | "ArchivedOnly" | "All";
   /** Comma-separated list of user property names (and optionally values). Example: prop1,prop2=value2 */
   properties?: string;
 }
@@ -1589,7 +1559,7 @@ export interface Jobs_DeleteInput {
   /** The name and identifier for the Job. This is case-sensitive. */
   id: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
 }
 
 /** The output of Jobs_Delete. */
@@ -1606,7 +1576,7 @@ export interface Jobs_GetInput {
   /** The name and identifier for the Job. This is case-sensitive. */
   id: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
 }
 
 /** The output of Jobs_Get. */
@@ -1623,7 +1593,7 @@ export interface Jobs_CreateOrUpdateInput {
   /** The name and identifier for the Job. This is case-sensitive. */
   id: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
   /** Job definition object. */
   body: JobBaseResource;
 }
@@ -1642,7 +1612,7 @@ export interface Jobs_CancelInput {
   /** The name and identifier for the Job. This is case-sensitive. */
   id: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
 }
 
 /** The output of Jobs_Cancel. */
@@ -1657,7 +1627,7 @@ export interface Compute_ListInput {
   /** Name of Azure Machine Learning workspace. */
   workspaceName: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
   /** Continuation token for pagination. */
   $skip?: string;
 }
@@ -1676,7 +1646,7 @@ export interface Compute_GetInput {
   /** Name of the Azure Machine Learning compute. */
   computeName: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
 }
 
 /** The output of Compute_Get. */
@@ -1693,7 +1663,7 @@ export interface Compute_CreateOrUpdateInput {
   /** Name of the Azure Machine Learning compute. */
   computeName: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
   /** Payload with Machine Learning compute definition. */
   parameters: ComputeResource;
 }
@@ -1712,7 +1682,7 @@ export interface Compute_UpdateInput {
   /** Name of the Azure Machine Learning compute. */
   computeName: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
   /** Additional parameters for cluster update. */
   parameters: ClusterUpdateParameters;
 }
@@ -1731,9 +1701,9 @@ export interface Compute_DeleteInput {
   /** Name of the Azure Machine Learning compute. */
   computeName: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
   /** Delete the underlying compute if 'Delete', or detach the underlying compute from workspace if 'Detach'. */
-  underlyingResourceAction: 'Delete' | 'Detach';
+  underlyingResourceAction: "Delete" | "Detach";
 }
 
 /** The output of Compute_Delete. */
@@ -1750,7 +1720,7 @@ export interface Compute_ListNodesInput {
   /** Name of the Azure Machine Learning compute. */
   computeName: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
 }
 
 /** The output of Compute_ListNodes. */
@@ -1767,7 +1737,7 @@ export interface Compute_StartInput {
   /** Name of the Azure Machine Learning compute. */
   computeName: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
 }
 
 /** The output of Compute_Start. */
@@ -1784,7 +1754,7 @@ export interface Compute_StopInput {
   /** Name of the Azure Machine Learning compute. */
   computeName: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
 }
 
 /** The output of Compute_Stop. */
@@ -1801,7 +1771,7 @@ export interface Compute_RestartInput {
   /** Name of the Azure Machine Learning compute. */
   computeName: string;
   /** The API version to use for this operation. */
-  'api-version'?: string;
+  "api-version"?: string;
 }
 
 /** The output of Compute_Restart. */
@@ -1843,10 +1813,7 @@ export interface V2Actions {
   /** Create or update version. */
   CodeVersions_CreateOrUpdate(input: CodeVersions_CreateOrUpdateInput, context?: ActionContext): Promise<CodeVersions_CreateOrUpdateOutput>;
   /** Generate a storage location and credential for the client to upload a code asset to. */
-  CodeVersions_CreateOrGetStartPendingUpload(
-    input: CodeVersions_CreateOrGetStartPendingUploadInput,
-    context?: ActionContext,
-  ): Promise<CodeVersions_CreateOrGetStartPendingUploadOutput>;
+  CodeVersions_CreateOrGetStartPendingUpload(input: CodeVersions_CreateOrGetStartPendingUploadInput, context?: ActionContext): Promise<CodeVersions_CreateOrGetStartPendingUploadOutput>;
   /** Lists Jobs in the workspace. */
   Jobs_List(input: Jobs_ListInput, context?: ActionContext): Promise<Jobs_ListOutput>;
   /** Deletes a Job (asynchronous). */
