@@ -4,7 +4,8 @@
  * is a file of the run's folder, found where the run wrote it:
  * - `outputs/...` and `logs/...`: what the script wrote under those folders of its working folder
  *   (listed while the run runs, so files appear as they are written);
- * - `azureml-logs/...`: the logs the emulator writes (the driver log);
+ * - `azureml-logs/...` and `user_logs/...`: the logs the emulator writes (the driver log of a v1
+ *   run, the std_log of a v2 job);
  * - anything else, and empty artifacts made by RunArtifacts_BatchCreateEmptyArtifacts: the run's
  *   `artifacts/` folder, which the emulator owns.
  * The working folder is the script's: links, FIFOs and folders behind links in it are never
@@ -54,7 +55,7 @@ export function checkArtifactPath(value: unknown, field: string): string {
 
 /** Where an artifact path may live, in the order it is looked for. */
 function candidates(artifactPath: string): string[] {
-  if (artifactPath.startsWith('azureml-logs/')) return [artifactPath];
+  if (artifactPath.startsWith('azureml-logs/') || artifactPath.startsWith('user_logs/')) return [artifactPath];
   const own = `artifacts/${artifactPath}`;
   return artifactPath.startsWith('outputs/') || artifactPath.startsWith('logs/') ? [`work/${artifactPath}`, own] : [own];
 }
@@ -99,6 +100,7 @@ export function listArtifacts(runRoot: string): ArtifactFile[] {
   add('work/outputs', (rel) => rel.slice('work/'.length));
   add('work/logs', (rel) => rel.slice('work/'.length));
   add('azureml-logs', (rel) => rel);
+  add('user_logs', (rel) => rel);
   add('artifacts', (rel) => rel.slice('artifacts/'.length));
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

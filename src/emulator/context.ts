@@ -1,4 +1,6 @@
 import type { EmulatorAuth } from './auth';
+import type { BlobSigner } from './blob-sas';
+import type { BlobStore } from './blob-store';
 import type { MetricsStore } from './metrics-store';
 import type { Runner } from './runner';
 import type { Store } from './store';
@@ -22,4 +24,9 @@ export interface EmulatorContext {
   options: EmulatorSettings;
   /** The emulator's base URL, for the file links it hands out. */
   baseUrl: string;
+  /** Blob containers (code uploads) and the signer of their SAS links. */
+  blobs: BlobStore;
+  blobSigner: BlobSigner;
+  /** The emulator's clock, in ms (tests move it: SAS expiry). */
+  now: () => number;
 }

@@ -9,11 +9,19 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { v2Spec } from '../spec/arm/spec';
 import { executionSpec } from '../spec/execution/spec';
 import { runHistorySpec } from '../spec/runhistory/spec';
 import { EmulatorAuth, type EmulatorClient } from './auth';
 import type { EmulatorContext } from './context';
 import { artifactHandlers } from './handlers/artifacts';
+import { blobRoutes } from './handlers/blob';
+import { codeHandlers } from './handlers/codes';
+import { jobHandlers, jobOperationRoutes } from './handlers/jobs';
+import { ArmError, armErrorBody, checkApiVersion } from './arm';
+import { prepareCommandJob } from './job-command';
+import { BlobSigner } from './blob-sas';
+import { BlobStore } from './blob-store';
 import { executionHandlers } from './handlers/execution';
 import { fileRoutes } from './handlers/files';
 import { historyHandlers } from './handlers/history';
@@ -21,7 +29,7 @@ import { metricHandlers } from './handlers/metrics';
 import { mlflowRoutes, trackingUri } from './handlers/mlflow';
 import { oauthRoutes } from './handlers/oauth';
 import { drain, Faults, interceptAnswer, type FaultRule } from './faults';
-import { HttpError, sendError } from './http-util';
+import { HttpError, sendError, sendJson } from './http-util';
 import { checkName } from './names';
 import { compileRoutes, matchRoute, validatedInput, type OperationHandlers, type PlainRoute } from './routes';
 import { MetricsStore } from './metrics-store';
@@ -86,13 +94,15 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const allOperations = [...executionSpec.operations, ...runHistorySpec.operations];
+const allOperations = [...executionSpec.operations, ...runHistorySpec.operations, ...v2Spec.operations];
+/** The v2 API's operations: Azure Resource Manager's rules (api-version, error shape, nulls) apply to them. */
+const ARM_OPERATIONS = new Set(v2Spec.operations);
 
 /** Every operation the emulator answers: a new API is a spec in spec/ and a table in handlers/. */
-const OPERATION_HANDLERS: OperationHandlers = { ...executionHandlers, ...historyHandlers, ...artifactHandlers, ...metricHandlers };
+const OPERATION_HANDLERS: OperationHandlers = { ...executionHandlers, ...historyHandlers, ...artifactHandlers, ...metricHandlers, ...codeHandlers, ...jobHandlers };
 
-/** Routes outside the specs: OAuth, and file links. */
-const PLAIN_ROUTES: readonly PlainRoute[] = [...oauthRoutes, ...fileRoutes, ...mlflowRoutes];
+/** Routes outside the specs: OAuth, file links, MLflow, the blob endpoint, v2 operation results. */
+const PLAIN_ROUTES: readonly PlainRoute[] = [...oauthRoutes, ...fileRoutes, ...mlflowRoutes, ...blobRoutes, ...jobOperationRoutes];
 
 /** Strict mode's clients: the given ones, else one made now and written to a private file. */
 function strictClients(options: EmulatorOptions, dataDir: string): { clients: EmulatorClient[]; file?: string } {
@@ -149,7 +159,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     python: options.python ?? 'python3',
     killGraceMs: options.killGraceMs ?? 2000,
     serviceEnvironment: (run) => serviceEnvironment(ctx.baseUrl, run, auth.issueRunToken(runKey(run))),
-    onRunEnded: (run) => auth.revokeRunTokens(runKey(run)),
+    onRunEnded: (run) => {
+      auth.revokeRunTokens(runKey(run));
+      if (run.deleting) store.deleteRun(run);
+    },
+    prepareJob: (run, work) => prepareCommandJob(ctx, run, work),
   });
   const ctx: EmulatorContext = {
     store,
@@ -157,6 +171,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     runner,
     auth,
     baseUrl: '',
+    blobs: new BlobStore(dataDir),
+    blobSigner: new BlobSigner(dataDir),
+    now: options.now ?? Date.now,
     options: {
       maxZipBytes: options.maxZipBytes ?? 25 * 1024 * 1024,
       maxExtractedBytes: options.maxExtractedBytes ?? 1024 * 1024 * 1024,
@@ -186,6 +203,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   let hosts: Set<string> | undefined;
+  /** Requests to the v2 API: their errors take Resource Manager's shape. */
+  const armRequests = new WeakSet<http.IncomingMessage>();
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     // DNS rebinding: a web page whose name now points at 127.0.0.1 sends its own name as Host.
     if (hosts && !hosts.has(String(req.headers.host ?? '').toLowerCase())) {
@@ -200,6 +219,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const match = matchRoute(routes, method, url);
     if (!match) throw new HttpError(404, 'UserError', `No operation at ${method} ${url.pathname}`);
     const id = match.op.operationId;
+    const arm = ARM_OPERATIONS.has(match.op);
+    if (arm) armRequests.add(req);
+    // Resource Manager answers a missing or unknown api-version before anything else.
+    if (arm) checkApiVersion(url);
     const fault = faults.pick(id);
     if (fault) {
       // A client that gave up, or an emulator closing, ends the wait: no timer outlives either.
@@ -230,7 +253,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         innerCode: 'RunTokenScope',
       });
     }
-    const input = await validatedInput(req, match, { skipFiles: handler.readsParts });
+    // Resource Manager reads a null as "not given" (x-nullable): Azure's SDKs send them.
+    const input = await validatedInput(req, match, { skipFiles: handler.readsParts, withoutNulls: arm });
     return handler.handle(ctx, input, req, res);
   }
 
@@ -240,6 +264,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (error instanceof HttpError) {
         // The rest of a refused upload is not read: close the connection after answering.
         if (!req.complete) res.setHeader('connection', 'close');
+        // The v2 API answers in Resource Manager's error shape.
+        if (error instanceof ArmError || armRequests.has(req)) return sendJson(res, error.status, armErrorBody(error), error.headers);
         return sendError(res, error);
       }
       sendError(res, new HttpError(500, 'ServiceError', `The emulator failed: ${(error as Error).message}`));

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { EmulatorContext } from './context';
 import type { OperationSpec, ParameterSpec } from '../spec/operation-spec';
+import { withoutNulls } from '../spec/run-definition';
 import { validateSchema } from '../spec/validate';
 import { HttpError, readJson } from './http-util';
 
@@ -106,13 +107,13 @@ export function matchRoute(routes: CompiledRoute[], method: string, url: URL): R
 }
 
 /** Reads a JSON body parameter into the input, then validates the whole input like the client does. */
-export async function validatedInput(req: IncomingMessage, match: RouteMatch, options: { skipFiles?: boolean } = {}): Promise<Record<string, unknown>> {
+export async function validatedInput(req: IncomingMessage, match: RouteMatch, options: { skipFiles?: boolean; withoutNulls?: boolean } = {}): Promise<Record<string, unknown>> {
   const { op } = match;
   const input = { ...match.input };
   const body = op.parameters.find((p) => p.in === 'body');
   if (body) {
     const value = await readJson(req, 4 * 1024 * 1024);
-    if (value !== undefined) input[body.name] = value;
+    if (value !== undefined) input[body.name] = options.withoutNulls ? withoutNulls(value) : value;
   }
   let problems = validateSchema(op.inputSchema, input);
   // Multipart parts are read from the stream afterwards; their presence is checked there.

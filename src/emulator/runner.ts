@@ -13,6 +13,11 @@ import { PRIVATE_DIR, PRIVATE_FILE, type RunRecord, type RunStatus, type Store }
 import { extractZip, ZipRejectedError } from './zip-archive';
 
 export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
+/** A v2 job's log, where Azure ML writes it (one process: std_log.txt). */
+export const JOB_LOG = 'user_logs/std_log.txt';
+
+/** The log a run writes: the driver log of a v1 run, the user log of a v2 job. */
+export const logNameOf = (run: RunRecord): string => (run.job ? JOB_LOG : DRIVER_LOG);
 const STDERR_TAIL = 2000;
 
 export interface RunnerOptions {
@@ -25,6 +30,15 @@ export interface RunnerOptions {
   serviceEnvironment?: (run: RunRecord) => Record<string, string>;
   /** Told when a run has ended, whatever the way (its run token ends with it). */
   onRunEnded?: (run: RunRecord) => void;
+  /** Fills a v2 job's working folder (its code) and says what to run there. */
+  prepareJob?: (run: RunRecord, work: string) => Promise<PreparedJob>;
+}
+
+/** What a v2 job runs, once its code is in place: a shell command, its variables and time limit. */
+export interface PreparedJob {
+  command: string;
+  environmentVariables: Record<string, string>;
+  timeoutSeconds?: number;
 }
 
 interface Active {
@@ -59,6 +73,16 @@ function interpreterFor(run: RunRecord, script: string, python: string): { comma
   // The swagger: interpreterPath "is only used when user_managed_dependencies=True".
   const own = env?.python?.userManagedDependencies && env.python.interpreterPath;
   return { command: own || python, args: [script] };
+}
+
+/** A v2 job that cannot start as submitted (its code or an input is not there): it fails with this code. */
+export class JobPreparationError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
 }
 
 export class Runner {
@@ -107,21 +131,9 @@ export class Runner {
     this.options.onRunEnded?.(run);
   }
 
-  private async execute(run: RunRecord, entry: Active): Promise<void> {
-    const dir = this.store.runDir(run);
-    const work = path.join(dir, 'work');
-    const logFile = path.join(dir, DRIVER_LOG);
-    fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: PRIVATE_DIR });
-    fs.writeFileSync(logFile, '', { flag: 'a', mode: PRIVATE_FILE }); // readable (empty) as soon as the run lists it
-    this.setStatus(run, 'Preparing', { startTimeUtc: now() });
-    try {
-      await extractZip(this.store.snapshotPath(run.snapshotId), work);
-    } catch (error) {
-      if (!(error instanceof ZipRejectedError)) throw error;
-      return this.finish(run, 'Failed', errorResponse('UserError', error.message, { innerCode: 'InvalidProject' }));
-    }
-    if (entry.stopping) return this.finish(run, entry.stopping.status, entry.stopping.error);
-
+  /** What a v1 run executes: its script with the interpreter it calls for, its arguments and limits. */
+  private async prepareRun(run: RunRecord, work: string): Promise<{ command: string; args: string[]; variables?: Record<string, string>; timeoutSeconds?: number; label: string }> {
+    await extractZip(this.store.snapshotPath(run.snapshotId), work);
     const config = (run.definition.configuration ?? {}) as {
       script?: string;
       arguments?: string[];
@@ -130,7 +142,43 @@ export class Runner {
     };
     const script = config.script as string;
     const { command, args } = interpreterFor(run, script, this.options.python);
-    const env = runEnvironment(run, config.environment?.environmentVariables, this.options.serviceEnvironment?.(run));
+    return {
+      command,
+      args: [...args, ...(config.arguments ?? []).map(String)],
+      variables: config.environment?.environmentVariables,
+      timeoutSeconds: config.maxRunDurationSeconds,
+      label: `The script ${script}`,
+    };
+  }
+
+  /** What a v2 job executes: its command, in a POSIX shell, in its code's folder. */
+  private async prepareJob(run: RunRecord, work: string): Promise<{ command: string; args: string[]; variables?: Record<string, string>; timeoutSeconds?: number; label: string }> {
+    if (!this.options.prepareJob) throw new Error('this emulator does not run v2 jobs');
+    fs.mkdirSync(work, { recursive: true, mode: PRIVATE_DIR });
+    const job = await this.options.prepareJob(run, work);
+    return { command: '/bin/sh', args: ['-c', job.command], variables: job.environmentVariables, timeoutSeconds: job.timeoutSeconds, label: 'The command' };
+  }
+
+  private async execute(run: RunRecord, entry: Active): Promise<void> {
+    const dir = this.store.runDir(run);
+    const work = path.join(dir, 'work');
+    const logFile = path.join(dir, logNameOf(run));
+    fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: PRIVATE_DIR });
+    fs.writeFileSync(logFile, '', { flag: 'a', mode: PRIVATE_FILE }); // readable (empty) as soon as the run lists it
+    this.setStatus(run, 'Preparing', { startTimeUtc: now() });
+    let prepared: Awaited<ReturnType<Runner['prepareRun']>>;
+    try {
+      prepared = run.job ? await this.prepareJob(run, work) : await this.prepareRun(run, work);
+    } catch (error) {
+      if (error instanceof JobPreparationError) return this.finish(run, 'Failed', errorResponse('UserError', error.message, { innerCode: error.code }));
+      if (!(error instanceof ZipRejectedError)) throw error;
+      return this.finish(run, 'Failed', errorResponse('UserError', error.message, { innerCode: 'InvalidProject' }));
+    }
+    if (entry.stopping) return this.finish(run, entry.stopping.status, entry.stopping.error);
+
+    const { command, args, label } = prepared;
+    const config = { maxRunDurationSeconds: prepared.timeoutSeconds };
+    const env = runEnvironment(run, prepared.variables, this.options.serviceEnvironment?.(run));
     let stderrTail = '';
 
     this.setStatus(run, 'Running');
@@ -141,7 +189,7 @@ export class Runner {
       let child: ChildProcess;
       try {
         // detached: the script gets its own process group, so stopping it stops its children too.
-        child = spawn(command, [...args, ...(config.arguments ?? []).map(String)], { cwd: work, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        child = spawn(command, args, { cwd: work, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (error) {
         // Refused before a process existed (a NUL byte in an argument or a variable): nothing to wait for.
         return resolve({ code: null, signal: null, spawnError: error as Error });
@@ -157,7 +205,9 @@ export class Runner {
       if (config.maxRunDurationSeconds && config.maxRunDurationSeconds > 0) {
         // Longer than setTimeout's 2^31 ms (24.8 days) is allowed: the swagger's limit is int64 seconds.
         entry.timer = setLongTimeout(() => {
-          const message = `The run exceeded maxRunDurationSeconds (${config.maxRunDurationSeconds} s) and was stopped.`;
+          const message = run.job
+            ? `The job exceeded its limits.timeout (${config.maxRunDurationSeconds} s) and was stopped.`
+            : `The run exceeded maxRunDurationSeconds (${config.maxRunDurationSeconds} s) and was stopped.`;
           this.stop(run, entry, { status: 'Failed', error: errorResponse('UserError', message, { innerCode: 'RunTimeout' }) });
         }, config.maxRunDurationSeconds * 1000);
       }
@@ -188,7 +238,7 @@ export class Runner {
     if (exit.code === 0) return this.finish(run, 'Completed', undefined, 0);
     const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     const tail = stderrTail.trim();
-    const message = `The script ${script} ${how}.${tail ? ` Last lines of stderr:\n${tail}` : ''}`;
+    const message = `${label} ${how}.${tail ? ` Last lines of stderr:\n${tail}` : ''}`;
     return this.finish(run, 'Failed', errorResponse('UserError', message, { innerCode: 'ScriptFailed' }), exit.code ?? undefined);
   }
 

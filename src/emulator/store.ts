@@ -47,6 +47,33 @@ export interface RunRecord {
   /** MLflow params (written once each) and tags of the run. */
   params?: Record<string, string>;
   tags?: Record<string, string>;
+  /** A v2 job: its CommandJob properties as submitted (the run runs its command instead of a script). */
+  job?: Record<string, unknown>;
+  /** A v2 job: the ARM id prefix of its workspace, as the caller spelled it (`/subscriptions/.../workspaces/ws`). */
+  armWorkspace?: string;
+  /** A v2 job deleted while it ran: gone from the API, removed when its processes have stopped. */
+  deleting?: boolean;
+}
+
+/** A v2 code container or version (ARM resources of the workspace). */
+export interface CodeRecord {
+  workspace: string;
+  name: string;
+  /** Versions only. */
+  version?: string;
+  createdAt: string;
+  lastModifiedAt: string;
+  /** The resource's `properties` as given (codeUri, description, tags, isAnonymous...). */
+  properties: Record<string, unknown>;
+}
+
+/** A pending upload of a code version: the container its SAS link points at, kept so the same id gets the same one. */
+export interface PendingUploadRecord {
+  workspace: string;
+  name: string;
+  version: string;
+  pendingUploadId: string;
+  container: string;
 }
 
 interface StateFile {
@@ -54,6 +81,10 @@ interface StateFile {
   runCounter: number;
   experiments: Record<string, ExperimentRecord>;
   runs: Record<string, RunRecord>;
+  /** v2 code containers (`{workspace}/{name}`), versions (`{workspace}/{name}/{version}`) and pending uploads. */
+  codes?: Record<string, CodeRecord>;
+  codeVersions?: Record<string, CodeRecord>;
+  pendingUploads?: Record<string, PendingUploadRecord>;
 }
 
 export function workspaceKey(subscriptionId: string, resourceGroupName: string, workspaceName: string): string {
@@ -153,6 +184,44 @@ export class Store {
 
   updateRun(run: RunRecord, changes: Partial<RunRecord>): void {
     Object.assign(run, changes);
+    this.save();
+  }
+
+  /** Removes a run's record and its folder (a v2 job deleted). */
+  deleteRun(run: RunRecord): void {
+    delete this.state.runs[key(run.workspace, run.runId)];
+    this.save();
+    fs.rmSync(this.runDir(run), { recursive: true, force: true });
+  }
+
+  getCode(workspace: string, name: string): CodeRecord | undefined {
+    return this.state.codes?.[key(workspace, name.toLowerCase())];
+  }
+
+  putCode(record: CodeRecord): void {
+    (this.state.codes ??= {})[key(record.workspace, record.name.toLowerCase())] = record;
+    this.save();
+  }
+
+  getCodeVersion(workspace: string, name: string, version: string): CodeRecord | undefined {
+    return this.state.codeVersions?.[key(workspace, `${name.toLowerCase()}/${version}`)];
+  }
+
+  putCodeVersion(record: CodeRecord): void {
+    (this.state.codeVersions ??= {})[key(record.workspace, `${record.name.toLowerCase()}/${record.version}`)] = record;
+    this.save();
+  }
+
+  listCodeVersions(workspace: string, name: string): CodeRecord[] {
+    return Object.values(this.state.codeVersions ?? {}).filter((v) => v.workspace === workspace && v.name.toLowerCase() === name.toLowerCase());
+  }
+
+  getPendingUpload(workspace: string, pendingUploadId: string): PendingUploadRecord | undefined {
+    return this.state.pendingUploads?.[key(workspace, pendingUploadId)];
+  }
+
+  putPendingUpload(record: PendingUploadRecord): void {
+    (this.state.pendingUploads ??= {})[key(record.workspace, record.pendingUploadId)] = record;
     this.save();
   }
 

@@ -14,11 +14,21 @@ import { linksOf, workflowAction, type WorkflowContext } from './context';
 import { resolveRun, type RunRef } from './locator';
 
 export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
+/** The log of a v2 job (one process), and of its first process when it has several. */
+export const JOB_LOG = 'user_logs/std_log.txt';
+export const JOB_LOG_RANK_0 = 'user_logs/std_log_process_0.txt';
+
+/** The log a run is followed by: the one asked for, else the first of the main logs the run lists (v1's driver log, v2's std_log). */
+export function mainLogOf(details: RunDetails, asked?: string): string {
+  if (asked) return asked;
+  const listed = details.logFiles ?? {};
+  return [DRIVER_LOG, JOB_LOG, JOB_LOG_RANK_0].find((name) => listed[name]) ?? DRIVER_LOG;
+}
 
 export interface GetRunLogOptions extends Pick<CallOptions, 'signal'> {
   /** Bytes already read: only what comes after is downloaded (default 0, the whole log). */
   fromByte?: number;
-  /** The log file (default the driver log, `azureml-logs/70_driver_log.txt`). */
+  /** The log file (default the run's main log: `azureml-logs/70_driver_log.txt` of a v1 run, `user_logs/std_log.txt` of a v2 job). */
   file?: string;
   /** Most bytes to read (default 8 MiB): read on from `nextByte` while it is below `totalBytes`. */
   maxBytes?: number;
@@ -85,8 +95,8 @@ export async function getRunLog(ctx: WorkflowContext, ref: RunRef, options: GetR
     throw new AzureMLValidationError({ action, problems: [{ path: 'maxBytes', message: `must be a whole number of bytes, 4 or more (got ${JSON.stringify(maxBytes)})` }] });
   }
   const run = resolveRun(ref, ctx.defaults, action);
-  const file = options.file ?? DRIVER_LOG;
   const details = await ctx.client.Runs_GetDetails(run, { signal: options.signal });
+  const file = mainLogOf(details, options.file);
   const status = String(details.status ?? '');
   const { data, totalBytes } = await readLogFrom(ctx, details, file, fromByte, action, options.signal, maxBytes);
   // A run that ended writes no more: what is cut at the end of the log stays cut, and is decoded as it is.

@@ -9,7 +9,7 @@ import type { RunDetails } from '../spec/runhistory/types';
 import { workflowAction, type WorkflowContext } from './context';
 import { resolveRun, type RunRef } from './locator';
 import { isTerminalStatus } from '../spec/run-status';
-import { DRIVER_LOG, readLogFrom } from './run-log';
+import { DRIVER_LOG, mainLogOf, readLogFrom } from './run-log';
 import { settleResults } from './results/settle';
 
 export { DRIVER_LOG, AzureMLRunFailedError };
@@ -102,7 +102,7 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
       if (onLog) {
         // In bounded pieces until caught up: a log that grew by a gigabyte is never held whole.
         for (;;) {
-          const read = await readLogFrom(ctx, details, DRIVER_LOG, logOffset, action, signal, DEFAULT_LOG_READ_BYTES);
+          const read = await readLogFrom(ctx, details, mainLogOf(details), logOffset, action, signal, DEFAULT_LOG_READ_BYTES);
           emit(read.data);
           waitOffer = read.maxWaitSeconds;
           if (read.data.length < DEFAULT_LOG_READ_BYTES || logOffset >= read.totalBytes) break;
@@ -132,7 +132,7 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
         const since = now();
         for (;;) {
           const seconds = Math.max(1, Math.min(waitOffer, Math.floor(Math.min(left, max) / 1000)));
-          const read = await readLogFrom(ctx, details, DRIVER_LOG, logOffset, action, signal, DEFAULT_LOG_READ_BYTES, seconds);
+          const read = await readLogFrom(ctx, details, mainLogOf(details), logOffset, action, signal, DEFAULT_LOG_READ_BYTES, seconds);
           emit(read.data);
           if (!read.data.length || status !== 'Running' || now() - since >= Math.min(max, 1000) || (deadline !== undefined && now() >= deadline)) break;
         }

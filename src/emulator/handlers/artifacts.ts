@@ -67,8 +67,9 @@ function batchCreate(ctx: EmulatorContext, input: Record<string, unknown>, res: 
     const key = typeof given === 'string' ? given : String(i);
     try {
       const artifactPath = checkArtifactPath(given, `artifactPaths.paths[${i}].path`);
-      if (artifactPath.startsWith('azureml-logs/')) {
-        throw new HttpError(400, 'UserError', `${artifactPath}: azureml-logs/ holds the service's own logs; it takes no artifacts`, { target: `artifactPaths.paths[${i}].path` });
+      const logs = ['azureml-logs/', 'user_logs/'].find((prefix) => artifactPath.startsWith(prefix));
+      if (logs) {
+        throw new HttpError(400, 'UserError', `${artifactPath}: ${logs} holds the service's own logs; it takes no artifacts`, { target: `artifactPaths.paths[${i}].path` });
       }
       const artifact = createEmptyArtifact(root, artifactPath);
       artifacts[key] = artifactJson(run, artifact);

@@ -18,7 +18,7 @@ import { decodePathSegment, type PlainRoute } from '../routes';
 
 const PREFIX = FILE_LINK_PREFIX;
 /** What links may name: the run's logs, what the script wrote under outputs/ and logs/, and its artifacts folder. */
-const SERVED = [/^azureml-logs\/.+$/, /^work\/outputs\/.+$/, /^work\/logs\/.+$/, /^artifacts\/.+$/];
+const SERVED = [/^azureml-logs\/.+$/, /^user_logs\/.+$/, /^work\/outputs\/.+$/, /^work\/logs\/.+$/, /^artifacts\/.+$/];
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` against a size: the inclusive range, or 'unsatisfiable'. */
 export function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
