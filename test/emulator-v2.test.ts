@@ -33,7 +33,12 @@ afterAll(async () => {
 });
 
 async function pendingUpload(version: string) {
-  const answer = await client().CodeVersions_CreateOrGetStartPendingUpload({ ...WS, name: 'proj', version, body: { pendingUploadId: `u-${version}`, pendingUploadType: 'TemporaryBlobReference' } });
+  const answer = await client().CodeVersions_CreateOrGetStartPendingUpload({
+    ...WS,
+    name: 'proj',
+    version,
+    body: { pendingUploadId: `u-${version}`, pendingUploadType: 'TemporaryBlobReference' },
+  });
   return answer.blobReferenceForConsumption!;
 }
 
@@ -141,7 +146,8 @@ describe('command jobs', () => {
 
   it('runs the command in the uploaded code with its inputs and outputs, and Run History shows its log and artifacts', async () => {
     const codeId = await uploadProject('c1', {
-      'train.py': 'import sys, os\nprint("lr", sys.argv[1], "epochs", sys.argv[2])\nos.makedirs(sys.argv[3], exist_ok=True)\nopen(os.path.join(sys.argv[3], "model.txt"), "w").write("weights")\n',
+      'train.py':
+        'import sys, os\nprint("lr", sys.argv[1], "epochs", sys.argv[2])\nos.makedirs(sys.argv[3], exist_ok=True)\nopen(os.path.join(sys.argv[3], "model.txt"), "w").write("weights")\n',
       'lib/util.py': 'X = 1\n',
     });
     expect(codeId).toBe(`${ARM_WS}/codes/proj/versions/c1`);
@@ -197,7 +203,14 @@ describe('command jobs', () => {
     ]);
     expect(await raw('?api-version=2020-01-01')).toEqual([
       400,
-      { error: { code: 'InvalidApiVersionParameter', message: "The api-version '2020-01-01' is invalid. The supported versions are '2024-10-01'.", details: [], additionalInfo: [] } },
+      {
+        error: {
+          code: 'InvalidApiVersionParameter',
+          message: "The api-version '2020-01-01' is invalid. The supported versions are '2024-10-01'.",
+          details: [],
+          additionalInfo: [],
+        },
+      },
     ]);
     expect(await raw('?api-version=2024-10-01')).toEqual([
       404,
@@ -207,12 +220,18 @@ describe('command jobs', () => {
     const job = { jobType: 'Command', command: 'echo ${{inputs.x}}', environmentId: 'e', inputs: { x: { jobInputType: 'literal', value: '1' } } } as const;
     await client().Jobs_CreateOrUpdate({ ...WS, id: 'same-1', body: { properties: job } });
     // The same submission again (a retry after a lost answer) is the job as it is.
-    expect((await client().Jobs_CreateOrUpdate({ ...WS, id: 'same-1', body: { properties: { ...job, description: 'now described' } } })).properties.description).toBe('now described');
+    expect((await client().Jobs_CreateOrUpdate({ ...WS, id: 'same-1', body: { properties: { ...job, description: 'now described' } } })).properties.description).toBe(
+      'now described',
+    );
     const problems = [
       [{ ...job, command: 'echo other' }, 409, 'A job named same-1 already exists; a submitted job cannot be changed (only description, tags, properties and displayName can).'],
       [{ ...job, command: 'echo ${{inputs.y}}' }, 400, 'The command refers to inputs.y, which the job does not define in inputs.'],
       [{ ...job, computeId: `${ARM_WS}/computes/gpu` }, 400, 'Compute gpu was not found in workspace my-ws.'],
-      [{ ...job, inputs: { x: { jobInputType: 'uri_folder', uri: 'azureml://datastores/d/paths/p' } } }, 400, 'Input x: the emulator reads inputs from this machine; give a file:// URI or an absolute path (got "azureml://datastores/d/paths/p").'],
+      [
+        { ...job, inputs: { x: { jobInputType: 'uri_folder', uri: 'azureml://datastores/d/paths/p' } } },
+        400,
+        'Input x: the emulator reads inputs from this machine; give a file:// URI or an absolute path (got "azureml://datastores/d/paths/p").',
+      ],
     ] as const;
     for (const [properties, status, message] of problems) {
       const id = status === 409 ? 'same-1' : 'other-1';
@@ -244,5 +263,83 @@ describe('command jobs', () => {
       .Jobs_Get({ ...WS, id: 'sleepy-1' })
       .catch((e: unknown) => e);
     expect((gone as AzureMLServiceError).statusCode).toBe(404);
+  });
+});
+
+describe('the workflow on v2 (create(account, { api: "v2" }))', () => {
+  const project = () => {
+    const dir = path.join(scratch, 'my project');
+    fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'train.py'), 'import sys, os\nprint("lr", sys.argv[1])\nos.makedirs("outputs", exist_ok=True)\nopen("outputs/result.txt", "w").write("ok")\n');
+    fs.writeFileSync(path.join(dir, 'data', 'big.bin'), Buffer.alloc(64 * 1024, 1));
+    fs.writeFileSync(path.join(dir, '.amlignore'), 'ignored/\n');
+    fs.mkdirSync(path.join(dir, 'ignored'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'ignored', 'secret.txt'), 'not sent');
+    return dir;
+  };
+  const workflow = () => create(account(), { api: 'v2', workspace: { ...WS, experimentName: 'wf' }, retry: { maxRetries: 0 } });
+
+  it('submits a command job with its folder as code, waits for it, and reads its log, outputs and details by job name alone', async () => {
+    const dir = project();
+    const progress: number[] = [];
+    const submitted = await workflow().submitJob(
+      { project: dir, command: 'python train.py ${{inputs.lr}}', inputs: { lr: 0.01 }, environmentId: 'azureml:python:1', jobName: 'wf-job-1' },
+      { onUploadProgressBytes: (p) => progress.push(p.uploadedBytes) },
+    );
+    expect([submitted.runId, submitted.experimentName, submitted.code?.reused, submitted.code?.files, submitted.code?.name]).toEqual(['wf-job-1', 'wf', false, 3, 'my_project']); // .amlignore, train.py, data/big.bin: not ignored/secret.txt
+    expect(submitted.code?.uploadedBytes).toBe(submitted.code?.totalBytes);
+    expect(progress[progress.length - 1]).toBe(submitted.code?.totalBytes);
+    expect(submitted.job.inputs).toEqual({ lr: { jobInputType: 'literal', value: '0.01' } });
+
+    const lines: string[] = [];
+    const details = await workflow().waitForRun('wf-job-1', { onLog: (text) => lines.push(text), initialIntervalMs: 50, maxIntervalMs: 200, settleMs: 0 });
+    expect(details.status).toBe('Completed');
+    expect(lines.join('')).toBe('lr 0.01\n');
+    // By name alone, with the experiment left out: Jobs_Get says it.
+    const bare = create(account(), { api: 'v2', workspace: WS });
+    expect((await bare.getRunLog('wf-job-1')).log).toBe('lr 0.01\n');
+    const out = path.join(scratch, 'downloads');
+    const downloaded = await bare.downloadOutputs('wf-job-1', { to: out });
+    expect(downloaded.files.map((f) => f.path)).toEqual(['outputs/result.txt']);
+    expect(fs.readFileSync(path.join(out, 'outputs', 'result.txt'), 'utf8')).toBe('ok');
+    // The ignored folder was never uploaded.
+    const ran = await bare.getRunDetails('wf-job-1');
+    expect(ran.status).toBe('Completed');
+  });
+
+  it('uploads nothing the second time an unchanged project is submitted', async () => {
+    const dir = project();
+    const again = await workflow().submitJob({ project: dir, command: 'python train.py 1', environmentId: 'azureml:python:1' });
+    expect([again.code?.reused, again.code?.uploadedBytes]).toEqual([true, 0]);
+    fs.appendFileSync(path.join(dir, 'train.py'), '# changed\n');
+    const changed = await workflow().submitJob({ project: dir, command: 'python train.py 1', environmentId: 'azureml:python:1' });
+    expect([changed.code?.reused, changed.code?.version === again.code?.version]).toEqual([false, false]);
+  });
+
+  it('runs a v1 submission unchanged but for its api: script and arguments become the command', async () => {
+    const dir = project();
+    const run = await workflow().submitRun({ project: dir, script: 'train.py', arguments: ['--lr=0.5'], environmentId: 'azureml:python:1' } as never);
+    expect((run as unknown as { job: { command: string } }).job.command).toBe('python train.py --lr=0.5');
+    const details = await workflow().waitForRun(run, { initialIntervalMs: 50, maxIntervalMs: 200, settleMs: 0 });
+    expect(details.status).toBe('Completed');
+    expect((await workflow().getRunLog(run)).log).toBe('lr --lr=0.5\n');
+  });
+
+  it('cancels a v2 run with cancelRun, following the operation until the job has stopped', async () => {
+    const run = await workflow().submitJob({ command: 'echo up; sleep 30', environmentId: 'e' });
+    for (let i = 0; i < 200 && (await client().Jobs_Get({ ...WS, id: run.runId })).properties.status !== 'Running'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await workflow().cancelRun(run)).toEqual({ runId: run.runId });
+    expect((await client().Jobs_Get({ ...WS, id: run.runId })).properties.status).toBe('Canceled');
+  });
+
+  it('names what is wrong with a job before uploading anything', async () => {
+    const before = (await client().CodeVersions_List({ ...WS, name: 'my_project' })).value!.length;
+    const error = await workflow()
+      .submitJob({ project: project(), command: 'python train.py ${{inputs.lr}}', timeout: 'soon' })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      'Action azureml-execution/submitJob was given invalid input: environmentId is required: the environment the job runs in, e.g. azureml:my-env:1; inputs.lr is used by the command (${{inputs.lr}}) and not given; timeout must be an ISO 8601 duration such as PT30M, or seconds (got "soon")',
+    );
+    expect((await client().CodeVersions_List({ ...WS, name: 'my_project' })).value!.length).toBe(before);
   });
 });

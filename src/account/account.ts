@@ -19,6 +19,8 @@ export interface Account {
   management_host?: string;
   /** The national cloud of the v2 API when management_host is not given: AzureCloud, AzureChinaCloud, AzureUSGovernment. */
   cloud?: string;
+  /** The API the workflow uses with this account: `v1` (default) or `v2`. */
+  api?: string;
   /** Other fields are kept as given (DataFire accounts may carry more). */
   [field: string]: unknown;
 }

@@ -58,6 +58,11 @@ export interface ClientOptions {
   unknownFields?: UnknownFieldsPolicy;
   /** Told the client's warnings (unknown fields with `warn`, ignore files a submission may not mean); default process.emitWarning. */
   onWarning?: (message: string) => void;
+  /**
+   * Which API the workflow (submitRun, cancelRun...) uses: `v1` (the Execution Service, the
+   * default) or `v2` (command jobs of Azure Resource Manager). The account's `api` field says it too.
+   */
+  api?: 'v1' | 'v2';
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;

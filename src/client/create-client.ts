@@ -12,7 +12,10 @@ import type { Run, RunDetails, RunHistoryActions } from '../spec/runhistory/type
 import { runHistorySpec } from '../spec/runhistory/spec';
 import type * as Workflow from '../workflow/index';
 import type { ServiceActions, WorkflowContext } from '../workflow/context';
-import { bindClient } from './bind-operations';
+import { bindClient, bindOperations } from './bind-operations';
+import { AzureMLAccountError } from '../errors';
+import type * as V2Workflow from '../workflow/v2/index';
+import type { V2Actions } from '../spec/arm/types';
 import { coreFor, type ClientOptions } from './client-core';
 
 export interface WorkflowMethods {
@@ -38,43 +41,79 @@ export interface WorkflowMethods {
   downloadOutputs(run: Workflow.RunRef, options: Workflow.DownloadOutputsOptions): Promise<Workflow.DownloadedOutputs>;
   /** Status, times, definition, log names, last metric values and artifact paths, in one answer. */
   getRunDetails(run: Workflow.RunRef, options?: CallOptions): Promise<Workflow.RunSummary>;
+  /** A command job on the v2 API: the project folder uploaded as code (only when new), the job created. */
+  submitJob(input: V2Workflow.SubmitJobInput, options?: V2Workflow.SubmitJobOptions): Promise<V2Workflow.SubmittedJob>;
+  /** Cancels a v2 job and follows the operation until it has stopped. */
+  cancelJob(run: Workflow.RunRef, options?: V2Workflow.LongRunningOptions): Promise<V2Workflow.CancelledJob>;
+  /** The v2 API's actions (jobs, code, computes), bound to the same account and options. */
+  readonly v2: V2Actions;
 }
 
 /** What `create(account)` gives: every action of both integrations, the OAuth actions, and the workflow. */
 export type AzureMLClient = ExecutionActions & RunHistoryActions & OAuthActions & WorkflowMethods;
 
 let workflow: typeof Workflow | undefined;
+let v2Workflow: typeof V2Workflow | undefined;
 
 const loadWorkflow = (): typeof Workflow => (workflow ??= require('../workflow/index') as typeof Workflow);
+// The v2 spec and workflow load on first use: the v1 entry point's import time does not grow.
+const loadV2Workflow = (): typeof V2Workflow => (v2Workflow ??= require('../workflow/v2/index') as typeof V2Workflow);
+
+/** The API the workflow of a client uses: its option, else the account's `api` field, else v1. */
+function apiOf(account: Account, options: ClientOptions | undefined): 'v1' | 'v2' {
+  const api = options?.api ?? account.api ?? 'v1';
+  if (api !== 'v1' && api !== 'v2') throw new AzureMLAccountError({ message: `api must be v1 or v2 (got ${JSON.stringify(api)})`, fields: ['api'] });
+  return api;
+}
 
 /** The client's settings a workflow call inherits unless it gives its own. */
 type WorkflowDefaults = Pick<ClientOptions, 'unknownFields' | 'onWarning'>;
 
-function workflowMethods(ctx: WorkflowContext, defaults: WorkflowDefaults): WorkflowMethods {
+function workflowMethods(ctx: WorkflowContext, defaults: WorkflowDefaults, v2: () => V2Workflow.V2WorkflowContext, api: 'v1' | 'v2'): Omit<WorkflowMethods, 'v2'> {
+  // On v2 a run given by its id alone gets its experiment from Jobs_Get; the rest is v1's own code (Run History).
+  const run = async (ref: Workflow.RunRef, action: string): Promise<Workflow.RunRef> => (api === 'v2' ? loadV2Workflow().resolveJobRun(v2(), ref, action) : ref);
+  const withDefaults = (options: Workflow.SubmitRunOptions | undefined): Workflow.SubmitRunOptions => ({
+    ...options,
+    unknownFields: options?.unknownFields ?? defaults.unknownFields,
+    onWarning: options?.onWarning ?? defaults.onWarning,
+  });
   return {
     submitRun: (input, options) =>
-      loadWorkflow().submitRun(ctx, input, { ...options, unknownFields: options?.unknownFields ?? defaults.unknownFields, onWarning: options?.onWarning ?? defaults.onWarning }),
-    waitForRun: (run, options) => loadWorkflow().waitForRun(ctx, run, options),
-    cancelRun: async (run, options) => ctx.client.Runs_CancelRunWithUri(loadWorkflow().resolveRun(run, ctx.defaults, 'azureml-execution/cancelRun'), options),
-    getRunLog: (run, options) => loadWorkflow().getRunLog(ctx, run, options),
+      api === 'v2'
+        ? (loadV2Workflow().submitRunAsJob(v2(), input as V2Workflow.SubmitRunOrJobInput, withDefaults(options)) as unknown as Promise<Workflow.SubmittedRun>)
+        : loadWorkflow().submitRun(ctx, input, withDefaults(options)),
+    waitForRun: async (ref, options) => loadWorkflow().waitForRun(ctx, await run(ref, 'azureml-execution/waitForRun'), options),
+    cancelRun: async (ref, options) =>
+      api === 'v2'
+        ? ({ runId: (await loadV2Workflow().cancelJob(v2(), ref, options)).runId } as StartRunResult)
+        : ctx.client.Runs_CancelRunWithUri(loadWorkflow().resolveRun(ref, ctx.defaults, 'azureml-execution/cancelRun'), options),
+    getRunLog: async (ref, options) => loadWorkflow().getRunLog(ctx, await run(ref, 'azureml-execution/getRunLog'), options),
     listRuns: (input, options) => loadWorkflow().listRuns(ctx, input, options),
     listRunsPage: (input, options) => loadWorkflow().listRunsPage(ctx, input, options),
     iterateRuns: (input, options) => loadWorkflow().iterateRuns(ctx, input, options),
-    iterateChildRuns: (run, options) => loadWorkflow().iterateChildRuns(ctx, run, options),
-    getMetrics: (run, options) => loadWorkflow().getMetrics(ctx, run, options),
-    downloadOutputs: (run, options) => loadWorkflow().downloadOutputs(ctx, run, options),
-    getRunDetails: (run, options) => loadWorkflow().getRunDetails(ctx, run, options),
+    iterateChildRuns: (ref, options) => loadWorkflow().iterateChildRuns(ctx, ref, options),
+    getMetrics: async (ref, options) => loadWorkflow().getMetrics(ctx, await run(ref, 'azureml-execution/getMetrics'), options),
+    downloadOutputs: async (ref, options) => loadWorkflow().downloadOutputs(ctx, await run(ref, 'azureml-execution/downloadOutputs'), options),
+    getRunDetails: async (ref, options) => loadWorkflow().getRunDetails(ctx, await run(ref, 'azureml-execution/getRunDetails'), options),
+    submitJob: (input, options) => loadV2Workflow().submitJob(v2().v2, input, ctx.defaults, options),
+    cancelJob: (ref, options) => loadV2Workflow().cancelJob(v2(), ref, options),
   };
 }
 
 export function createClient(account: Account, options?: ClientOptions): AzureMLClient {
   const core = coreFor(account, options, executionSpec.id);
+  const api = apiOf(account, options);
   const actions = bindClient([executionSpec, runHistorySpec], core) as unknown as ServiceActions & OAuthActions;
-  return Object.assign(
-    actions,
-    workflowMethods(
-      { client: actions, defaults: options?.workspace, links: (request) => core.linkPipeline()(request) },
-      { unknownFields: options?.unknownFields, onWarning: options?.onWarning },
-    ),
-  );
+  const ctx: WorkflowContext = { client: actions, defaults: options?.workspace, links: (request) => core.linkPipeline()(request) };
+  let v2ctx: V2Workflow.V2WorkflowContext | undefined;
+  const v2 = (): V2Workflow.V2WorkflowContext => {
+    if (!v2ctx) {
+      const { v2Spec } = require('../spec/arm/spec') as typeof import('../spec/arm/spec');
+      v2ctx = { ...ctx, v2: bindOperations(v2Spec, core) as unknown as V2Actions, poll: (url, call) => core.poll(v2Spec, url, call) };
+    }
+    return v2ctx;
+  };
+  const client = Object.assign(actions, workflowMethods(ctx, { unknownFields: options?.unknownFields, onWarning: options?.onWarning }, v2, api));
+  Object.defineProperty(client, 'v2', { get: () => v2().v2, enumerable: false });
+  return client as AzureMLClient;
 }

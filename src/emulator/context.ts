@@ -13,6 +13,8 @@ export interface EmulatorSettings {
   maxZipEntries: number;
   /** Runs per page of Runs_GetByQuery and Runs_GetChild. */
   pageSize: number;
+  /** The Python interpreter scripts run with: `python` in a v2 job's command is this one. */
+  python: string;
 }
 
 /** What every handler works with. */

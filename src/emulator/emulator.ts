@@ -179,6 +179,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       maxExtractedBytes: options.maxExtractedBytes ?? 1024 * 1024 * 1024,
       maxZipEntries: 10000,
       pageSize: options.pageSize ?? 50,
+      python: options.python ?? 'python3',
     },
   };
   const routes = compileRoutes(allOperations);

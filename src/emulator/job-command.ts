@@ -12,6 +12,7 @@ import type { EmulatorContext } from './context';
 import { ArmError } from './arm';
 import { emulatorCodeLocation } from './handlers/codes';
 import { JobPreparationError, type PreparedJob } from './runner';
+import { inside } from './names';
 import { PRIVATE_DIR, type RunRecord } from './store';
 
 const REFERENCE = /\$\{\{\s*(inputs|outputs)\.([A-Za-z_][\w]*)\s*\}\}/g;
@@ -114,5 +115,20 @@ export async function prepareCommandJob(ctx: EmulatorContext, run: RunRecord, wo
     return input.jobInputType === 'literal' ? String(input.value ?? '') : quote(localPath(input.uri)!);
   });
   const timeout = job.limits?.timeout;
-  return { command, environmentVariables: { ...job.environmentVariables }, ...(timeout ? { timeoutSeconds: durationSeconds(timeout) } : {}) };
+  const variables: Record<string, string> = { ...job.environmentVariables };
+  // `python` in a command is the emulator's interpreter (python3 here), as it is in an Azure ML environment.
+  variables.PATH ??= `${pythonShim(ctx)}${path.delimiter}${process.env.PATH ?? ''}`;
+  return { command, environmentVariables: variables, ...(timeout ? { timeoutSeconds: durationSeconds(timeout) } : {}) };
+}
+
+/** A folder of the data folder with a `python` that runs the emulator's interpreter. */
+function pythonShim(ctx: EmulatorContext): string {
+  const dir = inside(ctx.store.dataDir, 'bin');
+  const file = path.join(dir, 'python');
+  const script = `#!/bin/sh\nexec ${quote(ctx.options.python)} "$@"\n`;
+  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== script) {
+    fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+    fs.writeFileSync(file, script, { mode: 0o700 });
+  }
+  return dir;
 }
