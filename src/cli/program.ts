@@ -45,12 +45,12 @@ function wholeNumber(min: number) {
   };
 }
 
-function parseEnvAssignments(assignments: string[]): Record<string, string> | undefined {
+function parseEnvAssignments(assignments: string[], flag = '--env'): Record<string, string> | undefined {
   if (!assignments.length) return undefined;
   const out: Record<string, string> = {};
   for (const assignment of assignments) {
     const eq = assignment.indexOf('=');
-    if (eq <= 0) throw new CliUsageError(`--env ${assignment}: give NAME=VALUE`);
+    if (eq <= 0) throw new CliUsageError(`${flag} ${assignment}: give NAME=VALUE`);
     out[assignment.slice(0, eq)] = assignment.slice(eq + 1);
   }
   return out;
@@ -104,11 +104,15 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .option('--resource-group <name>', "the workspace's resource group [AZUREML_RESOURCE_GROUP]")
     .option('--workspace <name>', 'the Azure ML workspace [AZUREML_WORKSPACE]')
     .option('--experiment <name>', 'the experiment [AZUREML_EXPERIMENT]')
+    .option('--api <v1|v2>', 'the API: v1 (Execution Service runs, the default) or v2 (command jobs of Azure Resource Manager) [AZUREML_API]')
+    .option('--management-host <url>', 'the v2 API base URL (default https://management.azure.com) [AZUREML_MANAGEMENT_HOST]')
     .option('--json', 'machine-readable output on stdout (JSON; one JSON object per line with --follow)')
     .addHelpText(
       'after',
       '\nCredentials come from the environment, never from flags: AZUREML_ACCESS_TOKEN, or a service principal\n' +
         'from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.\n' +
+        'With --api v2 (or AZUREML_API=v2) runs are command jobs of the v2 API: submit takes --command, --input,\n' +
+        '--environment and --compute, and a job is named by its name (its run id) alone.\n' +
         'Exit codes: 0 Completed, 1 Failed, 2 bad usage or input, 3 Canceled, 4 service or network error,\n' +
         '5 not found (no such run or experiment), 130 interrupted (the run goes on).\n',
     )
@@ -124,21 +128,25 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
   const getClient = (): AzureMLClient => {
     if (client) return client;
     const settings = resolveSettings(globals(), io.env);
-    return (client = createClient(settings.account, { workspace: settings.workspace, userAgentPrefix: `azureml-exec/${io.version}` }));
+    api = settings.api;
+    return (client = createClient(settings.account, { workspace: settings.workspace, userAgentPrefix: `azureml-exec/${io.version}`, api: settings.api }));
   };
+  let api: 'v1' | 'v2' = 'v1';
+  const isV2 = (): boolean => (getClient(), api === 'v2');
 
   /** The run being waited on: what the Ctrl-C hint names. */
   let waitingOn: string | undefined;
 
   /** Waits for the end, following the log when asked; sets the exit code from the run's status. */
-  async function waitAndReport(runId: string, flags: WaitFlags, progress: Progress, logFromByte?: number): Promise<void> {
+  async function waitAndReport(ref: string | { runId: string; experimentName: string }, flags: WaitFlags, progress: Progress, logFromByte?: number): Promise<void> {
+    const runId = typeof ref === 'string' ? ref : ref.runId;
     waitingOn = runId;
     const interval = (flags.poll ?? 2) * 1000;
     const follow = !!flags.follow;
     const onLog = follow ? (text: string) => (json() ? emit({ type: 'log', text }) : progress.print(() => out(text))) : undefined;
     let details: RunDetails;
     try {
-      details = await getClient().waitForRun(runId, {
+      details = await getClient().waitForRun(ref, {
         signal: io.signal,
         initialIntervalMs: interval,
         maxIntervalMs: Math.max(interval, 60000),
@@ -166,17 +174,23 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
 
   program
     .command('submit')
-    .description('zip a project folder (honouring .amlignore) and start a run of one of its scripts')
-    .argument('<dir>', 'the project folder, or a .zip of it')
+    .description('start a run: v1 zips the project folder (honouring .amlignore) and runs one of its scripts; v2 uploads it as code and runs a command')
+    .argument('<dir>', 'the project folder (v1: or a .zip of it)')
     .argument('[scriptArgs...]', 'arguments for the script (after --)')
     .option('--script <file>', 'the script to run, relative to the folder')
     .option('--arg <value>', 'an argument for the script (repeat for more)', collect, [])
     .option('--target <name>', 'the compute target (default: local)')
     .option('--definition <file.json>', 'a run definition (camelCase, or PascalCase as the service writes them)')
     .option('--env <NAME=VALUE>', 'an environment variable for the run (repeat for more)', collect, [])
-    .option('--run-id <id>', 'the run id (default: <experiment>_<unix seconds>_<8 hex>)')
+    .option('--run-id <id>', 'the run id, a job name on v2 (default: <experiment>_<unix seconds>_<8 hex>)')
+    .option('--command <command>', 'v2: what the job runs, e.g. "python train.py --lr ${{inputs.lr}}"')
+    .option('--input <name=value>', 'v2: a literal input of the command (repeat for more)', collect, [])
+    .option('--environment <id>', 'v2: the environment, e.g. azureml:my-env:1')
+    .option('--compute <name>', 'v2: the compute (default: serverless)')
+    .option('--timeout <duration>', 'v2: the time limit, as seconds or an ISO 8601 duration such as PT30M')
+    .option('--display-name <name>', "v2: the job's display name")
     .option('--wait', 'wait until the run ends; the exit code tells how it ended')
-    .option('--follow', 'print the driver log as it grows (implies --wait)')
+    .option('--follow', 'print the log as it grows (implies --wait)')
     .option(
       '--poll <seconds>',
       'first wait between status checks (default 2, growing to 60; to 10 while following a log, and back to the first wait when it grows)',
@@ -186,39 +200,104 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
       async (
         dir: string,
         scriptArgs: string[],
-        flags: { script?: string; arg: string[]; target?: string; definition?: string; env: string[]; runId?: string; wait?: boolean } & WaitFlags,
+        flags: {
+          script?: string;
+          arg: string[];
+          target?: string;
+          definition?: string;
+          env: string[];
+          runId?: string;
+          wait?: boolean;
+          command?: string;
+          input: string[];
+          environment?: string;
+          compute?: string;
+          timeout?: string;
+          displayName?: string;
+        } & WaitFlags,
       ) => {
-        if (!flags.script && !flags.definition) throw new CliUsageError('submit needs --script <file> (or a --definition that names one)');
+        const v2 = isV2();
+        const v2Only = (['command', 'environment', 'compute', 'timeout', 'displayName'] as const)
+          .filter((name) => flags[name] !== undefined)
+          .concat(flags.input.length ? (['input'] as never[]) : []);
+        if (!v2 && v2Only.length)
+          throw new CliUsageError(
+            `--${v2Only.map((n) => n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')} ${v2Only.length === 1 ? 'is' : 'are'} for v2 jobs: add --api v2`,
+          );
+        if (!flags.script && !flags.definition && !flags.command)
+          throw new CliUsageError(v2 ? 'submit --api v2 needs --command "<command>" (or --script <file>)' : 'submit needs --script <file> (or a --definition that names one)');
+        if (flags.command && (flags.script || flags.definition)) throw new CliUsageError('give --command, or --script/--definition, not both');
         const args = [...flags.arg, ...scriptArgs];
         const progress = new Progress(io.stderr);
-        const run = await getClient().submitRun(
-          {
-            project: dir,
-            definition: flags.definition ? readDefinitionFile(flags.definition) : undefined,
-            script: flags.script,
-            arguments: args.length ? args : undefined,
-            target: flags.target,
-            environmentVariables: parseEnvAssignments(flags.env),
-            runId: flags.runId,
-          },
-          {
+        const shared = { project: dir, environmentVariables: parseEnvAssignments(flags.env) };
+        let run: { runId: string; experimentName: string };
+        if (v2) {
+          const inputs = parseEnvAssignments(flags.input, '--input');
+          const common = {
+            ...shared,
+            environmentId: flags.environment,
+            computeId: flags.compute,
+            timeout: flags.timeout && /^\d+$/.test(flags.timeout) ? Number(flags.timeout) : flags.timeout,
+            displayName: flags.displayName,
+            jobName: flags.runId,
+            inputs,
+          };
+          const options = {
             signal: io.signal,
-            onZipped: ({ files, bytes }) => progress.note(`Zipped ${files.length} file${files.length === 1 ? '' : 's'} of ${dir} (${formatBytes(bytes)})`),
-            onWarning: (message) => progress.note(`warning: ${message}`),
-            onUploadProgress: ({ sentBytes, totalBytes }) => progress.upload(sentBytes, totalBytes),
-          },
-        );
+            onUploadProgressBytes: ({ uploadedBytes, totalBytes }: { uploadedBytes: number; totalBytes: number }) => progress.upload(uploadedBytes, totalBytes),
+            onWarning: (message: string) => progress.note(`warning: ${message}`),
+          };
+          const job = flags.command
+            ? await getClient().submitJob({ ...common, command: flags.command }, options)
+            : ((await getClient().submitRun(
+                {
+                  ...common,
+                  definition: flags.definition ? readDefinitionFile(flags.definition) : undefined,
+                  script: flags.script,
+                  arguments: args.length ? args : undefined,
+                  target: flags.target,
+                } as never,
+                options,
+              )) as unknown as import('../workflow/v2/index').SubmittedJob);
+          progress.done();
+          if (job.code)
+            progress.note(
+              job.code.reused
+                ? `Code unchanged: reusing ${job.code.name}:${job.code.version.slice(0, 12)}`
+                : `Uploaded ${job.code.files} file${job.code.files === 1 ? '' : 's'} of ${dir} (${formatBytes(job.code.uploadedBytes)}) as ${job.code.name}:${job.code.version.slice(0, 12)}`,
+            );
+          for (const dropped of job.dropped) progress.note(`warning: ${dropped.field} was not converted: ${dropped.reason}`);
+          run = job;
+        } else {
+          run = await getClient().submitRun(
+            {
+              ...shared,
+              definition: flags.definition ? readDefinitionFile(flags.definition) : undefined,
+              script: flags.script,
+              arguments: args.length ? args : undefined,
+              target: flags.target,
+              runId: flags.runId,
+            },
+            {
+              signal: io.signal,
+              onZipped: ({ files, bytes }) => progress.note(`Zipped ${files.length} file${files.length === 1 ? '' : 's'} of ${dir} (${formatBytes(bytes)})`),
+              onWarning: (message) => progress.note(`warning: ${message}`),
+              onUploadProgress: ({ sentBytes, totalBytes }) => progress.upload(sentBytes, totalBytes),
+            },
+          );
+        }
         progress.done();
         const wait = flags.wait || flags.follow;
+        const kind = v2 ? 'job' : 'run';
         if (json()) {
           if (wait && flags.follow) emit({ type: 'submitted', ...run });
           else if (!wait) emit(run);
         } else if (wait && flags.follow) {
-          progress.note(`Started run ${run.runId} in experiment ${run.experimentName}`);
+          progress.note(`Started ${kind} ${run.runId} in experiment ${run.experimentName}`);
         } else {
           out(`${run.runId}\n`);
         }
-        if (wait) await waitAndReport(run.runId, flags, progress);
+        if (wait) await waitAndReport(run, flags, progress);
       },
     );
 
@@ -227,7 +306,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .description("show a run's status")
     .argument('<runId>')
     .action(async (runId: string) => {
-      const details = await getClient().Runs_GetDetails({ runId } as never);
+      const details = await getClient().Runs_GetDetails(await getClient().locateRun(runId, { signal: io.signal }), { signal: io.signal });
       if (json()) return emit(details);
       const rows: Array<[string, string | undefined]> = [
         ['Run', details.runId],
@@ -264,15 +343,16 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .argument('<runId>')
     .action(async (runId: string) => {
       // A run that has ended cannot be canceled: say how it ended, and exit as `wait` would.
-      const details = await getClient().Runs_GetDetails({ runId } as never, { signal: io.signal });
+      const run = await getClient().locateRun(runId, { signal: io.signal });
+      const details = await getClient().Runs_GetDetails(run, { signal: io.signal });
       if (isTerminalStatus(details.status)) {
         exitCode = exitCodeForStatus(details.status);
         if (json()) return emit({ runId, status: details.status, canceled: false });
         return void err(`Run ${runId} has already ended: ${details.status}${details.endTimeUtc ? ` at ${details.endTimeUtc}` : ''}; nothing to cancel\n`);
       }
-      const result = await getClient().cancelRun(runId, { signal: io.signal });
+      const result = await getClient().cancelRun(run, { signal: io.signal });
       if (json()) return emit(result);
-      out(`Cancel requested for run ${result.runId ?? runId}\n`);
+      out(isV2() ? `Canceled job ${result.runId ?? runId}\n` : `Cancel requested for run ${result.runId ?? runId}\n`);
     });
 
   program
@@ -374,6 +454,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .option('--top <n>', 'at most this many (across pages)', wholeNumber(1))
     .option('--all', 'every page (default: the first page)')
     .action(async (flags: { status?: string; top?: number; all?: boolean }) => {
+      if (isV2()) return listJobs(flags);
       // One page by default, as a list screen shows: an experiment may hold thousands of runs.
       let runs: Run[];
       let more = false;
@@ -394,6 +475,50 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
         ]),
       );
     });
+
+  /** `runs` on v2: the workspace's jobs (Jobs_List), newest first, one page unless --all or --top. */
+  async function listJobs(flags: { status?: string; top?: number; all?: boolean }): Promise<void> {
+    const settings = resolveSettings(globals(), io.env);
+    const workspace = {
+      subscriptionId: settings.workspace.subscriptionId!,
+      resourceGroupName: settings.workspace.resourceGroupName!,
+      workspaceName: settings.workspace.workspaceName!,
+    };
+    const jobs: Array<{
+      name?: string;
+      properties: { status?: string; experimentName?: string; displayName?: string | null; computeId?: string | null };
+      systemData?: { createdAt?: string };
+    }> = [];
+    let skip: string | undefined;
+    let more = false;
+    for (;;) {
+      const page = await getClient().v2.Jobs_List({ ...workspace, ...(skip ? { $skip: skip } : {}) }, { signal: io.signal });
+      for (const job of page.value ?? []) if (!flags.status || job.properties.status === flags.status) jobs.push(job as (typeof jobs)[number]);
+      const next = page.nextLink ? (new URL(page.nextLink).searchParams.get('$skip') ?? undefined) : undefined;
+      if (!next || next === skip || (flags.top !== undefined && jobs.length >= flags.top)) break;
+      if (!flags.all && flags.top === undefined) {
+        more = true;
+        break;
+      }
+      skip = next;
+    }
+    const shown = flags.top !== undefined ? jobs.slice(0, flags.top) : jobs;
+    if (more) err(`More jobs than this page: --all for every one, --top <n> for the newest n\n`);
+    if (json()) return emit(shown);
+    if (!shown.length) return void err('No jobs\n');
+    out(
+      table([
+        ['JOB', 'STATUS', 'EXPERIMENT', 'CREATED', 'COMPUTE'],
+        ...shown.map((j) => [
+          String(j.name),
+          String(j.properties.status ?? ''),
+          String(j.properties.experimentName ?? ''),
+          String(j.systemData?.createdAt ?? ''),
+          String(j.properties.computeId ?? 'serverless'),
+        ]),
+      ]),
+    );
+  }
 
   try {
     await program.parseAsync(args, { from: 'user' });

@@ -15,11 +15,15 @@ export interface GlobalFlags {
   resourceGroup?: string;
   workspace?: string;
   experiment?: string;
+  api?: string;
+  managementHost?: string;
 }
 
 export interface CliSettings {
   account: Account;
-  workspace: ExperimentLocator;
+  /** On v2 the experiment may be left out: jobs go to Default, and a job's experiment is read from Jobs_Get. */
+  workspace: Partial<ExperimentLocator>;
+  api: 'v1' | 'v2';
 }
 
 const WORKSPACE_SETTINGS: Array<{ field: keyof ExperimentLocator; flag: keyof GlobalFlags; option: string }> = [
@@ -38,18 +42,22 @@ export function resolveSettings(flags: GlobalFlags, env: Record<string, string |
     account.region = flags.region;
     delete account.host;
   }
+  if (flags.managementHost) account.management_host = flags.managementHost;
+  const api = flags.api ?? account.api ?? 'v1';
+  if (api !== 'v1' && api !== 'v2') throw new CliUsageError(`--api (or ${ENVIRONMENT_VARIABLES.api}) must be v1 or v2 (got ${JSON.stringify(api)})`);
+  account.api = api;
   const fromEnv = workspaceFromEnvironment(env);
   const workspace: Partial<ExperimentLocator> = {};
   const missing: string[] = [];
   for (const { field, flag, option } of WORKSPACE_SETTINGS) {
     const found = flags[flag] ?? fromEnv[field];
     if (found) workspace[field] = found;
-    else missing.push(`${option} or ${ENVIRONMENT_VARIABLES[field]}`);
+    else if (!(api === 'v2' && field === 'experimentName')) missing.push(`${option} or ${ENVIRONMENT_VARIABLES[field]}`);
   }
   if (!account.host && !account.region) missing.unshift(`--host or ${ENVIRONMENT_VARIABLES.host} (or --region or ${ENVIRONMENT_VARIABLES.region})`);
   if (!hasCredentials(account, env)) {
     missing.push(`${ENVIRONMENT_VARIABLES.access_token}, or ${SERVICE_PRINCIPAL_VARIABLES.join(', ')} for a service principal`);
   }
   if (missing.length) throw new CliUsageError(`Missing settings: ${missing.join('; ')}`);
-  return { account, workspace: workspace as ExperimentLocator };
+  return { account, workspace, api };
 }

@@ -47,6 +47,8 @@ export interface WorkflowMethods {
   cancelJob(run: Workflow.RunRef, options?: V2Workflow.LongRunningOptions): Promise<V2Workflow.CancelledJob>;
   /** The v2 API's actions (jobs, code, computes), bound to the same account and options. */
   readonly v2: V2Actions;
+  /** Where a run is: its id and the client's workspace defaults, with (on v2) its experiment read from Jobs_Get when not given. */
+  locateRun(run: Workflow.RunRef, options?: CallOptions): Promise<Workflow.RunLocator>;
 }
 
 /** What `create(account)` gives: every action of both integrations, the OAuth actions, and the workflow. */
@@ -96,6 +98,10 @@ function workflowMethods(ctx: WorkflowContext, defaults: WorkflowDefaults, v2: (
     downloadOutputs: async (ref, options) => loadWorkflow().downloadOutputs(ctx, await run(ref, 'azureml-execution/downloadOutputs'), options),
     getRunDetails: async (ref, options) => loadWorkflow().getRunDetails(ctx, await run(ref, 'azureml-execution/getRunDetails'), options),
     submitJob: (input, options) => loadV2Workflow().submitJob(v2().v2, input, ctx.defaults, options),
+    locateRun: async (ref, options) =>
+      api === 'v2'
+        ? loadV2Workflow().resolveJobRun(v2(), ref, 'azureml-execution/locateRun', options)
+        : loadWorkflow().resolveRun(ref, ctx.defaults, 'azureml-execution/locateRun'),
     cancelJob: (ref, options) => loadV2Workflow().cancelJob(v2(), ref, options),
   };
 }

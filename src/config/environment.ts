@@ -16,6 +16,9 @@ export const ENVIRONMENT_VARIABLES = {
   resourceGroupName: 'AZUREML_RESOURCE_GROUP',
   workspaceName: 'AZUREML_WORKSPACE',
   experimentName: 'AZUREML_EXPERIMENT',
+  management_host: 'AZUREML_MANAGEMENT_HOST',
+  cloud: 'AZURE_CLOUD',
+  api: 'AZUREML_API',
 } as const;
 
 export const SERVICE_PRINCIPAL_VARIABLES = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'] as const;
@@ -30,7 +33,7 @@ const value = (env: Environment, name: string): string | undefined => {
 /** `{ host, region, access_token }` as far as the environment sets them. */
 export function accountFromEnvironment(env: Environment = process.env): Account {
   const account: Account = {};
-  for (const field of ['host', 'region', 'access_token'] as const) {
+  for (const field of ['host', 'region', 'access_token', 'management_host', 'api'] as const) {
     const found = value(env, ENVIRONMENT_VARIABLES[field]);
     if (found) account[field] = found;
   }
