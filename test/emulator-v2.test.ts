@@ -343,3 +343,28 @@ describe('the workflow on v2 (create(account, { api: "v2" }))', () => {
     expect((await client().CodeVersions_List({ ...WS, name: 'my_project' })).value!.length).toBe(before);
   });
 });
+
+describe('the DataFire workflow actions with api v2', () => {
+  it('submits a command job from a flow, and waits for it and reads it by job name alone', async () => {
+    const { workflowAction } = await import('../src');
+    const dir = path.join(scratch, 'flow-project');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'train.py'), 'import sys\nprint("flow", sys.argv[1])\n');
+    const context = { accounts: { azure_machinelearningservices_execution: account() }, variables: { ...WS, api: 'v2' } };
+    const submitted = (await workflowAction('submitRun').run(
+      { project: dir, command: 'python train.py ${{inputs.x}}', inputs: { x: 'y' }, environmentId: 'azureml:py:1', runId: 'flow-job-1', experimentName: 'flows' },
+      context as never,
+    )) as { runId: string; code: { reused: boolean } };
+    expect([submitted.runId, submitted.code.reused]).toEqual(['flow-job-1', false]);
+    const ended = (await workflowAction('waitForRun').run({ runId: 'flow-job-1', pollSeconds: 0.05 }, context as never)) as { status: string; experimentName: string };
+    expect([ended.status, ended.experimentName]).toEqual(['Completed', 'flows']);
+    const log = (await workflowAction('getRunLog').run({ runId: 'flow-job-1' }, context as never)) as { log: string; name: string };
+    expect([log.name, log.log]).toEqual(['user_logs/std_log.txt', 'flow y\n']);
+    const status = (await workflowAction('getRun').run({ runId: 'flow-job-1' }, context as never)) as { status: string };
+    expect(status.status).toBe('Completed');
+    const refused = await workflowAction('submitRun')
+      .run({ project: dir, command: 'x', environmentId: 'e', api: 'v3' }, context as never)
+      .catch((e: unknown) => e);
+    expect((refused as Error).message).toBe('Action azureml-execution/submitRun was given invalid input: api must be v1 or v2 (got "v3")');
+  });
+});

@@ -35,7 +35,8 @@ const LOCATOR_PROPERTIES: Record<string, JSONSchema> = {
   subscriptionId: { type: 'string', description: 'The Azure subscription (default: variable subscriptionId, or AZUREML_SUBSCRIPTION_ID)' },
   resourceGroupName: { type: 'string', description: "The workspace's resource group (default: variable resourceGroupName, or AZUREML_RESOURCE_GROUP)" },
   workspaceName: { type: 'string', description: 'The workspace (default: variable workspaceName, or AZUREML_WORKSPACE)' },
-  experimentName: { type: 'string', description: 'The experiment (default: variable experimentName, or AZUREML_EXPERIMENT)' },
+  experimentName: { type: 'string', description: 'The experiment (default: variable experimentName, or AZUREML_EXPERIMENT; on v2 a job says its own)' },
+  api: { type: 'string', enum: ['v1', 'v2'], description: 'v1 (Execution Service runs, the default) or v2 (command jobs); default: variable api, the account, or AZUREML_API' },
 };
 
 const RUN_ID: JSONSchema = { type: 'string', description: 'The run id' };
@@ -69,6 +70,16 @@ function runStatusOf(run: Run | RunDetails, experimentName: string): RunStatus {
   return out;
 }
 
+/** Lists are of one experiment's runs: on v2 too, the experiment must be named. */
+function requireExperiment(resolved: Resolved, action: string): void {
+  if (!resolved.workspace.experimentName) {
+    throw new AzureMLValidationError({
+      action,
+      problems: [{ path: 'experimentName', message: 'is required: give it in the input, as the DataFire variable experimentName, or as AZUREML_EXPERIMENT' }],
+    });
+  }
+}
+
 type Handler = (input: Record<string, unknown>, context: ActionContext | undefined, action: string) => Promise<unknown>;
 
 interface WorkflowActionInit {
@@ -89,16 +100,44 @@ function defineAction(name: string, init: WorkflowActionInit): IntegrationAction
 
 async function waitFor(resolved: Resolved, runId: string, pollSeconds: unknown, context: ActionContext | undefined): Promise<RunStatus> {
   const interval = typeof pollSeconds === 'number' && pollSeconds > 0 ? pollSeconds * 1000 : 2000;
+  const run = await resolved.client.locateRun(runId, { signal: context?.signal });
   try {
     return runStatusOf(
-      await resolved.client.waitForRun(runId, { initialIntervalMs: interval, maxIntervalMs: Math.max(interval, 60000), signal: context?.signal }),
-      resolved.workspace.experimentName,
+      await resolved.client.waitForRun(run, { initialIntervalMs: interval, maxIntervalMs: Math.max(interval, 60000), signal: context?.signal }),
+      run.experimentName,
     );
   } catch (error) {
     // In a flow a Failed run is an answer, not a broken call: the status says it.
-    if (error instanceof AzureMLRunFailedError) return runStatusOf(error.details, resolved.workspace.experimentName);
+    if (error instanceof AzureMLRunFailedError) return runStatusOf(error.details, run.experimentName);
     throw error;
   }
+}
+
+/** What a v2 submission adds: the command and its inputs, the environment and the compute. */
+const V2_SUBMIT_PROPERTIES: Record<string, JSONSchema> = {
+  command: { type: 'string', description: 'v2: what the job runs, e.g. python train.py --lr ${{inputs.lr}} (instead of script and definition)' },
+  inputs: { type: 'object', description: 'v2: inputs by name: a value is a literal input, an object a JobInput' },
+  environmentId: { type: 'string', description: 'v2: the environment, e.g. azureml:my-env:1' },
+  computeId: { type: 'string', description: 'v2: the compute (default: serverless)' },
+  timeout: { type: ['string', 'number'], description: 'v2: the time limit, seconds or an ISO 8601 duration such as PT30M' },
+  displayName: { type: 'string', description: "v2: the job's display name" },
+};
+
+const V2_SUBMITTED_PROPERTIES: Record<string, JSONSchema> = {
+  job: { type: 'object', description: 'v2: the command job as created' },
+  code: { type: 'object', description: 'v2: the code version uploaded, or reused (reused: true, uploadedBytes: 0)' },
+  dropped: {
+    type: 'array',
+    items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } },
+    description: 'v2: fields of a v1 definition with no v2 place',
+  },
+};
+
+function v2SubmitFields(input: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of ['command', 'inputs', 'environmentId', 'computeId', 'timeout', 'displayName'] as const) if (input[name] !== undefined) out[name] = input[name];
+  if (input.runId !== undefined) out.jobName = input.runId;
+  return out;
 }
 
 export const workflowActions = {
@@ -124,7 +163,8 @@ export const workflowActions = {
         target: { type: 'string', description: 'The compute target (default local)' },
         definition: { type: 'object', description: 'A RunDefinition, camelCase or PascalCase; script, arguments and target are laid over it' },
         environmentVariables: { type: 'object', additionalProperties: { type: 'string' }, description: 'Environment variables of the run' },
-        runId: { type: 'string', description: 'The run id (default {experiment}_{unix seconds}_{8 hex})' },
+        runId: { type: 'string', description: 'The run id, the job name on v2 (default {experiment}_{unix seconds}_{8 hex})' },
+        ...V2_SUBMIT_PROPERTIES,
       },
     },
     outputSchema: {
@@ -137,6 +177,7 @@ export const workflowActions = {
         workspaceName: { type: 'string' },
         definition: { type: 'object' },
         project: { type: 'object', properties: { files: { type: 'array', items: { type: 'string' } }, bytes: { type: 'integer' } } },
+        ...V2_SUBMITTED_PROPERTIES,
       },
     },
     handler: async (input, context, action) => {
@@ -148,18 +189,16 @@ export const workflowActions = {
         });
       }
       const project = input.project !== undefined ? projectFolder(String(input.project), context, action) : projectZip(input.projectZip, context, action);
-      return resolved.client.submitRun(
-        {
-          project: project as string,
-          script: input.script as string | undefined,
-          arguments: input.arguments as string[] | undefined,
-          target: input.target as string | undefined,
-          definition: input.definition as Record<string, unknown> | undefined,
-          environmentVariables: input.environmentVariables as Record<string, string> | undefined,
-          runId: input.runId as string | undefined,
-        },
-        { signal: context?.signal },
-      );
+      const common = {
+        project: project as string,
+        script: input.script as string | undefined,
+        arguments: input.arguments as string[] | undefined,
+        target: input.target as string | undefined,
+        definition: input.definition as Record<string, unknown> | undefined,
+        environmentVariables: input.environmentVariables as Record<string, string> | undefined,
+      };
+      if (resolved.api === 'v2') return resolved.client.submitRun({ ...common, ...v2SubmitFields(input) } as never, { signal: context?.signal });
+      return resolved.client.submitRun({ ...common, runId: input.runId as string | undefined }, { signal: context?.signal });
     },
   }),
 
@@ -170,8 +209,9 @@ export const workflowActions = {
     outputSchema: RUN_STATUS_SCHEMA,
     handler: async (input, context, action) => {
       const resolved = resolve(input, context, action);
-      const details = await resolved.client.Runs_GetDetails({ ...resolved.workspace, runId: requireRunId(input, action) }, { signal: context?.signal });
-      return runStatusOf(details, resolved.workspace.experimentName);
+      const run = await resolved.client.locateRun(requireRunId(input, action), { signal: context?.signal });
+      const details = await resolved.client.Runs_GetDetails(run, { signal: context?.signal });
+      return runStatusOf(details, run.experimentName);
     },
   }),
 
@@ -316,6 +356,7 @@ export const workflowActions = {
     outputSchema: RUN_LIST_SCHEMA,
     handler: async (input, context, action) => {
       const resolved = resolve(input, context, action);
+      requireExperiment(resolved, action);
       const top = input.top === undefined ? undefined : Number(input.top);
       const runs = await resolved.client.listRuns({ status: input.status as string | undefined, top }, { signal: context?.signal });
       return { runs: runs.map((run) => runStatusOf(run, resolved.workspace.experimentName)) };
@@ -330,6 +371,7 @@ export const workflowActions = {
     outputSchema: RUN_LIST_SCHEMA,
     handler: async (input, context, action) => {
       const resolved = resolve(input, context, action);
+      requireExperiment(resolved, action);
       const top = input.top === undefined ? 20 : Number(input.top);
       const lists = await Promise.all(TERMINAL_STATUSES.map((status) => resolved.client.listRuns({ status, top }, { signal: context?.signal })));
       const runs = lists.flat().map((run) => runStatusOf(run, resolved.workspace.experimentName));

@@ -37,25 +37,39 @@ function variablesOf(context: ActionContext | undefined): Partial<ExperimentLoca
   const variables = (context?.variables ?? {}) as Record<string, unknown>;
   const out: Partial<ExperimentLocator> = {};
   for (const field of EXPERIMENT_FIELDS) if (typeof variables[field] === 'string' && variables[field]) out[field] = variables[field] as string;
+  // `api` is read apart (apiOf); it is no locator field.
   return out;
 }
 
 export interface Resolved {
   client: AzureMLClient;
+  /** On v2 the experiment may be missing: a job's is read from Jobs_Get. */
   workspace: ExperimentLocator;
+  api: 'v1' | 'v2';
+}
+
+const V2_ID = 'azure_machinelearningservices_v2';
+
+/** The API of a workflow action: the input's `api`, else the variable `api`, else the account's, else AZUREML_API, else v1. */
+function apiOf(input: Record<string, unknown>, context: ActionContext | undefined, account: Account, action: string): 'v1' | 'v2' {
+  const variables = (context?.variables ?? {}) as Record<string, unknown>;
+  const api = input.api ?? variables.api ?? account.api ?? (process.env[ENVIRONMENT_VARIABLES.api]?.trim() || 'v1');
+  if (api !== 'v1' && api !== 'v2') throw new AzureMLValidationError({ action, problems: [{ path: 'api', message: `must be v1 or v2 (got ${JSON.stringify(api)})` }] });
+  return api;
 }
 
 export function resolve(input: Record<string, unknown>, context: ActionContext | undefined, action: string): Resolved {
-  const account = accountFromContext(context, EXECUTION_ID) ?? accountFromContext(context, RUNHISTORY_ID) ?? environmentAccount();
+  const account = accountFromContext(context, EXECUTION_ID) ?? accountFromContext(context, V2_ID) ?? accountFromContext(context, RUNHISTORY_ID) ?? environmentAccount();
+  const api = apiOf(input, context, account, action);
   const workspace = { ...workspaceFromEnvironment(), ...variablesOf(context), ...locatorFields(input as Partial<ExperimentLocator>) };
-  const missing = EXPERIMENT_FIELDS.filter((field) => !workspace[field]);
+  const missing = EXPERIMENT_FIELDS.filter((field) => !workspace[field] && !(api === 'v2' && field === 'experimentName'));
   if (missing.length) {
     throw new AzureMLValidationError({
       action,
       problems: missing.map((field) => ({ path: field, message: `is required: give it in the input, as the DataFire variable ${field}, or as ${ENVIRONMENT_VARIABLES[field]}` })),
     });
   }
-  return { client: createClient(account, { workspace }), workspace: workspace as ExperimentLocator };
+  return { client: createClient(account, { workspace, api }), workspace: workspace as ExperimentLocator, api };
 }
 
 export function inputObject(input: unknown, action: string): Record<string, unknown> {
