@@ -189,6 +189,60 @@ function upload(dir) {
   };
 }
 
+// 3b. v2 code upload --------------------------------------------------------------------------
+// A 100 MB project (ten 8 MiB files, four of 5 MiB and 200 small ones) uploaded by submitJob to
+// the emulator's blob endpoint, against the same files PUT raw to the same endpoint; then the
+// same project again, which must upload nothing. The emulator runs in its own process.
+async function codeUpload(dir) {
+  const project = fs.mkdtempSync(path.join(dir, 'code-'));
+  const big = QUICK ? 2 : 10;
+  for (let i = 0; i < big; i++) fs.writeFileSync(path.join(project, `shard-${i}.bin`), require('crypto').randomBytes(8 * 1024 * 1024));
+  for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(project, `part-${i}.bin`), require('crypto').randomBytes(5 * 1000 * 1000));
+  fs.mkdirSync(path.join(project, 'src'));
+  for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(project, 'src', `m${i}.py`), `# module ${i}\n${'x = 1\n'.repeat(500)}`);
+  const emulator = await childEmulator(path.join(dir, 'code-emulator'));
+  try {
+    const child = (args) => {
+      const out = spawnSync(process.execPath, [path.join(__dirname, 'code-upload-child.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (out.status !== 0) throw new Error(`code upload child failed: ${out.stderr}`);
+      return JSON.parse(out.stdout);
+    };
+    const runs = { raw: [], package: [] };
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+      runs.raw.push(child(['raw', project, ROOT, emulator.url, `raw-${i}`]));
+      // A new content each time (one byte of a small file), so that each submit uploads it all.
+      fs.writeFileSync(path.join(project, 'src', 'stamp.py'), `# ${i}\n`);
+      runs.package.push(child(['submit', project, ROOT, emulator.url]));
+    }
+    const again = child(['submit', project, ROOT, emulator.url]);
+    const raw = medianRun(runs.raw);
+    const ours = medianRun(runs.package);
+    return {
+      bytes: ours.bytes,
+      raw,
+      package: ours,
+      again,
+      throughputVsRaw: ours.mbPerSecond / raw.mbPerSecond,
+      goal: 'first submit at least 0.8x raw PUT throughput with peak RSS under 150 MB; a second submit of the unchanged project uploads 0 bytes',
+      met: ours.mbPerSecond / raw.mbPerSecond >= 0.8 && ours.peakRssMb < 150 && again.bytes === 0 && again.reused === true,
+    };
+  } finally {
+    emulator.close();
+  }
+}
+
+/** An emulator in its own process (its work is not counted in the client's time or memory). */
+function childEmulator(dataDir) {
+  const code = `
+    const { startEmulator } = require(${JSON.stringify(path.join(ROOT, 'dist', 'emulator', 'emulator.js'))});
+    startEmulator({ dataDir: ${JSON.stringify(dataDir)} }).then((e) => process.stdout.write(e.url + '\\n'));`;
+  const child = require('child_process').spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (chunk) => resolve({ url: String(chunk).trim(), close: () => child.kill() }));
+  });
+}
+
 // 4. Tokens -----------------------------------------------------------------------------------
 async function tokens() {
   const calls = QUICK ? 2000 : 10000;
@@ -420,8 +474,9 @@ async function followLag(dir) {
 async function main() {
   // BENCH_ONLY=logPrint (or another measure's name) runs one measure and prints its JSON.
   if (process.env.BENCH_ONLY) {
-    const only = { coldStart, perCall, upload, tokens, logFollow, logPrint, download, followLag }[process.env.BENCH_ONLY];
-    if (!only) throw new Error(`BENCH_ONLY must be one of coldStart, perCall, upload, tokens, logFollow, logPrint, download, followLag (got ${process.env.BENCH_ONLY})`);
+    const only = { coldStart, perCall, upload, codeUpload, tokens, logFollow, logPrint, download, followLag }[process.env.BENCH_ONLY];
+    if (!only)
+      throw new Error(`BENCH_ONLY must be one of coldStart, perCall, upload, codeUpload, tokens, logFollow, logPrint, download, followLag (got ${process.env.BENCH_ONLY})`);
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-bench-'));
     try {
       return console.log(JSON.stringify(await only(scratch), null, 2));
@@ -444,6 +499,7 @@ async function main() {
     results.coldStart = coldStart();
     results.perCall = await perCall();
     results.upload = upload(dir);
+    results.codeUpload = await codeUpload(dir);
     results.tokens = await tokens();
     results.logFollow = await logFollow();
     results.logPrint = await logPrint(dir);
@@ -456,6 +512,7 @@ async function main() {
   const c = results.coldStart;
   const p = results.perCall;
   const u = results.upload;
+  const cu = results.codeUpload;
   const t = results.tokens;
   const l = results.logFollow;
   const lp = results.logPrint;
@@ -489,6 +546,13 @@ async function main() {
       `raw stream ${f(u.raw.mbPerSecond, 0)} MB/s, ${f(u.raw.peakRssMb)} MB; generated at ${f(u.generatedAt.bytes / 2 ** 20, 0)} MiB: ${f(u.generatedAt.mbPerSecond, 0)} MB/s, ${f(u.generatedAt.peakRssMb)} MB`,
       `${f(u.throughputVsRaw, 2)}x raw`,
       u.met,
+    ],
+    [
+      `v2 code upload: submitJob of a ${f(cu.bytes / 1e6, 0)} MB project (median of ${cu.raw.mbPerSecondRuns.length})`,
+      `upload ${f(cu.package.mbPerSecond, 0)} MB/s (whole submit ${f(cu.package.submitSeconds, 2)} s), peak RSS ${f(cu.package.peakRssMb)} MB; again unchanged: ${cu.again.bytes} bytes, ${f(cu.again.submitSeconds * 1000, 0)} ms`,
+      `raw PUTs to the same blob endpoint ${f(cu.raw.mbPerSecond, 0)} MB/s, ${f(cu.raw.peakRssMb)} MB`,
+      `${f(cu.throughputVsRaw, 2)}x raw`,
+      cu.met,
     ],
     [
       'Tokens: service principal calls',

@@ -95,9 +95,10 @@ describe('azureml-emulator (the command)', () => {
         });
         child.once('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)));
       });
-      const printed = /account \{ host: '([^']+)', authority_host: '([^']+)', tenant_id: '([^']+)', client_id: '([^']+)', client_secret: <"client_secret" in ([^>]+)> \}/.exec(
-        line,
-      );
+      const printed =
+        /account \{ host: '([^']+)', management_host: '[^']+', authority_host: '([^']+)', tenant_id: '([^']+)', client_id: '([^']+)', client_secret: <"client_secret" in ([^>]+)> \}/.exec(
+          line,
+        );
       expect(printed).not.toBeNull();
       const [, host, authorityHost, tenantId, clientId, file] = printed!;
       const secret = JSON.parse(fs.readFileSync(file, 'utf8')).client_secret as string;
@@ -144,7 +145,7 @@ describe('azureml-emulator (the command)', () => {
 });
 
 describe('the quickstart (npm start)', () => {
-  it('submits examples/hello to the embedded emulator, follows its log, then trains examples/metrics and shows its results', async () => {
+  it('submits examples/hello to the embedded emulator, follows its log, trains examples/metrics and shows its results, then runs hello on v2', async () => {
     const lines: string[] = [];
     expect(await quickstart((line) => lines.push(line))).toBe('Completed');
     expect(lines[0]).toMatch(/^Azure ML emulator listening at http:\/\/127\.0\.0\.1:\d+$/);
@@ -158,7 +159,12 @@ describe('the quickstart (npm start)', () => {
     expect(outputs.map((l) => l.split(' ')[3])).toEqual(['outputs/model.json', 'outputs/reports/summary.txt']);
     const modelFile = /-> (.*) \(\d+ bytes\)$/.exec(outputs[0])![1];
     expect(Object.keys(JSON.parse(fs.readFileSync(modelFile, 'utf8')) as object)).toEqual(['weight', 'bias']);
-    expect(lines[lines.length - 1]).toMatch(/^Run quickstart_\d+_[0-9a-f]{8} Completed$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^Run quickstart_\d+_[0-9a-f]{8} Completed$/));
+    // Part three: the first flow on v2, its code uploaded once.
+    const v2 = lines.filter((l) => l.startsWith('v2: '));
+    expect(v2[0]).toMatch(/^v2: uploaded 1 file as code hello:[0-9a-f]{12}; started job quickstart_\d+_[0-9a-f]{8} \(python hello\.py\)$/);
+    expect(v2[1]).toMatch(/^v2: job quickstart_\d+_[0-9a-f]{8} Completed; submitted again unchanged: 0 bytes uploaded \(code reused\)$/);
+    expect(lines.filter((l) => l === '  | Hello!')).toHaveLength(2);
   });
 });
 

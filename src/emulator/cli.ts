@@ -107,8 +107,8 @@ async function main(): Promise<void> {
   console.log(emulator.url);
   const credentials = emulator.credentials;
   const account = credentials
-    ? `account { host: '${emulator.url}', authority_host: '${emulator.authorityHost}', tenant_id: 'any', client_id: '${credentials.clientIds[0]}', client_secret: <${credentials.file ? `"client_secret" in ${credentials.file}` : 'the secret it was given'}> }`
-    : `account { host: '${emulator.url}', access_token: 'any' }`;
+    ? `account { host: '${emulator.url}', management_host: '${emulator.url}', authority_host: '${emulator.authorityHost}', tenant_id: 'any', client_id: '${credentials.clientIds[0]}', client_secret: <${credentials.file ? `"client_secret" in ${credentials.file}` : 'the secret it was given'}> }`
+    : `account { host: '${emulator.url}', management_host: '${emulator.url}', access_token: 'any' }`;
   console.error(`Azure ML emulator: data in ${emulator.dataDir}; ${account}. Ctrl-C stops it.`);
   const stop = () => {
     emulator.close().then(

@@ -3,14 +3,16 @@
  * emulator, and with the public client's submitRun creates the experiment, zips examples/hello and
  * uploads it with Runs_StartRun; follows the driver log, prints the final status. Then, what comes
  * out of a run: examples/metrics trains, logs metrics (Run History and MLflow) and writes outputs;
- * the quickstart prints each metric's last value and downloads the outputs. Exits 0 when both
- * runs Completed.
+ * the quickstart prints each metric's last value and downloads the outputs. Then the first flow on
+ * the v2 jobs API, changed only by `api: 'v2'` and an environment: the folder uploaded as code,
+ * the job followed, and submitted again without uploading anything. Exits 0 when all Completed.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { create } from '../index';
 import { startEmulator } from '../emulator/emulator';
+import type { SubmittedJob } from '../workflow/v2/submit-job';
 
 export async function quickstart(out: (line: string) => void = console.log): Promise<string> {
   const started = Date.now();
@@ -54,7 +56,33 @@ export async function quickstart(out: (line: string) => void = console.log): Pro
     const downloaded = await client.downloadOutputs(trained.runId, { to });
     for (const file of downloaded.files) out(`  output ${file.path} -> ${file.file} (${file.bytes} bytes)`);
     out(`Run ${trained.runId} ${end.status}`);
-    return String(end.status);
+    if (end.status !== 'Completed') return String(end.status);
+
+    // Part three: the first flow on the v2 jobs API. What changes: api: 'v2' and an environment.
+    const jobs = create(
+      { access_token: 'quickstart-token', host: emulator.url, management_host: emulator.url },
+      {
+        api: 'v2',
+        workspace: { subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroupName: 'quickstart-rg', workspaceName: 'quickstart-ws', experimentName: 'quickstart' },
+      },
+    );
+    const job = (await jobs.submitRun({ project, script: 'hello.py', environmentId: 'azureml:quickstart-python:1' } as never)) as unknown as SubmittedJob;
+    out(
+      `v2: uploaded ${job.code!.files} file${job.code!.files === 1 ? '' : 's'} as code ${job.code!.name}:${job.code!.version.slice(0, 12)}; started job ${job.runId} (${job.job.command})`,
+    );
+    const jobEnd = await jobs.waitForRun(job, {
+      initialIntervalMs: 100,
+      maxIntervalMs: 1000,
+      onLog: (text) =>
+        text
+          .split('\n')
+          .filter(Boolean)
+          .forEach((line) => out(`  | ${line}`)),
+    });
+    const again = (await jobs.submitRun({ project, script: 'hello.py', environmentId: 'azureml:quickstart-python:1' } as never)) as unknown as SubmittedJob;
+    out(`v2: job ${job.runId} ${jobEnd.status}; submitted again unchanged: ${again.code!.uploadedBytes} bytes uploaded (code reused)`);
+    await jobs.waitForRun(again, { initialIntervalMs: 100, maxIntervalMs: 1000 });
+    return String(jobEnd.status);
   } finally {
     await emulator.close();
   }

@@ -43,6 +43,8 @@ export interface UploadedCode {
   uploadedBytes: number;
   /** The version existed: nothing was uploaded. */
   reused: boolean;
+  /** Time spent sending the files (0 when reused). */
+  uploadMs: number;
 }
 
 const ACTION = 'azureml-execution/uploadCode';
@@ -122,7 +124,7 @@ export async function uploadCode(v2: V2Actions, workspace: WorkspaceLocator, dir
   try {
     const existing = await v2.CodeVersions_Get(locator, call);
     options.onProgress?.({ uploadedBytes: 0, totalBytes });
-    return { codeId: String(existing.id), name, version: hash, files: files.length, totalBytes, uploadedBytes: 0, reused: true };
+    return { codeId: String(existing.id), name, version: hash, files: files.length, totalBytes, uploadedBytes: 0, reused: true, uploadMs: 0 };
   } catch (error) {
     if (!(error instanceof AzureMLServiceError && error.statusCode === 404)) throw error;
   }
@@ -136,6 +138,7 @@ export async function uploadCode(v2: V2Actions, workspace: WorkspaceLocator, dir
       : undefined;
   if (!sasUri) throw new AzureMLError({ message: `Action ${ACTION}: the pending upload of ${name}:${hash} gave no SAS link to upload to`, action: ACTION });
   let uploaded: { uploadedBytes: number; folderUrl: string };
+  const started = process.hrtime.bigint();
   try {
     uploaded = await uploadFiles(sasUri, files, name, totalBytes, options);
   } catch (error) {
@@ -147,5 +150,6 @@ export async function uploadCode(v2: V2Actions, workspace: WorkspaceLocator, dir
     throw new AzureMLError({ message: `Action ${ACTION} could not upload ${dir}: ${reason}${code ? ` (${code}${statusCode ? `, ${statusCode}` : ''})` : ''}`, action: ACTION });
   }
   const registered = await v2.CodeVersions_CreateOrUpdate({ ...locator, body: { properties: { codeUri: uploaded.folderUrl, isAnonymous: false } } }, call);
-  return { codeId: String(registered.id), name, version: hash, files: files.length, totalBytes, uploadedBytes: uploaded.uploadedBytes, reused: false };
+  const uploadMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return { codeId: String(registered.id), name, version: hash, files: files.length, totalBytes, uploadedBytes: uploaded.uploadedBytes, reused: false, uploadMs };
 }
