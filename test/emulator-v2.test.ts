@@ -368,3 +368,37 @@ describe('the DataFire workflow actions with api v2', () => {
     expect((refused as Error).message).toBe('Action azureml-execution/submitRun was given invalid input: api must be v1 or v2 (got "v3")');
   });
 });
+
+describe("the README's v2 section", () => {
+  it('runs word for word against the emulator', async () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## The v2 jobs API'), readme.indexOf('\n## The command line: azureml-exec'));
+    const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBe(2);
+    const dir = fs.mkdtempSync(path.join(scratch, 'readme-'));
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    fs.symlinkSync(path.join(__dirname, '..'), path.join(dir, 'node_modules', 'azureml-execution'), 'dir');
+    fs.writeFileSync(path.join(dir, 'example.cjs'), blocks.join('\n'));
+    const { execFile } = await import('child_process');
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(process.execPath, ['example.cjs'], { cwd: dir, timeout: 30000, env: { PATH: process.env.PATH, AZUREML_HOST: emulator.url } }, (error, out, err) =>
+        error ? reject(new Error(`${error.message}\n${err}`)) : resolve({ stdout: out, stderr: err }),
+      ),
+    );
+    expect(stderr).toBe('');
+    const lines = stdout.trim().split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        "python train.py 0.3 outputs PT600S [ 'configuration.history' ]",
+        'converted-1 Command',
+        expect.stringMatching(/^my-experiment_\d{10}_[0-9a-f]{8} uploaded \d+ bytes$/),
+        'lr 0.1',
+        'Completed',
+        "[ 'outputs/model/model.txt' ]",
+        '0',
+      ]),
+    );
+    expect(lines).toHaveLength(7);
+    expect(fs.readFileSync(path.join(dir, 'results', 'outputs', 'model', 'model.txt'), 'utf8')).toBe('weights');
+  });
+});
