@@ -245,13 +245,31 @@ describe("DataFire's CLI and this package's integrations", () => {
   ];
   const where = Object.entries(WS).map(([key, value]) => `--input.${key}=${value}`);
 
-  it('datafire list names both integrations', async () => {
+  it('datafire list names the three integrations', async () => {
     const listed = await datafireCli(['list']);
     // DataFire colours the names: only the plain text is compared.
     expect(listed.stdout.replace(ANSI_COLOUR, '').split('\n').filter(Boolean).sort()).toEqual([
       'azure_machinelearningservices_execution',
       'azure_machinelearningservices_runhistory',
+      'azure_machinelearningservices_v2',
     ]);
+  });
+
+  it('datafire run azure_machinelearningservices_v2/<action> runs a v2 action with the account of the command line', async () => {
+    // Resource Manager's workspace names have 3 characters at least.
+    const v2ws = { subscriptionId: WS.subscriptionId, resourceGroupName: WS.resourceGroupName, workspaceName: 'ws-v2' };
+    const job = await create({ access_token: 't', host: emulator.url, management_host: emulator.url }, { api: 'v2', workspace: v2ws }).submitJob({
+      command: 'echo hi',
+      environmentId: 'e',
+    });
+    const got = await datafireCli([
+      'run',
+      'azure_machinelearningservices_v2/Jobs_List',
+      ...Object.entries(v2ws).map(([key, value]) => `--input.${key}=${value}`),
+      `--accounts.azure_machinelearningservices_execution.management_host=${emulator.url}`,
+      '--accounts.azure_machinelearningservices_execution.access_token=flow-token',
+    ]);
+    expect(got.stdout.replace(ANSI_COLOUR, '')).toMatch(new RegExp(`name: +${job.runId}[\\s\\S]*jobType: +Command`));
   });
 
   it('datafire run <integration>/<action> finds the action and runs it with the account of the command line', async () => {
