@@ -19,6 +19,8 @@ module.exports = {
     'test/results\\.test\\.ts',
     'test/follow\\.test\\.ts',
     'test/emulator-memory\\.test\\.ts',
+    'test/emulator-v2\\.test\\.ts',
+    'test/cli-v2\\.test\\.ts',
     'test/emulator-fuzz\\.test\\.ts',
     'test/logs-bounded\\.test\\.ts',
     'test/emulator-auth-cli\\.test\\.ts',
