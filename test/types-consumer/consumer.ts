@@ -71,3 +71,26 @@ export const badFramework: RunDefinition = { configuration: { framework: 'Java' 
 export const missingZip: Runs_StartRunInput = { ...input, projectZipFile: undefined };
 // @ts-expect-error a local run answers a Buffer, not a StartRunResult
 export const wrongOutput = (): Promise<StartRunResult> => client.Runs_StartLocalRun({ ...input, definition });
+
+// The v2 API: its own entry point, typed jobs, and the workflow with api: 'v2'.
+import * as v2 from 'azureml-execution/v2';
+
+export async function jobs(): Promise<void> {
+  const arm = v2.create({ access_token: 'token', management_host: 'https://management.azure.com' });
+  const where = { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'my-workspace' };
+  const body: v2.JobBaseResource = { properties: { jobType: 'Command', command: 'python train.py', environmentId: 'azureml:env:1', displayName: null } };
+  const created: v2.JobBaseResource = await arm.Jobs_CreateOrUpdate({ ...where, id: 'job-1', body });
+  const status: v2.JobStatus | undefined = created.properties.status;
+  const { job, dropped } = v2.toCommandJob({ configuration: { script: 'train.py' } }, { environmentId: 'azureml:env:1' });
+  const command: string = job.command;
+  const aml = create(account, { api: 'v2', workspace: { ...where, experimentName: 'exp' } });
+  const submitted = await aml.submitJob({ project: './project', command: 'python train.py --lr ${{inputs.lr}}', inputs: { lr: 0.1 }, environmentId: 'azureml:env:1' });
+  const reused: boolean | undefined = submitted.code?.reused;
+  await aml.waitForRun(submitted);
+  void [status, dropped, command, reused];
+  // @ts-expect-error a command job's jobType is 'Command'
+  const wrong: v2.CommandJob = { jobType: 'Sweep', command: 'x', environmentId: 'e' };
+  // @ts-expect-error the api is v1 or v2
+  create(account, { api: 'v3' });
+  void wrong;
+}
