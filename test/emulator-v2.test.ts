@@ -76,6 +76,14 @@ describe('the blob endpoint, with @azure/storage-blob as the client', () => {
     expect((await container.getBlockBlobClient('dir/big.bin').downloadToBuffer()).equals(big)).toBe(true);
     const props = await container.getBlockBlobClient('small.txt').getProperties();
     expect([props.contentLength, props.blobType]).toEqual([10, 'BlockBlob']);
+    // A page uploaded as text/html is served so that it never runs on the emulator's origin.
+    await container.getBlockBlobClient('page.html').uploadData(Buffer.from('<script>alert(1)</script>'), { blobHTTPHeaders: { blobContentType: 'text/html' } });
+    const page = await fetch(`${ref.blobUri}/page.html?${ref.credential!.sasUri!.split('?')[1]}`);
+    expect([page.headers.get('content-type'), page.headers.get('x-content-type-options'), page.headers.get('content-security-policy')]).toEqual([
+      'text/html',
+      'nosniff',
+      "sandbox; default-src 'none'",
+    ]);
     const missing = await container
       .getBlockBlobClient('nope')
       .download()

@@ -205,3 +205,37 @@ describe('the DataFire integration', () => {
     expect(server.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 });
+
+describe('uploadCode', () => {
+  it('refuses a SAS link over plain http off this machine, sending nothing to it', async () => {
+    const fs = await import('fs');
+    const os = await import('os');
+    const { uploadCode } = await import('../src/workflow/v2/upload-code');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-sas-'));
+    fs.writeFileSync(path.join(dir, 'a.py'), 'x');
+    const calls: string[] = [];
+    const fake = {
+      CodeVersions_Get: async () => {
+        calls.push('get');
+        throw new AzureMLServiceError({ action: 'a', statusCode: 404, body: '', headers: {} });
+      },
+      CodeVersions_CreateOrGetStartPendingUpload: async () => {
+        calls.push('pending');
+        return {
+          blobReferenceForConsumption: { blobUri: 'http://storage.example.test/c', credential: { credentialType: 'SAS', sasUri: 'http://storage.example.test/c?sig=secret-sig' } },
+        };
+      },
+      CodeVersions_CreateOrUpdate: async () => {
+        calls.push('register');
+        return {};
+      },
+    };
+    try {
+      const error = await uploadCode(fake as never, WS, dir).catch((e: unknown) => e);
+      expect((error as Error).message).toBe("Action azureml-execution/uploadCode: the pending upload's SAS link is not https (http://storage.example.test/c); it is not used");
+      expect(calls).toEqual(['get', 'pending']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

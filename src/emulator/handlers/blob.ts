@@ -68,6 +68,10 @@ function blobHeaders(record: { size: number; etag: string; lastModified: string;
     'x-ms-access-tier': 'Hot',
     'x-ms-access-tier-inferred': 'true',
     'accept-ranges': 'bytes',
+    // The uploader chose the content type: served from the emulator's own origin (where its
+    // dashboard lives), a blob must never run as a page there.
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "sandbox; default-src 'none'",
   };
 }
 

@@ -205,6 +205,9 @@ export async function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMe
     const headers: Record<string, string | number> = {
       'content-type': file.endsWith('.txt') || file.endsWith('.log') ? 'text/plain; charset=utf-8' : 'application/octet-stream',
       'accept-ranges': 'bytes',
+      // A run's files are the script's: never sniffed into a page of the emulator's origin.
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "sandbox; default-src 'none'",
     };
     const range = req.headers.range ? parseRange(req.headers.range, size) : undefined;
     if (range === 'unsatisfiable') {

@@ -10,6 +10,7 @@
  * @azure/storage-blob is loaded here only: the v1 path never loads it.
  */
 import * as path from 'path';
+import { displayUrl, isLoopbackHostname } from '../../account/secure-url';
 import { AzureMLAbortError, AzureMLError, AzureMLServiceError } from '../../errors';
 import { hashProject } from '../../project/code-hash';
 import type { ProjectFile } from '../../project/project-files';
@@ -62,6 +63,10 @@ export function codeNameOf(dir: string): string {
 /** The container URL and the blob folder of a pending upload's SAS link (the link may name a folder in the container). */
 function splitSasUri(sasUri: string): { containerUrl: string; prefix: string } {
   const url = new URL(sasUri);
+  // A SAS is a credential: over plain http only to this machine (the emulator).
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
+    throw new AzureMLError({ message: `Action ${ACTION}: the pending upload's SAS link is not https (${displayUrl(sasUri)}); it is not used`, action: ACTION });
+  }
   const segments = url.pathname.split('/').filter(Boolean);
   // IP-style (the emulator, Azurite): /account/container/...; else /container/...
   const ipStyle = /^\d+\.\d+\.\d+\.\d+$|^\[.*\]$|^localhost$/.test(url.hostname);
