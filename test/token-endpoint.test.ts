@@ -3,7 +3,7 @@
  * exact AzureMLAuthError for each way an answer can fail.
  */
 import { AzureMLAuthError } from '../src';
-import { authorityHost, requestToken, tokenEndpoint } from '../src/auth/token-endpoint';
+import { authorityHost, requestToken, scopeOf, tokenEndpoint } from '../src/auth/token-endpoint';
 import { startRecordingServer, type RecordingServer } from './helpers/recording-server';
 
 let server: RecordingServer;
@@ -43,6 +43,27 @@ describe('where the token endpoint is', () => {
     process.env.AZURE_AUTHORITY_HOST = 'ftp://y';
     expect(() => authorityHost({})).toThrow(`The azure_machinelearningservices_execution account's authority_host (from AZURE_AUTHORITY_HOST) must use https (got "ftp:")`);
     expect(() => tokenEndpoint({ refresh_url: 'ftp://z' })).toThrow(`The azure_machinelearningservices_execution account's refresh_url must use https (got "ftp:")`);
+  });
+
+  it("follows the account's national cloud (or AZURE_CLOUD) for the authority and the scope, below what the account names itself", () => {
+    delete process.env.AZURE_AUTHORITY_HOST;
+    const savedCloud = process.env.AZURE_CLOUD;
+    try {
+      delete process.env.AZURE_CLOUD;
+      expect([authorityHost({}), scopeOf({})]).toEqual(['https://login.microsoftonline.com', 'https://management.azure.com/.default']);
+      expect([authorityHost({ cloud: 'AzureChinaCloud' }), scopeOf({ cloud: 'AzureChinaCloud' })]).toEqual([
+        'https://login.chinacloudapi.cn',
+        'https://management.chinacloudapi.cn/.default',
+      ]);
+      process.env.AZURE_CLOUD = 'AzureUSGovernment';
+      expect([authorityHost({}), scopeOf({})]).toEqual(['https://login.microsoftonline.us', 'https://management.usgovcloudapi.net/.default']);
+      expect([authorityHost({ authority_host: 'https://login.example.test' }), scopeOf({ scope: 'api://x/.default' })]).toEqual(['https://login.example.test', 'api://x/.default']);
+      // An unknown cloud is the base URL's error to report (it names the choices); tokens keep the defaults.
+      expect([authorityHost({ cloud: 'Mars' }), scopeOf({ cloud: 'Mars' })]).toEqual(['https://login.microsoftonline.com', 'https://management.azure.com/.default']);
+    } finally {
+      if (savedCloud === undefined) delete process.env.AZURE_CLOUD;
+      else process.env.AZURE_CLOUD = savedCloud;
+    }
   });
 });
 

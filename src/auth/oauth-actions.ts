@@ -8,7 +8,7 @@ import type { Account } from '../account/account';
 import { AzureMLValidationError } from '../errors';
 import type { ActionContext } from '../spec/action-signature';
 import type { JSONSchema } from '../spec/operation-spec';
-import { DEFAULT_SCOPE, requestToken, tokenEndpoint } from './token-endpoint';
+import { scopeOf, requestToken, tokenEndpoint } from './token-endpoint';
 
 export interface OAuthTokens {
   access_token: string;
@@ -44,7 +44,7 @@ async function grant(account: Account, form: Record<string, string | undefined>,
       client_id: account.client_id,
       client_secret: account.client_secret,
       redirect_uri: account.redirect_uri,
-      scope: typeof account.scope === 'string' ? account.scope : DEFAULT_SCOPE,
+      scope: scopeOf(account),
       ...form,
     },
     { action, doing },

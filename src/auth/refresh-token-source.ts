@@ -7,7 +7,7 @@ import type { Account } from '../account/account';
 import { accountExpiry } from './expiry';
 import { notifyTokenRefresh } from './notify-refresh';
 import { TokenCycler, type AccessToken } from './token-cycler';
-import { DEFAULT_SCOPE, requestToken, tokenEndpoint } from './token-endpoint';
+import { scopeOf, requestToken, tokenEndpoint } from './token-endpoint';
 import type { TokenRequestContext, TokenSource } from './token-source';
 
 export function refreshTokenSource(account: Account, integrationId: string): TokenSource {
@@ -24,7 +24,7 @@ export function refreshTokenSource(account: Account, integrationId: string): Tok
         refresh_token: account.refresh_token,
         client_id: account.client_id,
         client_secret: account.client_secret,
-        scope: typeof account.scope === 'string' ? account.scope : DEFAULT_SCOPE,
+        scope: scopeOf(account),
       },
       { action: context.action, doing: 'refresh the access token', signal: context.signal, policies: context.policies },
     );

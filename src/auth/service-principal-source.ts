@@ -9,7 +9,7 @@ import { AzureMLAuthError } from '../errors';
 import { TokenCycler, type AccessToken } from './token-cycler';
 import { standardPipeline } from '../http/standard-pipeline';
 import { msalNetworkClient } from './msal-network';
-import { authorityHost, DEFAULT_SCOPE, requestToken, TOKEN_RETRY } from './token-endpoint';
+import { authorityHost, scopeOf, requestToken, TOKEN_RETRY } from './token-endpoint';
 import type { TokenRequestContext, TokenSource } from './token-source';
 
 export interface ServicePrincipal {
@@ -22,7 +22,7 @@ type Msal = typeof import('@azure/msal-node');
 
 export function servicePrincipalSource(account: Account, principal: ServicePrincipal): TokenSource {
   const host = authorityHost(account);
-  const scope = typeof account.scope === 'string' && account.scope ? account.scope : DEFAULT_SCOPE;
+  const scope = scopeOf(account);
   const authority = `${host}/${encodeURIComponent(principal.tenantId)}`;
   const endpoint = `${authority}/oauth2/v2.0/token`;
   let app: InstanceType<Msal['ConfidentialClientApplication']> | undefined;

@@ -3,6 +3,7 @@
  * endpoint for its tenant), and one form POST to it, whose failure keeps the endpoint's reason.
  */
 import type { Account } from '../account/account';
+import { MANAGEMENT_HOSTS } from '../account/base-url';
 import { credentialUrl, displayUrl } from '../account/secure-url';
 import { bufferBody } from '../http/body';
 import { AzureMLAuthError, AzureMLError } from '../errors';
@@ -20,10 +21,33 @@ export const TOKEN_RETRY: RetryOptions = { maxRetries: 1 };
 /** The integration named by errors about the account's token fields (one account serves every integration). */
 const ACCOUNT_OWNER = 'azure_machinelearningservices_execution';
 
-/** The authority (account.authority_host, AZURE_AUTHORITY_HOST, else Azure AD), https unless loopback or allowed. */
+/** Azure AD of each national cloud (the account's `cloud`, or AZURE_CLOUD). */
+const CLOUD_AUTHORITIES: Readonly<Record<string, string>> = {
+  AzureCloud: DEFAULT_AUTHORITY_HOST,
+  AzureChinaCloud: 'https://login.chinacloudapi.cn',
+  AzureUSGovernment: 'https://login.microsoftonline.us',
+};
+
+const cloudOf = (account: Account): string | undefined => {
+  const cloud = account.cloud ?? process.env.AZURE_CLOUD;
+  return typeof cloud === 'string' && cloud ? cloud : undefined;
+};
+
+/**
+ * The scope tokens are asked for: the account's `scope`, else its national cloud's Resource
+ * Manager (`https://management.chinacloudapi.cn/.default`), else https://management.azure.com/.default.
+ * One audience serves Run History, the Execution Service and the v2 API alike.
+ */
+export function scopeOf(account: Account): string {
+  if (typeof account.scope === 'string' && account.scope) return account.scope;
+  const host = MANAGEMENT_HOSTS[cloudOf(account) ?? ''];
+  return host ? `${host}/.default` : DEFAULT_SCOPE;
+}
+
+/** The authority (account.authority_host, AZURE_AUTHORITY_HOST, the cloud's Azure AD, else Azure AD), https unless loopback or allowed. */
 export function authorityHost(account: Account, action?: string): string {
   const own = typeof account.authority_host === 'string' && account.authority_host;
-  const host = own || process.env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST;
+  const host = own || process.env.AZURE_AUTHORITY_HOST || CLOUD_AUTHORITIES[cloudOf(account) ?? ''] || DEFAULT_AUTHORITY_HOST;
   const url = credentialUrl(host, own ? 'authority_host' : 'authority_host (from AZURE_AUTHORITY_HOST)', account, ACCOUNT_OWNER, action);
   return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
 }
