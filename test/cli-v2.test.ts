@@ -116,3 +116,12 @@ it('keeps v1 and v2 flags apart, and names what a v2 submit lacks', async () => 
   const unknown = await cli(['status', 'no-such-job', '--api', 'v2'], { AZUREML_EXPERIMENT: '' });
   expect([unknown.code, unknown.stderr]).toEqual([5, expect.stringContaining('Job no-such-job was not found in workspace ws-v2.')]);
 });
+
+it('wait --api v2 waits for a job named alone and exits with the code of its end', async () => {
+  const dir = folders.make({ 'fail.py': 'import sys\nprint("bad", file=sys.stderr)\nsys.exit(4)\n' });
+  const submitted = await cli(['submit', dir, '--api', 'v2', '--command', 'python fail.py', '--environment', 'e', '--run-id', 'cli-fail-1']);
+  expect(submitted.stdout).toBe('cli-fail-1\n');
+  const waited = await cli(['wait', 'cli-fail-1', '--api', 'v2', '--poll', '0.1'], { AZUREML_EXPERIMENT: '' });
+  expect(waited.code).toBe(1);
+  expect(waited.stderr).toMatch(/Run cli-fail-1 Failed after .*: UserError: The command exited with code 4\. Last lines of stderr:\nbad\n$/);
+});
