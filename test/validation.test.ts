@@ -235,3 +235,17 @@ describe('file parts', () => {
     expect(error.problems.map((p) => p.path)).toEqual(['subscriptionId', 'runDefinitionFile', 'projectZipFile']);
   });
 });
+
+describe('schema compilation', () => {
+  it('compiles a definition schema once, however many runs are submitted (it compiled on every call before)', async () => {
+    const { validateInput } = await import('../src/http/validate-input');
+    const { executionSpec } = await import('../src/spec/execution/spec');
+    const { compiledSchemaCount } = await import('../src/spec/validate');
+    const op = executionSpec.operations.find((o) => o.operationId === 'Runs_StartSnapshotRun')!;
+    const input = () => ({ ...WORKSPACE, runId: 'r1', definition: { configuration: { script: 'train.py', maxRunDurationSeconds: null } } });
+    await validateInput(executionSpec, op, input(), 'test');
+    const after = compiledSchemaCount();
+    for (let i = 0; i < 20; i++) await validateInput(executionSpec, op, input(), 'test');
+    expect(compiledSchemaCount()).toBe(after);
+  });
+});

@@ -9,7 +9,7 @@
  */
 import { closestName } from './closest-name';
 import type { JSONSchema } from './operation-spec';
-import { validateSchema, type InputProblem } from './validate';
+import { definitionSchema, validateSchema, type InputProblem } from './validate';
 
 export interface UnknownKey {
   /** The key's dotted path (`configuration.Scirpt`). */
@@ -142,7 +142,7 @@ export interface CheckedDefinition extends NormalizedDefinition {
 /** Checks `raw` against definition `name` as the service reads it; `field` prefixes the paths of problems. */
 export function checkDefinition(raw: Record<string, unknown>, name: string, definitions: Record<string, JSONSchema>, field: string): CheckedDefinition {
   const normalized = normalizeDefinition(raw, name, definitions);
-  const problems = validateSchema({ $ref: `#/definitions/${name}`, definitions }, withoutNulls(normalized.definition), field);
+  const problems = validateSchema(definitionSchema(definitions, name), withoutNulls(normalized.definition), field);
   return { ...normalized, problems };
 }
 

@@ -12,7 +12,7 @@ import { executionSpec } from '../spec/execution/spec';
 import type { RunDefinition } from '../spec/execution/types';
 import type { CallOptions } from '../http/call-options';
 import { emitUnknownFieldWarning, normalizeRunDefinition, reportUnknownKeys, withoutNulls } from '../spec/run-definition';
-import { validateSchema } from '../spec/validate';
+import { definitionSchema, validateSchema } from '../spec/validate';
 
 export interface DefinitionInput {
   /** A RunDefinition in camelCase or PascalCase, or its JSON text. */
@@ -67,7 +67,7 @@ export function prepareRunDefinition(input: DefinitionInput, action: string, fie
   if (typeof configuration.script !== 'string' || configuration.script === '') {
     problems.push({ path: input.definition === undefined ? 'script' : `${field}.configuration.script`, message: 'is required: the file of the project to run' });
   }
-  const schemaProblems = validateSchema({ $ref: '#/definitions/RunDefinition', definitions: executionSpec.definitions }, withoutNulls(definition), field);
+  const schemaProblems = validateSchema(definitionSchema(executionSpec.definitions, 'RunDefinition'), withoutNulls(definition), field);
   problems.push(...schemaProblems.filter((p) => !problems.some((q) => q.path === p.path)));
   if (problems.length) throw new AzureMLValidationError({ action, problems });
   return definition as RunDefinition;
