@@ -3,34 +3,19 @@
  * emulator: submit with --command, --input and --follow, the same verbs by job name, and the
  * usage errors that keep v1 and v2 flags apart. AZUREML_API=v2 does what --api v2 does.
  */
-import { spawn } from 'child_process';
 import * as path from 'path';
 import { startEmulator, type Emulator } from '../src';
 import { emulatorEnvironment } from './helpers/emulator-env';
 import { projectFolders } from './helpers/project-folders';
+import { runCli } from './helpers/run-cli';
 
-const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 const WS = { subscriptionId: '00000000-1111-2222-3333-444444444444', resourceGroupName: 'rg', workspaceName: 'ws-v2', experimentName: 'cli-v2' };
 
 let emulator: Emulator;
 let env: Record<string, string>;
 const folders = projectFolders('azureml-cli-v2-');
 
-function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env, ...extraEnv } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25000);
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], extraEnv: Record<string, string> = {}) => runCli(args, { ...env, ...extraEnv });
 
 beforeAll(async () => {
   emulator = await startEmulator();

@@ -9,8 +9,8 @@ import { create, startEmulator, type Emulator } from '../src';
 import { Progress } from '../src/cli/progress';
 import { emulatorEnvironment } from './helpers/emulator-env';
 import { projectFolders } from './helpers/project-folders';
+import { runCli, type CliResult } from './helpers/run-cli';
 
-const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'cli' };
 
 let emulator: Emulator;
@@ -18,30 +18,9 @@ let env: Record<string, string>;
 const folders = projectFolders('azureml-cli-');
 const project = folders.make;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the command; `onStdout` sees stdout as it comes (to act while it runs). */
-function cli(args: string[], options: { env?: Record<string, string | undefined>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...(options.env ?? env) } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      options.onStdout?.(stdout, child);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function cli(args: string[], options: { env?: Record<string, string | undefined>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+  return runCli(args, options.env ?? env, options.onStdout);
 }
 
 beforeAll(async () => {

@@ -11,11 +11,11 @@ import { buildRequest } from '../http/build-request';
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '../http/pipeline';
 import { bearerTokenPolicy } from '../http/policies/bearer-token';
 import type { Logger } from '../http/policies/logging';
-import { readResponse } from '../http/read-response';
+import { readResponse, serviceErrorOf } from '../http/read-response';
 import { standardPipeline } from '../http/standard-pipeline';
 import { validateInput } from '../http/validate-input';
 import type { AnswerHead, CallOptions, RetryOptions, UnknownFieldsPolicy } from '../http/call-options';
-import { AzureMLAbortError, AzureMLAccountError, AzureMLResponseFormatError, AzureMLServiceError, AzureMLTimeoutError } from '../errors';
+import { AzureMLAbortError, AzureMLAccountError, AzureMLResponseFormatError, AzureMLTimeoutError } from '../errors';
 import { displayUrl, withoutUserInfo } from '../account/secure-url';
 import { DEFAULT_MAX_FILE_RESPONSE_BYTES } from '../http/limits';
 import { secretValues } from '../http/scrub';
@@ -231,16 +231,7 @@ export class ClientCore {
         timeoutMs: call.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         secrets: () => secretValues([this.account.access_token, this.account.refresh_token, this.account.client_secret]),
       });
-      if (response.status < 200 || response.status >= 300) {
-        throw new AzureMLServiceError({
-          action,
-          statusCode: response.status,
-          body: response.body.toString('utf8'),
-          headers: response.headers,
-          attempts: response.attempts,
-          secrets: response.request.secrets?.(),
-        });
-      }
+      if (response.status < 200 || response.status >= 300) throw serviceErrorOf(response);
       const text = response.body.toString('utf8').trim();
       let body: unknown;
       try {

@@ -9,20 +9,23 @@ import type { OperationSpec } from '../spec/operation-spec';
 import { answerSchema } from '../spec/answer-schema';
 import { validateSchema } from '../spec/validate';
 
+/** The error of an answer that is not 2xx: the service's codes and message, secrets scrubbed. */
+export function serviceErrorOf(response: PipelineResponse): AzureMLServiceError {
+  return new AzureMLServiceError({
+    action: response.request.action,
+    statusCode: response.status,
+    body: response.body.toString('utf8'),
+    headers: response.headers,
+    afterTokenRefresh: response.afterTokenRefresh,
+    attempts: response.attempts,
+    retryNote: response.retryNote,
+    secrets: response.request.secrets?.(),
+  });
+}
+
 export function readResponse(op: OperationSpec, response: PipelineResponse): unknown {
   const action = response.request.action;
-  if (response.status < 200 || response.status >= 300) {
-    throw new AzureMLServiceError({
-      action,
-      statusCode: response.status,
-      body: response.body.toString('utf8'),
-      headers: response.headers,
-      afterTokenRefresh: response.afterTokenRefresh,
-      attempts: response.attempts,
-      retryNote: response.retryNote,
-      secrets: response.request.secrets?.(),
-    });
-  }
+  if (response.status < 200 || response.status >= 300) throw serviceErrorOf(response);
   if (op.responseKind === 'binary') return response.body;
   // Nothing promised: nothing read. A body, if one came, is JSON the swagger does not describe.
   if (op.responseKind === 'none') {
