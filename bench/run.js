@@ -243,6 +243,58 @@ function childEmulator(dataDir) {
   });
 }
 
+// 3c. Checks of a definition, call after call ---------------------------------------------------
+// What every Runs_StartRun/StartSnapshotRun and v2 job body goes through before it is sent: the
+// schema must be compiled once, not per call (it was, until 2026-11-26: 22 ms and 0.1 MB a call).
+async function definitionCheck() {
+  const { validateInput } = require(path.join(ROOT, 'dist', 'http', 'validate-input.js'));
+  const { executionSpec } = require(path.join(ROOT, 'dist', 'spec', 'execution', 'spec.js'));
+  const { v2Spec } = require(path.join(ROOT, 'dist', 'spec', 'arm', 'spec.js'));
+  const snapshot = executionSpec.operations.find((o) => o.operationId === 'Runs_StartSnapshotRun');
+  const job = v2Spec.operations.find((o) => o.operationId === 'Jobs_CreateOrUpdate');
+  const v1Input = () => ({
+    ...WS,
+    runId: 'r1',
+    definition: { configuration: { script: 'train.py', arguments: ['--lr', '0.1'], maxRunDurationSeconds: null, environment: { environmentVariables: { A: '1' } } } },
+  });
+  const v2Input = () => ({
+    subscriptionId: WS.subscriptionId,
+    resourceGroupName: 'bench',
+    workspaceName: 'bench',
+    id: 'job-1',
+    'api-version': '2024-10-01',
+    body: {
+      properties: {
+        jobType: 'Command',
+        command: 'python train.py ${{inputs.lr}}',
+        environmentId: 'azureml:e:1',
+        inputs: { lr: { jobInputType: 'literal', value: '0.1' } },
+        displayName: null,
+      },
+    },
+  });
+  const calls = QUICK ? 2000 : 10000;
+  const measure = async (spec, op, input) => {
+    for (let i = 0; i < 100; i++) await validateInput(spec, op, input(), 'bench');
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) await validateInput(spec, op, input(), 'bench');
+    const microsPerCall = Number(process.hrtime.bigint() - started) / 1e3 / calls;
+    global.gc?.();
+    return { microsPerCall, heapGrowthMb: (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20 };
+  };
+  const v1 = await measure(executionSpec, snapshot, v1Input);
+  const v2 = await measure(v2Spec, job, v2Input);
+  return {
+    calls,
+    v1,
+    v2,
+    goal: 'under 200 µs a check, heap flat (under 5 MB over all calls)',
+    met: v1.microsPerCall < 200 && v2.microsPerCall < 200 && v1.heapGrowthMb < 5 && v2.heapGrowthMb < 5,
+  };
+}
+
 // 4. Tokens -----------------------------------------------------------------------------------
 async function tokens() {
   const calls = QUICK ? 2000 : 10000;
@@ -474,9 +526,11 @@ async function followLag(dir) {
 async function main() {
   // BENCH_ONLY=logPrint (or another measure's name) runs one measure and prints its JSON.
   if (process.env.BENCH_ONLY) {
-    const only = { coldStart, perCall, upload, codeUpload, tokens, logFollow, logPrint, download, followLag }[process.env.BENCH_ONLY];
+    const only = { coldStart, perCall, definitionCheck, upload, codeUpload, tokens, logFollow, logPrint, download, followLag }[process.env.BENCH_ONLY];
     if (!only)
-      throw new Error(`BENCH_ONLY must be one of coldStart, perCall, upload, codeUpload, tokens, logFollow, logPrint, download, followLag (got ${process.env.BENCH_ONLY})`);
+      throw new Error(
+        `BENCH_ONLY must be one of coldStart, perCall, definitionCheck, upload, codeUpload, tokens, logFollow, logPrint, download, followLag (got ${process.env.BENCH_ONLY})`,
+      );
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-bench-'));
     try {
       return console.log(JSON.stringify(await only(scratch), null, 2));
@@ -498,6 +552,7 @@ async function main() {
     console.log(`Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.platform}`);
     results.coldStart = coldStart();
     results.perCall = await perCall();
+    results.definitionCheck = await definitionCheck();
     results.upload = upload(dir);
     results.codeUpload = await codeUpload(dir);
     results.tokens = await tokens();
@@ -513,6 +568,7 @@ async function main() {
   const p = results.perCall;
   const u = results.upload;
   const cu = results.codeUpload;
+  const dc = results.definitionCheck;
   const t = results.tokens;
   const l = results.logFollow;
   const lp = results.logPrint;
@@ -546,6 +602,13 @@ async function main() {
       `raw stream ${f(u.raw.mbPerSecond, 0)} MB/s, ${f(u.raw.peakRssMb)} MB; generated at ${f(u.generatedAt.bytes / 2 ** 20, 0)} MiB: ${f(u.generatedAt.mbPerSecond, 0)} MB/s, ${f(u.generatedAt.peakRssMb)} MB`,
       `${f(u.throughputVsRaw, 2)}x raw`,
       u.met,
+    ],
+    [
+      `Checks of a definition before sending, ${dc.calls} calls`,
+      `v1 run definition ${f(dc.v1.microsPerCall, 0)} µs, v2 command job ${f(dc.v2.microsPerCall, 0)} µs a check`,
+      `heap growth ${f(dc.v1.heapGrowthMb, 1)} / ${f(dc.v2.heapGrowthMb, 1)} MB; before the fix: 22,000 µs and +0.1 MB a check`,
+      '',
+      dc.met,
     ],
     [
       `v2 code upload: submitJob of a ${f(cu.bytes / 1e6, 0)} MB project (median of ${cu.raw.mbPerSecondRuns.length})`,
