@@ -166,6 +166,36 @@ describe('status, cancel, logs, runs', () => {
     expect((await history().Runs_Get({ ...WS, runId: ok })).status).toBe('Completed');
   });
 
+  it('waits for several runs at once: a line as each ends, exit 1 naming the failed ones (0 when all completed)', async () => {
+    const dir = project({ 'quick.py': 'print("q")', 'slow.py': 'import time\ntime.sleep(0.5)\nprint("s")', 'bad.py': 'import sys\nprint("broken", file=sys.stderr)\nsys.exit(2)' });
+    const ids = [];
+    for (const script of ['slow.py', 'quick.py', 'bad.py']) ids.push((await cli(['submit', dir, '--script', script])).stdout.trim());
+    const [slow, quick, bad] = ids;
+    const all = await cli(['wait', slow, quick, bad, '--poll', '0.05']);
+    expect(all.code).toBe(1);
+    const lines = all.stderr.split('\n').filter((line) => line.startsWith('Run ') || line.includes('runs'));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^Run ${quick} Completed after \\d+\\.\\d s$`)),
+        expect.stringMatching(new RegExp(`^Run ${slow} Completed after \\d+\\.\\d s$`)),
+        expect.stringMatching(new RegExp(`^Run ${bad} Failed after \\d+\\.\\d s: UserError: The script bad\\.py exited with code 2\\.`)),
+        `1 of 3 runs failed: ${bad}`,
+      ]),
+    );
+    const json = await cli(['--json', 'wait', quick, slow, '--poll', '0.05']);
+    expect([json.code, JSON.parse(json.stdout)]).toEqual([
+      0,
+      [
+        { runId: quick, status: 'Completed' },
+        { runId: slow, status: 'Completed' },
+      ],
+    ]);
+    const plain = await cli(['wait', quick, slow, '--poll', '0.05']);
+    expect([plain.code, plain.stderr.trim().split('\n').pop()]).toEqual([0, 'All 2 runs completed']);
+    const follow = await cli(['wait', quick, slow, '--follow']);
+    expect([follow.code, follow.stderr]).toEqual([2, 'error: --follow takes one run: wait for several without it\n']);
+  });
+
   it('stops waiting on Ctrl-C with exit 130; the run goes on', async () => {
     const dir = project({ 'slow.py': 'import time\nprint("up", flush=True)\ntime.sleep(30)' });
     const runId = (await cli(['submit', dir, '--script', 'slow.py'])).stdout.trim();

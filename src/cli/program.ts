@@ -327,15 +327,19 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
 
   program
     .command('wait')
-    .description('wait until a run ends; the exit code tells how it ended')
-    .argument('<runId>')
-    .option('--follow', 'print the driver log as it grows')
+    .description('wait until a run ends (or several runs, all of them); the exit code tells how they ended')
+    .argument('<runIds...>')
+    .option('--follow', 'print the log as it grows (one run)')
     .option(
       '--poll <seconds>',
       'first wait between status checks (default 2, growing to 60; to 10 while following a log, and back to the first wait when it grows)',
       positiveNumber,
     )
-    .action(async (runId: string, flags: WaitFlags) => waitAndReport(runId, flags, new Progress(io.stderr)));
+    .action(async (runIds: string[], flags: WaitFlags) => {
+      if (runIds.length === 1) return waitAndReport(runIds[0], flags, new Progress(io.stderr));
+      if (flags.follow) throw new CliUsageError('--follow takes one run: wait for several without it');
+      await waitForMany([...new Set(runIds)], flags);
+    });
 
   program
     .command('cancel')
@@ -475,6 +479,37 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
         ]),
       );
     });
+
+  /**
+   * Waits for every run at once (AZTK's wait_until_applications_done): a line as each ends, then
+   * exit 1 naming the failed ones if any failed, else 3 if any was canceled, else 0.
+   */
+  async function waitForMany(runIds: string[], flags: WaitFlags): Promise<void> {
+    const interval = (flags.poll ?? 2) * 1000;
+    const progress = new Progress(io.stderr);
+    waitingOn = runIds.join(' ');
+    let ended = 0;
+    progress.status(`Waiting for ${runIds.length} runs`);
+    const all = await getClient().waitForRuns(runIds, {
+      signal: io.signal,
+      initialIntervalMs: interval,
+      maxIntervalMs: Math.max(interval, 60000),
+      onEnded: (details) => {
+        ended++;
+        const why = details.status === 'Failed' ? runError(details) : undefined;
+        progress.note(`Run ${details.runId} ${details.status}${durationOf(details) ? ` after ${durationOf(details)}` : ''}${why ? `: ${why}` : ''}`);
+        progress.status(`${ended} of ${runIds.length} runs ended`);
+      },
+    });
+    progress.done();
+    const failed = all.filter((d) => d.status === 'Failed').map((d) => String(d.runId));
+    const canceled = all.filter((d) => d.status === 'Canceled').map((d) => String(d.runId));
+    exitCode = failed.length ? EXIT.failed : canceled.length ? EXIT.canceled : EXIT.completed;
+    if (json()) return emit(all.map((d) => ({ runId: d.runId, status: d.status, ...(d.error ? { error: d.error } : {}) })));
+    if (failed.length) err(`${failed.length} of ${all.length} runs failed: ${failed.join(', ')}\n`);
+    else if (canceled.length) err(`${canceled.length} of ${all.length} runs were canceled: ${canceled.join(', ')}\n`);
+    else err(`All ${all.length} runs completed\n`);
+  }
 
   /** `runs` on v2: the workspace's jobs (Jobs_List), newest first, one page unless --all or --top. */
   async function listJobs(flags: { status?: string; top?: number; all?: boolean }): Promise<void> {

@@ -13,7 +13,7 @@ import { runHistorySpec } from '../spec/runhistory/spec';
 import type * as Workflow from '../workflow/index';
 import type { ServiceActions, WorkflowContext } from '../workflow/context';
 import { bindClient, bindOperations } from './bind-operations';
-import { AzureMLAccountError } from '../errors';
+import { AzureMLAccountError, AzureMLRunFailedError } from '../errors';
 import type * as V2Workflow from '../workflow/v2/index';
 import type { V2Actions } from '../spec/arm/types';
 import { coreFor, type ClientOptions } from './client-core';
@@ -47,6 +47,14 @@ export interface WorkflowMethods {
   cancelJob(run: Workflow.RunRef, options?: V2Workflow.LongRunningOptions): Promise<V2Workflow.CancelledJob>;
   /** The v2 API's actions (jobs, code, computes), bound to the same account and options. */
   readonly v2: V2Actions;
+  /**
+   * Waits for several runs at once (AZTK's wait_until_applications_done): resolves when all have
+   * ended, with each one's details in the order given; a Failed run is an answer here, not an error.
+   */
+  waitForRuns(
+    runs: Workflow.RunRef[],
+    options?: Omit<Workflow.WaitForRunOptions, 'onLog' | 'logFromByte' | 'onStatus'> & { onEnded?: (details: RunDetails) => void },
+  ): Promise<RunDetails[]>;
   /** Where a run is: its id and the client's workspace defaults, with (on v2) its experiment read from Jobs_Get when not given. */
   locateRun(run: Workflow.RunRef, options?: CallOptions): Promise<Workflow.RunLocator>;
 }
@@ -85,6 +93,22 @@ function workflowMethods(ctx: WorkflowContext, defaults: WorkflowDefaults, v2: (
         ? (loadV2Workflow().submitRunAsJob(v2(), input as V2Workflow.SubmitRunOrJobInput, withDefaults(options)) as unknown as Promise<Workflow.SubmittedRun>)
         : loadWorkflow().submitRun(ctx, input, withDefaults(options)),
     waitForRun: async (ref, options) => loadWorkflow().waitForRun(ctx, await run(ref, 'azureml-execution/waitForRun'), options),
+    waitForRuns: (refs, options = {}) => {
+      const { onEnded, ...waitOptions } = options;
+      return Promise.all(
+        refs.map(async (ref) => {
+          const located = await run(ref, 'azureml-execution/waitForRuns');
+          const details = await loadWorkflow()
+            .waitForRun(ctx, located, waitOptions)
+            .catch((error: unknown) => {
+              if (error instanceof AzureMLRunFailedError) return error.details;
+              throw error;
+            });
+          onEnded?.(details);
+          return details;
+        }),
+      );
+    },
     cancelRun: async (ref, options) =>
       api === 'v2'
         ? ({ runId: (await loadV2Workflow().cancelJob(v2(), ref, options)).runId } as StartRunResult)
