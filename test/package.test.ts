@@ -75,6 +75,18 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual([Array(names.length).fill('function'), []]);
   });
 
+  it('has every CommonJS export as an ESM named export', async () => {
+    const out = await node([
+      '--input-type=module',
+      '-e',
+      `import * as esm from 'azureml-execution';
+       import { createRequire } from 'module';
+       const cjs = createRequire(import.meta.url)('azureml-execution');
+       console.log(JSON.stringify(Object.keys(cjs).filter((name) => !(name in esm) || esm[name] !== cjs[name])));`,
+    ]);
+    expect(JSON.parse(out)).toEqual([]);
+  });
+
   it('reuses one keep-alive connection for sequential calls', async () => {
     const out = await node([
       '-e',
