@@ -214,6 +214,7 @@ describe('uploadCode', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-sas-'));
     fs.writeFileSync(path.join(dir, 'a.py'), 'x');
     const calls: string[] = [];
+    let sasUri = 'http://storage.example.test/c?sig=secret-sig';
     const fake = {
       CodeVersions_Get: async () => {
         calls.push('get');
@@ -222,7 +223,7 @@ describe('uploadCode', () => {
       CodeVersions_CreateOrGetStartPendingUpload: async () => {
         calls.push('pending');
         return {
-          blobReferenceForConsumption: { blobUri: 'http://storage.example.test/c', credential: { credentialType: 'SAS', sasUri: 'http://storage.example.test/c?sig=secret-sig' } },
+          blobReferenceForConsumption: { blobUri: 'http://storage.example.test/c', credential: { credentialType: 'SAS', sasUri } },
         };
       },
       CodeVersions_CreateOrUpdate: async () => {
@@ -234,6 +235,12 @@ describe('uploadCode', () => {
       const error = await uploadCode(fake as never, WS, dir).catch((e: unknown) => e);
       expect((error as Error).message).toBe("Action azureml-execution/uploadCode: the pending upload's SAS link is not https (http://storage.example.test/c); it is not used");
       expect(calls).toEqual(['get', 'pending']);
+      sasUri = 'https://storage.example.test/c/%ZZ?sig=secret-sig';
+      const malformed = await uploadCode(fake as never, WS, dir).catch((e: unknown) => e);
+      expect((malformed as Error).message).toBe(
+        "Action azureml-execution/uploadCode: the pending upload's SAS link has malformed percent-encoding (https://storage.example.test/c/%ZZ); it is not used",
+      );
+      expect(calls).toEqual(['get', 'pending', 'get', 'pending']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

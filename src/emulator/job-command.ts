@@ -95,7 +95,12 @@ export function checkCommandJob(job: CommandJobProperties): void {
 /** The code version a codeId names (`.../codes/{name}/versions/{version}`), as `{ name, version }`. */
 export function parseCodeId(codeId: string): { name: string; version: string } | undefined {
   const m = /\/codes\/([^/]+)\/versions\/([^/]+)\/?$/i.exec(codeId);
-  return m ? { name: decodeURIComponent(m[1]), version: decodeURIComponent(m[2]) } : undefined;
+  if (!m) return undefined;
+  try {
+    return { name: decodeURIComponent(m[1]), version: decodeURIComponent(m[2]) };
+  } catch {
+    return undefined; // malformed percent-encoding names no version: the caller's 400
+  }
 }
 
 /** Prepares a job's run (Runner's prepareJob): code, output folders, the command with its references replaced. */

@@ -58,7 +58,11 @@ export function emulatorCodeLocation(ctx: EmulatorContext, codeUri: unknown): { 
   if (url.origin !== new URL(ctx.baseUrl).origin) return undefined;
   const [account, container, ...rest] = url.pathname.replace(/^\/+/, '').split('/');
   if (account !== BLOB_ACCOUNT || !container || !ctx.blobs.exists(container)) return undefined;
-  return { container, prefix: rest.filter(Boolean).map(decodeURIComponent).join('/') };
+  try {
+    return { container, prefix: rest.filter(Boolean).map(decodeURIComponent).join('/') };
+  } catch {
+    return undefined; // malformed percent-encoding: no folder of this endpoint
+  }
 }
 
 export const codeHandlers: OperationHandlers = {

@@ -72,7 +72,12 @@ function splitSasUri(sasUri: string): { containerUrl: string; prefix: string } {
   const ipStyle = /^\d+\.\d+\.\d+\.\d+$|^\[.*\]$|^localhost$/.test(url.hostname);
   const keep = ipStyle ? 2 : 1;
   const containerPath = segments.slice(0, keep).join('/');
-  const prefix = segments.slice(keep).map(decodeURIComponent).join('/');
+  let prefix: string;
+  try {
+    prefix = segments.slice(keep).map(decodeURIComponent).join('/');
+  } catch {
+    throw new AzureMLError({ message: `Action ${ACTION}: the pending upload's SAS link has malformed percent-encoding (${displayUrl(sasUri)}); it is not used`, action: ACTION });
+  }
   return { containerUrl: `${url.origin}/${containerPath}${url.search}`, prefix };
 }
 
