@@ -34,7 +34,8 @@ export type AzureMLErrorName =
   | 'AzureMLTimeoutError'
   | 'AzureMLRunFailedError'
   | 'AzureMLNotFoundError'
-  | 'AzureMLOperationFailedError';
+  | 'AzureMLOperationFailedError'
+  | 'AzureMLComputeFailedError';
 
 interface ErrorByName {
   AzureMLError: AzureMLError;
@@ -50,6 +51,7 @@ interface ErrorByName {
   AzureMLRunFailedError: AzureMLRunFailedError;
   AzureMLNotFoundError: AzureMLNotFoundError;
   AzureMLOperationFailedError: AzureMLOperationFailedError;
+  AzureMLComputeFailedError: AzureMLComputeFailedError;
 }
 
 /**
@@ -479,5 +481,32 @@ export class AzureMLOperationFailedError extends AzureMLError {
     this.status = init.status;
     if (typeof error?.code === 'string') this.code = error.code;
     if (error) this.operationError = error;
+  }
+}
+
+export interface ComputeFailedErrorInit {
+  action: string;
+  computeName: string;
+  /** The compute's provisioningState (Failed) as the service gave it. */
+  provisioningState: string;
+  /** The service's reasons: provisioningErrors (and the cluster's node errors), code and message each. */
+  reasons: { code?: string; message?: string }[];
+}
+
+/**
+ * A compute that ended its provisioning Failed (waitForCompute, createCompute): carries the
+ * service's reasons, as AZTK's wait_until_cluster_is_ready reports a cluster that could not start.
+ */
+export class AzureMLComputeFailedError extends AzureMLError {
+  readonly computeName: string;
+  readonly provisioningState: string;
+  readonly reasons: { code?: string; message?: string }[];
+
+  constructor(init: ComputeFailedErrorInit) {
+    const why = init.reasons.map((r) => [r.code, r.message].filter(Boolean).join(': ')).filter(Boolean);
+    super({ message: `Compute ${init.computeName} is ${init.provisioningState}${why.length ? `: ${why.join('; ')}` : ''}`, action: init.action });
+    this.computeName = init.computeName;
+    this.provisioningState = init.provisioningState;
+    this.reasons = init.reasons;
   }
 }

@@ -32,6 +32,7 @@ export const {
   AzureMLNetworkError,
   AzureMLNotFoundError,
   AzureMLOperationFailedError,
+  AzureMLComputeFailedError,
   AzureMLProjectError,
   AzureMLRunFailedError,
   AzureMLResponseFormatError,

@@ -116,6 +116,7 @@ export {
   AzureMLNetworkError,
   AzureMLNotFoundError,
   AzureMLOperationFailedError,
+  AzureMLComputeFailedError,
   AzureMLProjectError,
   AzureMLRunFailedError,
   AzureMLResponseFormatError,

@@ -15,6 +15,8 @@ import type { ServiceActions, WorkflowContext } from '../workflow/context';
 import { bindClient, bindOperations } from './bind-operations';
 import { AzureMLAccountError, AzureMLRunFailedError } from '../errors';
 import type * as V2Workflow from '../workflow/v2/index';
+import type * as ComputeWorkflow from '../workflow/compute/index';
+import type { AmlComputeNodeInformation, ComputeResource } from '../spec/arm/types';
 import type { V2Actions } from '../spec/arm/types';
 import { coreFor, type ClientOptions } from './client-core';
 
@@ -57,6 +59,23 @@ export interface WorkflowMethods {
   ): Promise<RunDetails[]>;
   /** Where a run is: its id and the client's workspace defaults, with (on v2) its experiment read from Jobs_Get when not given. */
   locateRun(run: Workflow.RunRef, options?: CallOptions): Promise<Workflow.RunLocator>;
+  /**
+   * Creates an AmlCompute cluster (AZTK's create_cluster) and follows its creation to the end
+   * (unless `wait: false`). Computes are v2 resources: these calls use the v2 API whatever `api` says.
+   */
+  createCompute(compute: ComputeWorkflow.ComputeRef, spec: ComputeWorkflow.ComputeSpec, options?: ComputeWorkflow.ComputeOperationOptions): Promise<ComputeResource>;
+  /** Polls until the compute is provisioned and its allocation steady (AZTK's wait_until_cluster_is_ready); Failed rejects with the service's reasons. */
+  waitForCompute(compute: ComputeWorkflow.ComputeRef, options?: ComputeWorkflow.WaitForComputeOptions): Promise<ComputeResource>;
+  /** Changes a cluster's minNodes, maxNodes and idle time (Compute_Update), followed to the end unless `wait: false`. */
+  resizeCompute(compute: ComputeWorkflow.ComputeRef, scale: ComputeWorkflow.ComputeScale, options?: ComputeWorkflow.ComputeOperationOptions): Promise<ComputeResource>;
+  /** The compute as the service has it (AZTK's get_cluster). */
+  getCompute(compute: ComputeWorkflow.ComputeRef, options?: CallOptions): Promise<ComputeResource>;
+  /** Every compute of the workspace, all pages (AZTK's list_clusters). */
+  listComputes(workspace?: Partial<Workflow.WorkspaceLocator>, options?: CallOptions): Promise<ComputeResource[]>;
+  /** A cluster's nodes with their state, run, and the address and port to log in (AZTK's remote login settings). */
+  listNodes(compute: ComputeWorkflow.ComputeRef, options?: CallOptions): Promise<AmlComputeNodeInformation[]>;
+  /** Deletes the compute (or detaches it with `detach: true`) and follows the operation (AZTK's delete_cluster). */
+  deleteCompute(compute: ComputeWorkflow.ComputeRef, options?: ComputeWorkflow.ComputeOperationOptions & { detach?: boolean }): Promise<ComputeWorkflow.DeletedCompute>;
 }
 
 /** What `create(account)` gives: every action of both integrations, the OAuth actions, and the workflow. */
@@ -64,10 +83,12 @@ export type AzureMLClient = ExecutionActions & RunHistoryActions & OAuthActions 
 
 let workflow: typeof Workflow | undefined;
 let v2Workflow: typeof V2Workflow | undefined;
+let computeWorkflow: typeof ComputeWorkflow | undefined;
 
 const loadWorkflow = (): typeof Workflow => (workflow ??= require('../workflow/index') as typeof Workflow);
 // The v2 spec and workflow load on first use: the v1 entry point's import time does not grow.
 const loadV2Workflow = (): typeof V2Workflow => (v2Workflow ??= require('../workflow/v2/index') as typeof V2Workflow);
+const loadComputes = (): typeof ComputeWorkflow => (computeWorkflow ??= require('../workflow/compute/index') as typeof ComputeWorkflow);
 
 /** The API the workflow of a client uses: its option, else the account's `api` field, else v1. */
 function apiOf(account: Account, options: ClientOptions | undefined): 'v1' | 'v2' {
@@ -127,6 +148,13 @@ function workflowMethods(ctx: WorkflowContext, defaults: WorkflowDefaults, v2: (
         ? loadV2Workflow().resolveJobRun(v2(), ref, 'azureml-execution/locateRun', options)
         : loadWorkflow().resolveRun(ref, ctx.defaults, 'azureml-execution/locateRun'),
     cancelJob: (ref, options) => loadV2Workflow().cancelJob(v2(), ref, options),
+    createCompute: (ref, spec, options) => loadComputes().createCompute(v2(), ref, spec, options),
+    waitForCompute: (ref, options) => loadComputes().waitForCompute(v2(), ref, options),
+    resizeCompute: (ref, scale, options) => loadComputes().resizeCompute(v2(), ref, scale, options),
+    getCompute: (ref, options) => loadComputes().getCompute(v2(), ref, options),
+    listComputes: (workspace, options) => loadComputes().listComputes(v2(), workspace, options),
+    listNodes: (ref, options) => loadComputes().listNodes(v2(), ref, options),
+    deleteCompute: (ref, options) => loadComputes().deleteCompute(v2(), ref, options),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { EmulatorAuth } from './auth';
 import type { BlobSigner } from './blob-sas';
 import type { BlobStore } from './blob-store';
+import type { ComputePool } from './compute-pool';
 import type { MetricsStore } from './metrics-store';
 import type { Runner } from './runner';
 import type { Store } from './store';
@@ -22,6 +23,8 @@ export interface EmulatorContext {
   store: Store;
   metrics: MetricsStore;
   runner: Runner;
+  /** Compute clusters: their state by the clock, their nodes, where queued runs may start. */
+  computes: ComputePool;
   auth: EmulatorAuth;
   options: EmulatorSettings;
   /** The emulator's base URL, for the file links it hands out. */

@@ -17,6 +17,8 @@ import type { EmulatorContext } from './context';
 import { artifactHandlers } from './handlers/artifacts';
 import { blobRoutes } from './handlers/blob';
 import { codeHandlers } from './handlers/codes';
+import { computeHandlers, computeOperationRoutes } from './handlers/computes';
+import { ComputePool } from './compute-pool';
 import { jobHandlers, jobOperationRoutes } from './handlers/jobs';
 import { ArmError, armErrorBody, checkApiVersion } from './arm';
 import { prepareCommandJob } from './job-command';
@@ -73,8 +75,12 @@ export interface EmulatorOptions {
   killGraceMs?: number;
   /** Faults to inject from the start (see `faults.set`). */
   faults?: FaultRule[];
-  /** The clock issued tokens expire by, in ms (default Date.now): tests move it instead of waiting. */
+  /** The clock issued tokens expire by, and compute clusters change by, in ms (default Date.now): tests move it instead of waiting. */
   now?: () => number;
+  /** How long creating, resizing or deleting a compute cluster takes (default 1000 ms). */
+  computeProvisioningMs?: number;
+  /** The most nodes a compute cluster may have (default 100): a larger maxNodeCount fails its provisioning, as a quota does. */
+  nodeQuota?: number;
 }
 
 export interface Emulator {
@@ -99,10 +105,10 @@ const allOperations = [...executionSpec.operations, ...runHistorySpec.operations
 const ARM_OPERATIONS = new Set(v2Spec.operations);
 
 /** Every operation the emulator answers: a new API is a spec in spec/ and a table in handlers/. */
-const OPERATION_HANDLERS: OperationHandlers = { ...executionHandlers, ...historyHandlers, ...artifactHandlers, ...metricHandlers, ...codeHandlers, ...jobHandlers };
+const OPERATION_HANDLERS: OperationHandlers = { ...executionHandlers, ...historyHandlers, ...artifactHandlers, ...metricHandlers, ...codeHandlers, ...jobHandlers, ...computeHandlers };
 
 /** Routes outside the specs: OAuth, file links, MLflow, the blob endpoint, v2 operation results. */
-const PLAIN_ROUTES: readonly PlainRoute[] = [...oauthRoutes, ...fileRoutes, ...mlflowRoutes, ...blobRoutes, ...jobOperationRoutes];
+const PLAIN_ROUTES: readonly PlainRoute[] = [...oauthRoutes, ...fileRoutes, ...mlflowRoutes, ...blobRoutes, ...jobOperationRoutes, ...computeOperationRoutes];
 
 /** Strict mode's clients: the given ones, else one made now and written to a private file. */
 function strictClients(options: EmulatorOptions, dataDir: string): { clients: EmulatorClient[]; file?: string } {
@@ -154,6 +160,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   store.failInterruptedRuns(new Date().toISOString());
   const auth = new EmulatorAuth({ strict: !!strict, clients: strict?.clients, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600, now: options.now });
   const runKey = (run: { workspace: string; runId: string }) => `${run.workspace}/${run.runId}`;
+  const now = options.now ?? Date.now;
+  const computes = new ComputePool(store, { now, provisioningMs: options.computeProvisioningMs ?? 1000, nodeQuota: options.nodeQuota ?? 100,
+    // Deferred: a read inside the runner's own pump must not start another pump within it.
+    onChange: () => void setImmediate(() => runner.pump()),
+  });
   const runner = new Runner(store, {
     maxConcurrentRuns: options.maxConcurrentRuns ?? 2,
     python: options.python ?? 'python3',
@@ -164,16 +175,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (run.deleting) store.deleteRun(run);
     },
     prepareJob: (run, work) => prepareCommandJob(ctx, run, work),
+    place: (run, blocked) => computes.place(run, blocked),
+    onRunReleased: (run) => computes.release(run),
+    nextWakeInMs: () => computes.nextChangeInMs(),
   });
   const ctx: EmulatorContext = {
     store,
     metrics: new MetricsStore(store),
     runner,
+    computes,
     auth,
     baseUrl: '',
     blobs: new BlobStore(dataDir),
     blobSigner: new BlobSigner(dataDir),
-    now: options.now ?? Date.now,
+    now,
     options: {
       maxZipBytes: options.maxZipBytes ?? 25 * 1024 * 1024,
       maxExtractedBytes: options.maxExtractedBytes ?? 1024 * 1024 * 1024,

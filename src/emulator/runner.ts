@@ -11,6 +11,7 @@ import { isTerminalStatus } from '../spec/run-status';
 import { errorResponse } from './error-response';
 import { PRIVATE_DIR, PRIVATE_FILE, type RunRecord, type RunStatus, type Store } from './store';
 import { extractZip, ZipRejectedError } from './zip-archive';
+import type { Placement } from './compute-pool';
 
 export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
 /** A v2 job's log, where Azure ML writes it (one process: std_log.txt). */
@@ -32,6 +33,15 @@ export interface RunnerOptions {
   onRunEnded?: (run: RunRecord) => void;
   /** Fills a v2 job's working folder (its code) and says what to run there. */
   prepareJob?: (run: RunRecord, work: string) => Promise<PreparedJob>;
+  /**
+   * Whether a queued run may start now (its cluster has free nodes, which it then holds), waits,
+   * or fails; `blocked` holds the clusters where an earlier run waits. Without it, runs start in order.
+   */
+  place?: (run: RunRecord, blocked: Set<string>) => Placement;
+  /** Told when a run that started has ended: its nodes are free. */
+  onRunReleased?: (run: RunRecord) => void;
+  /** When a waiting run might be able to start by the clock alone (a cluster ready), in ms from now. */
+  nextWakeInMs?: () => number | undefined;
 }
 
 /** What a v2 job runs, once its code is in place: a shell command, its variables and time limit. */
@@ -89,6 +99,7 @@ export class Runner {
   private readonly queue: RunRecord[] = [];
   private readonly active = new Map<RunRecord, Active>();
   private closed = false;
+  private wakeTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly store: Store,
@@ -105,22 +116,57 @@ export class Runner {
     this.pump();
   }
 
-  private pump(): void {
-    while (!this.closed && this.active.size < this.options.maxConcurrentRuns && this.queue.length) {
-      const run = this.queue.shift()!;
-      const entry: Active = { done: Promise.resolve() };
-      this.active.set(run, entry);
-      entry.done = this.execute(run, entry)
-        .catch((error: Error) => {
-          if (!isTerminalStatus(run.status)) this.finish(run, 'Failed', errorResponse('ServiceError', `The emulator could not run the script: ${error.message}`));
-        })
-        .finally(() => {
-          entry.timer?.clear();
-          clearTimeout(entry.killTimer);
-          this.active.delete(run);
-          this.pump();
-        });
+  /** Starts what can start: runs in order, except that a run waiting for its cluster does not hold up the others. */
+  pump(): void {
+    if (this.closed) return;
+    const blocked = new Set<string>();
+    let waiting = false;
+    for (let i = 0; i < this.queue.length && this.active.size < this.options.maxConcurrentRuns; ) {
+      const run = this.queue[i];
+      const placement = this.options.place?.(run, blocked) ?? { kind: 'start' };
+      if (placement.kind === 'wait') {
+        waiting = true;
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      if (placement.kind === 'fail') {
+        this.finish(run, 'Failed', errorResponse('UserError', placement.message, { innerCode: placement.code }));
+        continue;
+      }
+      this.start(run);
     }
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    const wakeIn = waiting ? this.options.nextWakeInMs?.() : undefined;
+    // A cluster that becomes ready by the clock alone: look again then (capped, so a moved clock is seen).
+    if (wakeIn !== undefined) this.wakeTimer = setTimeout(() => this.pump(), Math.min(wakeIn + 5, 60_000));
+  }
+
+  private start(run: RunRecord): void {
+    const entry: Active = { done: Promise.resolve() };
+    this.active.set(run, entry);
+    entry.done = this.execute(run, entry)
+      .catch((error: Error) => {
+        if (!isTerminalStatus(run.status)) this.finish(run, 'Failed', errorResponse('ServiceError', `The emulator could not run the script: ${error.message}`));
+      })
+      .finally(() => {
+        entry.timer?.clear();
+        clearTimeout(entry.killTimer);
+        this.active.delete(run);
+        this.options.onRunReleased?.(run);
+        this.pump();
+      });
+  }
+
+  /** Ends every queued or running run that `which` picks, Failed with `message` (its cluster was deleted). */
+  failRuns(which: (run: RunRecord) => boolean, message: string, code: string): void {
+    const error = errorResponse('UserError', message, { innerCode: code });
+    for (const run of this.queue.filter(which)) {
+      this.queue.splice(this.queue.indexOf(run), 1);
+      this.finish(run, 'Failed', error);
+    }
+    for (const [run, entry] of this.active) if (which(run)) this.stop(run, entry, { status: 'Failed', error });
   }
 
   private finish(run: RunRecord, status: 'Completed' | 'Failed' | 'Canceled', error?: ReturnType<typeof errorResponse>, exitCode?: number): void {
@@ -285,6 +331,7 @@ export class Runner {
   /** Stops every run: those running or queued end Failed, saying the emulator stopped. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.wakeTimer);
     const reason = (status: string) => errorResponse('ServiceError', `The emulator stopped while the run was ${status}; it was not resumed.`);
     for (const run of this.queue.splice(0)) this.finish(run, 'Failed', reason('Queued'));
     for (const [run, entry] of this.active) this.stop(run, entry, { status: 'Failed', error: reason(run.status) });

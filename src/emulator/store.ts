@@ -67,6 +67,48 @@ export interface CodeRecord {
   properties: Record<string, unknown>;
 }
 
+/** A node of a compute cluster: busy with a run (its id), or idle since a time (ms). */
+export interface ComputeNodeRecord {
+  nodeId: string;
+  /** The port AZTK's remote login settings name (SSH on a real node; nothing listens on it here). */
+  port: number;
+  runId?: string;
+  idleSinceMs?: number;
+}
+
+/** An AmlCompute cluster of a workspace (a v2 ARM resource), with its nodes. */
+export interface ComputeRecord {
+  workspace: string;
+  name: string;
+  /** The ARM id prefix of its workspace, as the creator spelled it. */
+  armWorkspace: string;
+  location?: string;
+  description?: string;
+  tags?: Record<string, string>;
+  createdOn: string;
+  modifiedOn: string;
+  /** vmSize, vmPriority, osType, scaleSettings, adminUserName (never a password or key). */
+  properties: Record<string, unknown>;
+  /** Creating until `readyAtMs`, then Succeeded (or Failed with `provisioningErrors`); Deleting until gone. */
+  provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting';
+  readyAtMs: number;
+  /** Resizing until this time (a create or an update of the scale settings), then Steady. */
+  steadyAtMs: number;
+  allocationStateTransitionTime: string;
+  provisioningErrors?: { error: { code: string; message: string } }[];
+  nodes: ComputeNodeRecord[];
+  /** How many nodes it has made: node ids and ports are never reused. */
+  nodeCounter: number;
+}
+
+/** A long-running operation on a compute (create, update, delete): what its Azure-AsyncOperation URL reports. */
+export interface ComputeOperationRecord {
+  workspace: string;
+  computeName: string;
+  kind: 'create' | 'update' | 'delete';
+  startTime: string;
+}
+
 /** A pending upload of a code version: the container its SAS link points at, kept so the same id gets the same one. */
 export interface PendingUploadRecord {
   workspace: string;
@@ -85,6 +127,9 @@ interface StateFile {
   codes?: Record<string, CodeRecord>;
   codeVersions?: Record<string, CodeRecord>;
   pendingUploads?: Record<string, PendingUploadRecord>;
+  /** v2 computes (`{workspace}/{name}`, lower case) and their operations by id. */
+  computes?: Record<string, ComputeRecord>;
+  computeOperations?: Record<string, ComputeOperationRecord>;
 }
 
 export function workspaceKey(subscriptionId: string, resourceGroupName: string, workspaceName: string): string {
@@ -107,6 +152,7 @@ export function privateDataDir(dataDir: string): string {
 }
 
 export const PRIVATE_FILE = 0o600;
+const MAX_COMPUTE_OPERATIONS = 500;
 export const PRIVATE_DIR = 0o700;
 
 export class Store {
@@ -128,7 +174,17 @@ export class Store {
       const message = `The emulator stopped while the run was ${run.status}; it was not resumed.`;
       Object.assign(run, { status: 'Failed', endTimeUtc: now, error: errorResponse('ServiceError', message) });
     }
-    if (interrupted.length) this.save();
+    // Their nodes are free again: idle from now, so they scale down as idle nodes do.
+    let freed = false;
+    for (const compute of Object.values(this.state.computes ?? {})) {
+      for (const node of compute.nodes) {
+        if (node.runId === undefined) continue;
+        delete node.runId;
+        node.idleSinceMs = Date.parse(now);
+        freed = true;
+      }
+    }
+    if (interrupted.length || freed) this.save();
     return interrupted;
   }
 
@@ -222,6 +278,40 @@ export class Store {
 
   putPendingUpload(record: PendingUploadRecord): void {
     (this.state.pendingUploads ??= {})[key(record.workspace, record.pendingUploadId)] = record;
+    this.save();
+  }
+
+  getCompute(workspace: string, name: string): ComputeRecord | undefined {
+    return this.state.computes?.[key(workspace, name.toLowerCase())];
+  }
+
+  listComputes(workspace?: string): ComputeRecord[] {
+    return Object.values(this.state.computes ?? {}).filter((c) => workspace === undefined || c.workspace === workspace);
+  }
+
+  putCompute(record: ComputeRecord): void {
+    (this.state.computes ??= {})[key(record.workspace, record.name.toLowerCase())] = record;
+    this.save();
+  }
+
+  deleteCompute(record: ComputeRecord): void {
+    delete this.state.computes?.[key(record.workspace, record.name.toLowerCase())];
+    this.save();
+  }
+
+  getComputeOperation(id: string): ComputeOperationRecord | undefined {
+    return this.state.computeOperations?.[id];
+  }
+
+  putComputeOperation(id: string, record: ComputeOperationRecord): void {
+    const operations = (this.state.computeOperations ??= {});
+    operations[id] = record;
+    // Polled for minutes at most: the oldest go once there are many, so the state file stays small.
+    const ids = Object.keys(operations);
+    if (ids.length > MAX_COMPUTE_OPERATIONS) {
+      ids.sort((a, b) => operations[a].startTime.localeCompare(operations[b].startTime));
+      for (const old of ids.slice(0, ids.length - MAX_COMPUTE_OPERATIONS)) delete operations[old];
+    }
     this.save();
   }
 

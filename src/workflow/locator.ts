@@ -82,3 +82,13 @@ export function resolveRun(ref: RunRef, defaults: Partial<ExperimentLocator> | u
   if (problems.length) throw new AzureMLValidationError({ action, problems });
   return { ...(locator as ExperimentLocator), runId };
 }
+
+const WORKSPACE_FIELDS = ['subscriptionId', 'resourceGroupName', 'workspaceName'] as const;
+
+/** The workspace of a call (computes live in a workspace, not an experiment): given fields win over the defaults. */
+export function resolveWorkspace(given: Partial<WorkspaceLocator> | undefined, defaults: Partial<ExperimentLocator> | undefined, action: string): WorkspaceLocator {
+  const merged = { ...locatorFields(defaults), ...locatorFields(given) };
+  const problems = missingProblems(merged, WORKSPACE_FIELDS);
+  if (problems.length) throw new AzureMLValidationError({ action, problems });
+  return { subscriptionId: merged.subscriptionId!, resourceGroupName: merged.resourceGroupName!, workspaceName: merged.workspaceName! };
+}

@@ -88,10 +88,19 @@ function checkReferences(ctx: EmulatorContext, workspace: string, job: CommandJo
       throw new ArmError(400, 'UserError', `The code version ${job.codeId} has a codeUri outside this emulator's blob endpoint; the emulator runs code uploaded to it.`, 'codeId');
     }
   }
-  if (job.computeId) {
-    // Computes come with the compute operations; until one is created, none exists (as in a new workspace).
-    throw new ArmError(400, 'UserError', `Compute ${lastSegment(job.computeId)} was not found in workspace ${String(input.workspaceName)}.`, 'computeId');
+  if (job.computeId) computeOf(ctx, workspace, job.computeId, input);
+}
+
+/** The cluster a job's computeId names (a name, `azureml:name` or an ARM id of this workspace), or the service's 400. */
+function computeOf(ctx: EmulatorContext, workspace: string, computeId: string, input: Record<string, unknown>): string {
+  const name = lastSegment(computeId.replace(/^azureml:/i, ''));
+  const armWorkspace = /\/workspaces\/([^/]+)\/computes\//i.exec(computeId)?.[1];
+  const found = ctx.store.getCompute(workspace, name);
+  const compute = found && ctx.computes.settle(found);
+  if (!compute || compute.provisioningState === 'Deleting' || (armWorkspace !== undefined && armWorkspace.toLowerCase() !== String(input.workspaceName).toLowerCase())) {
+    throw new ArmError(400, 'UserError', `Unknown compute target '${name}'.`, 'computeId');
   }
+  return compute.name;
 }
 
 export const jobHandlers: OperationHandlers = {
@@ -128,7 +137,7 @@ export const jobHandlers: OperationHandlers = {
           experimentName: experiment.name,
           experimentId: experiment.experimentId,
           runId: name,
-          target: 'serverless',
+          target: job.computeId ? computeOf(ctx, workspace, job.computeId, input) : 'serverless',
           runType: 'azureml.CommandJob',
           definition: {},
           snapshotId: '',

@@ -31,8 +31,12 @@ function header(headers: AnswerHead['headers'], name: string): string | undefine
   return text ? text : undefined;
 }
 
-/** Whether an answer starts a long-running operation this module can follow. */
+/**
+ * Whether an answer starts a long-running operation this module can follow: a 201 or 202 with
+ * either header, or a 200 with Azure-AsyncOperation (a PATCH that goes on, as Compute_Update).
+ */
 export function isLongRunning(answer: AnswerHead): boolean {
+  if (answer.status === 200) return !!header(answer.headers, 'azure-asyncoperation');
   return (answer.status === 201 || answer.status === 202) && !!(header(answer.headers, 'azure-asyncoperation') ?? header(answer.headers, 'location'));
 }
 
