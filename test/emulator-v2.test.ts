@@ -234,7 +234,7 @@ describe('command jobs', () => {
     const problems = [
       [{ ...job, command: 'echo other' }, 409, 'A job named same-1 already exists; a submitted job cannot be changed (only description, tags, properties and displayName can).'],
       [{ ...job, command: 'echo ${{inputs.y}}' }, 400, 'The command refers to inputs.y, which the job does not define in inputs.'],
-      [{ ...job, computeId: `${ARM_WS}/computes/gpu` }, 400, 'Compute gpu was not found in workspace my-ws.'],
+      [{ ...job, computeId: `${ARM_WS}/computes/gpu` }, 400, "Unknown compute target 'gpu'."],
       [{ ...job, codeId: `${ARM_WS}/codes/%ZZ/versions/1` }, 400, `The code version ${ARM_WS}/codes/%ZZ/versions/1 was not found in workspace my-ws.`],
       [
         { ...job, inputs: { x: { jobInputType: 'uri_folder', uri: 'azureml://datastores/d/paths/p' } } },

@@ -152,7 +152,7 @@ describe('isAzureMLError', () => {
     const constructors = Object.entries(errors).filter(([name, value]) => /^AzureML\w*Error$/.test(name) && typeof value === 'function') as Array<
       [string, new (...args: never[]) => unknown]
     >;
-    expect(constructors.length).toBe(13);
+    expect(constructors.length).toBe(14);
     for (const [name, ctor] of constructors) expect([name, ctor.length]).toEqual([name, 1]);
   });
 });

@@ -1,10 +1,10 @@
 /**
  * The CLI's exit codes, so that scripts can tell a failed run from a broken call:
- * 0 Completed, 1 Failed, 2 bad usage or input, 3 Canceled, 4 service or network error,
+ * 0 Completed, 1 Failed (a run, or a compute's provisioning), 2 bad usage or input, 3 Canceled, 4 service or network error,
  * 5 not found (no such run or experiment, or no artifact where one was asked for), 130 interrupted (Ctrl-C
  * while waiting; the run goes on).
  */
-import { AzureMLAbortError, AzureMLAccountError, AzureMLNotFoundError, AzureMLProjectError, AzureMLRunFailedError, AzureMLServiceError, AzureMLValidationError } from '../errors';
+import { AzureMLAbortError, AzureMLAccountError, AzureMLComputeFailedError, AzureMLNotFoundError, AzureMLProjectError, AzureMLRunFailedError, AzureMLServiceError, AzureMLValidationError } from '../errors';
 
 export const EXIT = { completed: 0, failed: 1, usage: 2, canceled: 3, service: 4, notFound: 5, interrupted: 130 } as const;
 
@@ -21,7 +21,7 @@ export function exitCodeForStatus(status: string | undefined): number {
 }
 
 export function exitCodeForError(error: unknown): number {
-  if (error instanceof AzureMLRunFailedError) return EXIT.failed;
+  if (error instanceof AzureMLRunFailedError || error instanceof AzureMLComputeFailedError) return EXIT.failed;
   if (error instanceof CliUsageError || error instanceof AzureMLValidationError || error instanceof AzureMLAccountError || error instanceof AzureMLProjectError) {
     return EXIT.usage;
   }

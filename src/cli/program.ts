@@ -4,7 +4,7 @@
  * run id, the log, a table, or JSON with --json); progress and status go to stderr.
  */
 import * as fs from 'fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { createClient, type AzureMLClient } from '../client/create-client';
 import { AzureMLError, AzureMLRunFailedError } from '../errors';
 import { formatBytes } from '../project/zip-project';
@@ -13,6 +13,9 @@ import type { Run, RunDetails } from '../spec/runhistory/types';
 import { CliUsageError, EXIT, exitCodeForError, exitCodeForStatus } from './exit-codes';
 import { formatDuration, Progress, type ProgressStream } from './progress';
 import { resolveSettings, type GlobalFlags } from './settings';
+import { table } from './table';
+import { positiveNumber, wholeNumber } from './number-flags';
+import { addComputeCommands } from './compute-commands';
 
 export interface CliIO {
   stdout: ProgressStream;
@@ -30,20 +33,6 @@ interface WaitFlags {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number above 0');
-  return n;
-}
-
-function wholeNumber(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`must be a whole number, ${min} or more`);
-    return n;
-  };
-}
 
 function parseEnvAssignments(assignments: string[], flag = '--env'): Record<string, string> | undefined {
   if (!assignments.length) return undefined;
@@ -70,10 +59,6 @@ function durationOf(run: { startTimeUtc?: string; endTimeUtc?: string }): string
   return formatDuration(end - Date.parse(run.startTimeUtc));
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
-}
 
 function runError(details: RunDetails): string | undefined {
   const root = details.error?.error;
@@ -113,8 +98,9 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
         'from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.\n' +
         'With --api v2 (or AZUREML_API=v2) runs are command jobs of the v2 API: submit takes --command, --input,\n' +
         '--environment and --compute, and a job is named by its name (its run id) alone.\n' +
-        'Exit codes: 0 Completed, 1 Failed, 2 bad usage or input, 3 Canceled, 4 service or network error,\n' +
-        '5 not found (no such run or experiment), 130 interrupted (the run goes on).\n',
+        '`compute` manages compute clusters (list, show, create, resize, nodes, wait, delete) on the v2 API.\n' +
+        'Exit codes: 0 Completed, 1 Failed (a run, or a compute that failed), 2 bad usage or input, 3 Canceled,\n' +
+        '4 service or network error, 5 not found (no such run, experiment or compute), 130 interrupted (the run goes on).\n',
     )
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err })
@@ -554,6 +540,8 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
       ]),
     );
   }
+
+  addComputeCommands(program, { getClient, stdout: io.stdout, stderr: io.stderr, env: io.env, signal: io.signal, json });
 
   try {
     await program.parseAsync(args, { from: 'user' });
