@@ -29,7 +29,23 @@ afterAll(async () => {
 it('creates a cluster and waits until it is ready: the name on stdout, its state on stderr; the admin password comes from the environment and is never shown', async () => {
   const dir = folders.make({ 'id_test.pub': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake test@host\n' });
   const created = await cli(
-    ['compute', 'create', 'cpu-1', '--vm-size', 'STANDARD_D2_V2', '--min-nodes', '1', '--max-nodes', '2', '--idle-seconds', '300', '--admin-user', 'azureuser', '--ssh-key-file', path.join(dir, 'id_test.pub')],
+    [
+      'compute',
+      'create',
+      'cpu-1',
+      '--vm-size',
+      'STANDARD_D2_V2',
+      '--min-nodes',
+      '1',
+      '--max-nodes',
+      '2',
+      '--idle-seconds',
+      '300',
+      '--admin-user',
+      'azureuser',
+      '--ssh-key-file',
+      path.join(dir, 'id_test.pub'),
+    ],
     { AZUREML_COMPUTE_ADMIN_PASSWORD: 'Pa55-secret-word' },
   );
   expect([created.code, created.stdout]).toEqual([0, 'cpu-1\n']);
@@ -76,7 +92,10 @@ it('runs a script on the cluster from submit --target, and resizes it with JSON 
   expect([run.code, run.stdout]).toEqual([0, 'hello from on-cpu-1\n']);
   const resized = await cli(['compute', 'resize', 'cpu-1', '--min-nodes', '0', '--max-nodes', '3', '--json']);
   expect(resized.code).toBe(0);
-  expect(JSON.parse(resized.stdout)).toMatchObject({ name: 'cpu-1', properties: { provisioningState: 'Succeeded', properties: { scaleSettings: { minNodeCount: 0, maxNodeCount: 3 } } } });
+  expect(JSON.parse(resized.stdout)).toMatchObject({
+    name: 'cpu-1',
+    properties: { provisioningState: 'Succeeded', properties: { scaleSettings: { minNodeCount: 0, maxNodeCount: 3 } } },
+  });
   const waited = await cli(['compute', 'wait', 'cpu-1', '--poll', '0.1']);
   expect([waited.code, waited.stdout]).toEqual([0, 'cpu-1\n']);
 });

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { startEmulator, create, AzureMLComputeFailedError, AzureMLServiceError, AzureMLValidationError, isAzureMLError, type Emulator } from '../src';
 import type { AnswerHead } from '../src/http/call-options';
+import { qualifyComputeId, qualifyEnvironmentId } from '../src/workflow/v2/arm-ids';
 
 const WS = { subscriptionId: '00000000-1111-2222-3333-444444444444', resourceGroupName: 'rg', workspaceName: 'my-ws' };
 const ARM_WS = `/subscriptions/${WS.subscriptionId}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/my-ws`;
@@ -91,7 +92,9 @@ describe('Compute_* in the emulator, as Resource Manager answers them', () => {
     );
     expect(head!.status).toBe(201);
     expect(String(head!.headers['azure-asyncoperation'])).toMatch(
-      new RegExp(`^${emulator.url}/subscriptions/${WS.subscriptionId}/providers/Microsoft.MachineLearningServices/locations/local/computeOperationsStatus/[0-9a-f]{32}\\?api-version=2024-10-01$`),
+      new RegExp(
+        `^${emulator.url}/subscriptions/${WS.subscriptionId}/providers/Microsoft.MachineLearningServices/locations/local/computeOperationsStatus/[0-9a-f]{32}\\?api-version=2024-10-01$`,
+      ),
     );
     expect(created).toMatchObject({
       id: `${ARM_WS}/computes/cpu-a`,
@@ -125,7 +128,14 @@ describe('Compute_* in the emulator, as Resource Manager answers them', () => {
     });
     const nodes = await client().v2.Compute_ListNodes({ ...WS, computeName: 'cpu-a' });
     expect(nodes.nodes).toEqual([
-      { nodeId: expect.stringMatching(/^tvm-[0-9a-f]{10}_1-\d{8}t\d{6}z$/), privateIpAddress: '127.0.0.1', publicIpAddress: '127.0.0.1', port: 50000, nodeState: 'idle', runId: null },
+      {
+        nodeId: expect.stringMatching(/^tvm-[0-9a-f]{10}_1-\d{8}t\d{6}z$/),
+        privateIpAddress: '127.0.0.1',
+        publicIpAddress: '127.0.0.1',
+        port: 50000,
+        nodeState: 'idle',
+        runId: null,
+      },
     ]);
   });
 
@@ -142,7 +152,11 @@ describe('Compute_* in the emulator, as Resource Manager answers them', () => {
       'ValidationError',
       'Compute name "9lives" is invalid: it can include letters, digits and dashes, must start with a letter, end with a letter or digit, and be 2 to 16 characters long.',
     ]);
-    expect(await refusal(put('inst', { vmSize: 'A' }, 'ComputeInstance'))).toEqual([400, 'UserError', 'The emulator provides AmlCompute clusters (computeType AmlCompute), not ComputeInstance.']);
+    expect(await refusal(put('inst', { vmSize: 'A' }, 'ComputeInstance'))).toEqual([
+      400,
+      'UserError',
+      'The emulator provides AmlCompute clusters (computeType AmlCompute), not ComputeInstance.',
+    ]);
     expect(await refusal(put('small', { vmSize: 'A', scaleSettings: { minNodeCount: 3, maxNodeCount: 2 } }))).toEqual([
       400,
       'ValidationError',
@@ -179,8 +193,15 @@ describe('Compute_* in the emulator, as Resource Manager answers them', () => {
 describe('the cluster verbs of the client', () => {
   it('createCompute follows the creation to Succeeded at the pace of Retry-After, and waitForCompute sees it ready', async () => {
     waits.length = 0;
-    const compute = await client().createCompute('gpu-a', { vmSize: 'STANDARD_NC6', minNodes: 0, maxNodes: 2, idleSecondsBeforeScaleDown: 30 }, { sleep: clockSleep, maxPollIntervalMs: 20_000 });
-    expect(compute.properties).toMatchObject({ provisioningState: 'Succeeded', properties: { allocationState: 'Steady', scaleSettings: { nodeIdleTimeBeforeScaleDown: 'PT30S' } } });
+    const compute = await client().createCompute(
+      'gpu-a',
+      { vmSize: 'STANDARD_NC6', minNodes: 0, maxNodes: 2, idleSecondsBeforeScaleDown: 30 },
+      { sleep: clockSleep, maxPollIntervalMs: 20_000 },
+    );
+    expect(compute.properties).toMatchObject({
+      provisioningState: 'Succeeded',
+      properties: { allocationState: 'Steady', scaleSettings: { nodeIdleTimeBeforeScaleDown: 'PT30S' } },
+    });
     // Retry-After: 1 s, until the 60 s of provisioning have passed.
     expect(waits).toEqual(Array(60).fill(1000));
     const seen: string[] = [];
@@ -193,7 +214,10 @@ describe('the cluster verbs of the client', () => {
     await client().createCompute('gpu-b', { vmSize: 'STANDARD_NC6', maxNodes: 2, minNodes: 2 }, { wait: false });
     waits.length = 0;
     const seen: string[] = [];
-    const ready = await client().waitForCompute({ name: 'gpu-b', ...WS }, { sleep: clockSleep, pollIntervalMs: 20_000, onStatus: (s) => seen.push(`${s.provisioningState}/${s.allocationState}/${s.currentNodes}`) });
+    const ready = await client().waitForCompute(
+      { name: 'gpu-b', ...WS },
+      { sleep: clockSleep, pollIntervalMs: 20_000, onStatus: (s) => seen.push(`${s.provisioningState}/${s.allocationState}/${s.currentNodes}`) },
+    );
     expect(seen).toEqual(['Creating/Resizing/0', 'Succeeded/Steady/2']);
     expect(waits).toEqual([20_000, 20_000, 20_000]);
     expect(ready.properties).toMatchObject({ properties: { currentNodeCount: 2 } });
@@ -269,9 +293,45 @@ describe('runs on a cluster', () => {
 
   it('a v2 job that names a compute that does not exist is refused at submission with the service message', async () => {
     const error = (await client()
-      .v2.Jobs_CreateOrUpdate({ ...WS, id: 'job-nowhere', body: { properties: { jobType: 'Command', command: 'echo hi', environmentId: 'azureml:env:1', computeId: 'azureml:nowhere' } as never } })
+      .v2.Jobs_CreateOrUpdate({
+        ...WS,
+        id: 'job-nowhere',
+        body: { properties: { jobType: 'Command', command: 'echo hi', environmentId: 'azureml:env:1', computeId: 'azureml:nowhere' } as never },
+      })
       .catch((e: unknown) => e)) as AzureMLServiceError;
     expect([error.statusCode, error.code, error.serviceMessage]).toEqual([400, 'UserError', "Unknown compute target 'nowhere'."]);
+  });
+
+  it('a run on a cluster still being created waits in Queued, and starts once the cluster is ready', async () => {
+    await client().createCompute('later', { vmSize: 'STANDARD_D2_V2', maxNodes: 1 }, { wait: false });
+    const run = await client().submitRun({ project, script: 'wait.py', target: 'later' });
+    await runWhen(run.runId, (s) => s === 'Queued');
+    // Still Queued while the clock has not reached the end of the provisioning.
+    expect((await client().getCompute('later')).properties?.provisioningState).toBe('Creating');
+    expect((await client().Runs_GetDetails({ ...WS, experimentName: 'clusters', runId: run.runId })).status).toBe('Queued');
+    clock += PROVISIONING_MS;
+    expect((await client().getCompute('later')).properties?.provisioningState).toBe('Succeeded');
+    expect((await runWhen(run.runId, (s) => s === 'Completed')).target).toBe('later');
+  });
+
+  it('a v2 job on a cluster (computeId, resources.instanceCount) holds its nodes while it runs', async () => {
+    await client().createCompute('jobs', { vmSize: 'STANDARD_D2_V2', maxNodes: 2 }, { sleep: clockSleep });
+    const go = path.join(scratch, 'go-job');
+    const job = await client().submitJob(
+      { project, command: 'python wait.py', environmentId: 'azureml:env:1', computeId: 'jobs', instanceCount: 2, environmentVariables: { GO_FILE: go }, jobName: 'job-on-jobs' },
+      {},
+    );
+    // On the wire as the service takes them (and azure-ai-ml sends them): Resource Manager ids of the workspace.
+    expect(job.job).toMatchObject({ computeId: `${ARM_WS}/computes/jobs`, environmentId: `${ARM_WS}/environments/env/versions/1`, resources: { instanceCount: 2 } });
+    expect((await client().v2.Jobs_Get({ ...WS, id: 'job-on-jobs' })).properties).toMatchObject({ computeId: `${ARM_WS}/computes/jobs` });
+    await runWhen('job-on-jobs', (s) => s === 'Running');
+    expect((await client().listNodes('jobs')).map((n) => [n.nodeState, n.runId])).toEqual([
+      ['running', 'job-on-jobs'],
+      ['running', 'job-on-jobs'],
+    ]);
+    fs.writeFileSync(go, '');
+    expect((await runWhen('job-on-jobs', (s) => s === 'Completed')).target).toBe('jobs');
+    expect((await client().listNodes('jobs')).map((n) => n.nodeState)).toEqual(['idle', 'idle']);
   });
 
   it('resizing adds idle nodes up to minNodes at once and Steady after the resize time; a lower maxNodes lets idle nodes go', async () => {
@@ -317,7 +377,20 @@ describe('runs on a cluster', () => {
       ['gpu-a', 'Succeeded'],
       ['gpu-b', 'Succeeded'],
       ['huge', 'Failed'],
+      ['jobs', 'Succeeded'],
+      ['later', 'Succeeded'],
     ]);
     expect((await client().listNodes('gpu-b')).map((n) => n.nodeState)).toEqual(['idle', 'idle']);
+  });
+});
+
+describe('compute and environment ids, qualified as the service takes them', () => {
+  it('makes names ARM ids of the workspace and leaves full ids alone', () => {
+    expect(qualifyComputeId('gpu', WS)).toBe(`${ARM_WS}/computes/gpu`);
+    expect(qualifyComputeId('azureml:gpu', WS)).toBe(`${ARM_WS}/computes/gpu`);
+    expect(qualifyComputeId(`${ARM_WS}/computes/gpu`, WS)).toBe(`${ARM_WS}/computes/gpu`);
+    expect(qualifyEnvironmentId('azureml:env:3', WS)).toBe(`${ARM_WS}/environments/env/versions/3`);
+    expect(qualifyEnvironmentId('azureml:env@latest', WS)).toBe('azureml:env@latest');
+    expect(qualifyEnvironmentId('azureml://registries/azureml/environments/sklearn-1.5/versions/2', WS)).toBe('azureml://registries/azureml/environments/sklearn-1.5/versions/2');
   });
 });

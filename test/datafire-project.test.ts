@@ -23,8 +23,9 @@ let emulator: Emulator;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ maxConcurrentRuns: 4, killGraceMs: 300 });
-  env = emulatorEnvironment(emulator, WS, 'flow-token');
+  emulator = await startEmulator({ maxConcurrentRuns: 4, killGraceMs: 300, computeProvisioningMs: 100 });
+  // Computes are v2 resources: the management host is the emulator too.
+  env = { ...emulatorEnvironment(emulator, WS, 'flow-token'), AZUREML_MANAGEMENT_HOST: emulator.url };
 });
 afterAll(() => emulator.close());
 
@@ -154,6 +155,57 @@ describe('datafire serve', () => {
       body: { error: 'Action azure_machinelearningservices_runhistory/Runs_GetDetails failed with status code 404: UserError: Run no_such_run was not found in experiment flows' },
     });
   });
+
+  it('POST /computes creates a cluster and answers when it is ready; GET lists it and its nodes; resize and DELETE follow to the end', async () => {
+    const created = await call('POST', '/computes', {
+      workspaceName: 'ws-flows',
+      name: 'flow-cpu',
+      vmSize: 'STANDARD_D2_V2',
+      minNodes: 1,
+      maxNodes: 2,
+      adminUserName: 'azureuser',
+      adminUserPassword: 'Flow-secret-1',
+    });
+    expect(created).toEqual({
+      status: 200,
+      body: {
+        name: 'flow-cpu',
+        id: `/subscriptions/${WS.subscriptionId}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws-flows/computes/flow-cpu`,
+        computeType: 'AmlCompute',
+        provisioningState: 'Succeeded',
+        allocationState: 'Steady',
+        vmSize: 'STANDARD_D2_V2',
+        vmPriority: 'Dedicated',
+        minNodes: 1,
+        maxNodes: 2,
+        currentNodes: 1,
+        targetNodes: 1,
+        idleNodes: 1,
+        runningNodes: 0,
+        createdOn: expect.any(String),
+        errors: [],
+      },
+    });
+    expect(JSON.stringify(created.body)).not.toContain('Flow-secret-1');
+    const listed = await call('GET', '/computes?workspaceName=ws-flows');
+    expect(listed.body.computes.map((c: { name: string; provisioningState: string }) => [c.name, c.provisioningState])).toEqual([['flow-cpu', 'Succeeded']]);
+    expect(await call('GET', '/computes/flow-cpu/nodes?workspaceName=ws-flows')).toEqual({
+      status: 200,
+      body: { nodes: [{ nodeId: expect.stringMatching(/^tvm-/), privateIpAddress: '127.0.0.1', publicIpAddress: '127.0.0.1', port: 50000, nodeState: 'idle', runId: null }] },
+    });
+    const resized = await call('POST', '/computes/flow-cpu/resize', { workspaceName: 'ws-flows', minNodes: 2, maxNodes: 2 });
+    expect([resized.status, resized.body.currentNodes, resized.body.allocationState]).toEqual([200, 2, 'Steady']);
+    expect((await call('POST', '/computes/flow-cpu/wait', { workspaceName: 'ws-flows', pollSeconds: 0.05 })).body.provisioningState).toBe('Succeeded');
+    expect(await call('DELETE', '/computes/flow-cpu?workspaceName=ws-flows')).toEqual({ status: 200, body: { name: 'flow-cpu', underlyingResourceAction: 'Delete' } });
+    expect((await call('GET', '/computes/flow-cpu?workspaceName=ws-flows')).status).toBe(404);
+    expect(await call('POST', '/computes', { workspaceName: 'ws-flows', name: 'x', vmSize: 'A', maxNodes: 1 })).toEqual({
+      status: 400,
+      body: {
+        error:
+          'Action azureml-execution/createCompute was given invalid input: name can include letters, digits and dashes, must start with a letter, end with a letter or digit, and be 2 to 16 characters long',
+      },
+    });
+  });
 });
 
 describe('the report_ended_runs task, through DataFire classes', () => {
@@ -233,6 +285,24 @@ describe('datafire run', () => {
       timeout: 30000,
     });
     expect(waited.stdout).toMatch(new RegExp(`runId: .*${runId}[\\s\\S]*status: .*Completed`));
+  });
+
+  it('runs the compute action files: a cluster made, its nodes listed, then deleted', async () => {
+    const run = promisify(execFile);
+    const datafireRun = (args: string[]) => run(process.execPath, [DATAFIRE_CLI, 'run', ...args], { cwd: REPO, env: { PATH: process.env.PATH, ...env }, timeout: 30000 });
+    const created = await datafireRun([
+      './actions/create-compute.js',
+      '--input.workspaceName=ws-flows',
+      '--input.name=run-cpu',
+      '--input.vmSize=STANDARD_D2_V2',
+      '--input.maxNodes=1',
+      '--input.minNodes=1',
+    ]);
+    expect(created.stdout.replace(ANSI_COLOUR, '')).toMatch(/provisioningState: +Succeeded\n[\s\S]*currentNodes: +1\n/);
+    const nodes = await datafireRun(['./actions/list-nodes.js', '--input.workspaceName=ws-flows', '--input.name=run-cpu']);
+    expect(nodes.stdout.replace(ANSI_COLOUR, '')).toMatch(/port: +50000\n[\s\S]*nodeState: +idle\n/);
+    const deleted = await datafireRun(['./actions/delete-compute.js', '--input.workspaceName=ws-flows', '--input.name=run-cpu']);
+    expect(deleted.stdout.replace(ANSI_COLOUR, '')).toMatch(/name: +run-cpu\n[\s\S]*underlyingResourceAction: +Delete\n/);
   });
 });
 

@@ -78,9 +78,7 @@ export function addComputeCommands(program: Command, deps: ComputeCommandDeps): 
     err(`Compute ${s.name} ${verb}: ${stateOf(s)}${s.maxNodes !== undefined ? `, ${nodesOf(s)} nodes` : ''}\n`);
   };
 
-  const compute = program
-    .command('compute')
-    .description("manage compute clusters (AmlCompute) of the workspace: AZTK's cluster verbs (uses the v2 API whatever --api says)");
+  const compute = program.command('compute').description("manage compute clusters (AmlCompute) of the workspace: AZTK's cluster verbs (uses the v2 API whatever --api says)");
 
   compute
     .command('list')
@@ -89,7 +87,9 @@ export function addComputeCommands(program: Command, deps: ComputeCommandDeps): 
       const computes = await deps.getClient().listComputes({}, { signal: deps.signal });
       if (deps.json()) return emit(computes);
       if (!computes.length) return void err('No computes\n');
-      const rows = computes.map(computeSummary).map((s) => [s.name, s.computeType, stateOf(s), s.vmSize ?? '', nodesOf(s), s.runningNodes !== undefined ? String(s.runningNodes) : '']);
+      const rows = computes
+        .map(computeSummary)
+        .map((s) => [s.name, s.computeType, stateOf(s), s.vmSize ?? '', nodesOf(s), s.runningNodes !== undefined ? String(s.runningNodes) : '']);
       out(table([['NAME', 'TYPE', 'STATE', 'VM SIZE', 'NODES (MIN-MAX)', 'RUNNING'], ...rows]));
     });
 
@@ -118,10 +118,7 @@ export function addComputeCommands(program: Command, deps: ComputeCommandDeps): 
     .option('--description <text>', 'a description of the cluster')
     .option('--no-wait', 'return once the service has accepted the creation')
     .action(
-      async (
-        name: string,
-        flags: ScaleFlags & { vmSize: string; lowPriority?: boolean; adminUser?: string; sshKeyFile?: string; location?: string; description?: string },
-      ) => {
+      async (name: string, flags: ScaleFlags & { vmSize: string; lowPriority?: boolean; adminUser?: string; sshKeyFile?: string; location?: string; description?: string }) => {
         let sshPublicKey: string | undefined;
         if (flags.sshKeyFile) {
           try {
@@ -227,5 +224,4 @@ export function addComputeCommands(program: Command, deps: ComputeCommandDeps): 
       if (deps.json()) return emit({ ...deleted, done: flags.wait });
       err(`Compute ${name} ${flags.detach ? 'detached' : 'deleted'}${flags.wait ? '' : ' (accepted; going on)'}\n`);
     });
-
 }

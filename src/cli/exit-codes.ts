@@ -4,7 +4,16 @@
  * 5 not found (no such run or experiment, or no artifact where one was asked for), 130 interrupted (Ctrl-C
  * while waiting; the run goes on).
  */
-import { AzureMLAbortError, AzureMLAccountError, AzureMLComputeFailedError, AzureMLNotFoundError, AzureMLProjectError, AzureMLRunFailedError, AzureMLServiceError, AzureMLValidationError } from '../errors';
+import {
+  AzureMLAbortError,
+  AzureMLAccountError,
+  AzureMLComputeFailedError,
+  AzureMLNotFoundError,
+  AzureMLProjectError,
+  AzureMLRunFailedError,
+  AzureMLServiceError,
+  AzureMLValidationError,
+} from '../errors';
 
 export const EXIT = { completed: 0, failed: 1, usage: 2, canceled: 3, service: 4, notFound: 5, interrupted: 130 } as const;
 

@@ -59,7 +59,6 @@ function durationOf(run: { startTimeUtc?: string; endTimeUtc?: string }): string
   return formatDuration(end - Date.parse(run.startTimeUtc));
 }
 
-
 function runError(details: RunDetails): string | undefined {
   const root = details.error?.error;
   return root ? [root.code, root.message].filter(Boolean).join(': ') : undefined;

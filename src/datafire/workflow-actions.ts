@@ -14,9 +14,11 @@ import type { JSONSchema } from '../spec/operation-spec';
 import { TERMINAL_STATUSES } from '../spec/run-status';
 import type { Run, RunDetails } from '../spec/runhistory/types';
 import type { ActionContext } from './action-context';
-import { asDataFireAction, makeAction, type ActionSecurity, type IntegrationAction } from './integration-action';
+import { asDataFireAction, type IntegrationAction } from './integration-action';
+import { defineAction } from './define-action';
+import { computeActions } from './compute-actions';
 import { postWebhook } from './webhook';
-import { downloadFolder, inputObject, projectFolder, projectZip, requireRunId, resolve, type Resolved } from './workflow-resolve';
+import { downloadFolder, projectFolder, projectZip, requireRunId, resolve, type Resolved } from './workflow-resolve';
 
 /** What GET /runs/{runId} and the lists answer: a run's state, without its signed file links. */
 export interface RunStatus {
@@ -78,24 +80,6 @@ function requireExperiment(resolved: Resolved, action: string): void {
       problems: [{ path: 'experimentName', message: 'is required: give it in the input, as the DataFire variable experimentName, or as AZUREML_EXPERIMENT' }],
     });
   }
-}
-
-type Handler = (input: Record<string, unknown>, context: ActionContext | undefined, action: string) => Promise<unknown>;
-
-interface WorkflowActionInit {
-  title: string;
-  description: string;
-  inputSchema: JSONSchema;
-  outputSchema: JSONSchema;
-  handler: Handler;
-}
-
-const NO_SECURITY: ActionSecurity = {};
-
-function defineAction(name: string, init: WorkflowActionInit): IntegrationAction {
-  const id = `azureml-execution/${name}`;
-  const run = (input: unknown, context?: ActionContext) => init.handler(inputObject(input, id), context, id);
-  return makeAction({ id, title: init.title, description: init.description, inputSchema: init.inputSchema, outputSchema: init.outputSchema, security: NO_SECURITY, run });
 }
 
 async function waitFor(resolved: Resolved, runId: string, pollSeconds: unknown, context: ActionContext | undefined): Promise<RunStatus> {
@@ -401,6 +385,8 @@ export const workflowActions = {
       return { message, webhookStatus: response.status };
     },
   }),
+
+  ...computeActions,
 };
 
 export type WorkflowActionName = keyof typeof workflowActions;

@@ -58,11 +58,15 @@ function apiOf(input: Record<string, unknown>, context: ActionContext | undefine
   return api;
 }
 
-export function resolve(input: Record<string, unknown>, context: ActionContext | undefined, action: string): Resolved {
+/**
+ * The client and workspace of a workflow action. `scope: 'workspace'` is for what lives in a
+ * workspace, not an experiment (computes): the experiment is not asked for.
+ */
+export function resolve(input: Record<string, unknown>, context: ActionContext | undefined, action: string, scope: 'experiment' | 'workspace' = 'experiment'): Resolved {
   const account = accountFromContext(context, EXECUTION_ID) ?? accountFromContext(context, V2_ID) ?? accountFromContext(context, RUNHISTORY_ID) ?? environmentAccount();
   const api = apiOf(input, context, account, action);
   const workspace = { ...workspaceFromEnvironment(), ...variablesOf(context), ...locatorFields(input as Partial<ExperimentLocator>) };
-  const missing = EXPERIMENT_FIELDS.filter((field) => !workspace[field] && !(api === 'v2' && field === 'experimentName'));
+  const missing = EXPERIMENT_FIELDS.filter((field) => !workspace[field] && !((api === 'v2' || scope === 'workspace') && field === 'experimentName'));
   if (missing.length) {
     throw new AzureMLValidationError({
       action,

@@ -105,7 +105,15 @@ const allOperations = [...executionSpec.operations, ...runHistorySpec.operations
 const ARM_OPERATIONS = new Set(v2Spec.operations);
 
 /** Every operation the emulator answers: a new API is a spec in spec/ and a table in handlers/. */
-const OPERATION_HANDLERS: OperationHandlers = { ...executionHandlers, ...historyHandlers, ...artifactHandlers, ...metricHandlers, ...codeHandlers, ...jobHandlers, ...computeHandlers };
+const OPERATION_HANDLERS: OperationHandlers = {
+  ...executionHandlers,
+  ...historyHandlers,
+  ...artifactHandlers,
+  ...metricHandlers,
+  ...codeHandlers,
+  ...jobHandlers,
+  ...computeHandlers,
+};
 
 /** Routes outside the specs: OAuth, file links, MLflow, the blob endpoint, v2 operation results. */
 const PLAIN_ROUTES: readonly PlainRoute[] = [...oauthRoutes, ...fileRoutes, ...mlflowRoutes, ...blobRoutes, ...jobOperationRoutes, ...computeOperationRoutes];
@@ -161,7 +169,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const auth = new EmulatorAuth({ strict: !!strict, clients: strict?.clients, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600, now: options.now });
   const runKey = (run: { workspace: string; runId: string }) => `${run.workspace}/${run.runId}`;
   const now = options.now ?? Date.now;
-  const computes = new ComputePool(store, { now, provisioningMs: options.computeProvisioningMs ?? 1000, nodeQuota: options.nodeQuota ?? 100,
+  const computes = new ComputePool(store, {
+    now,
+    provisioningMs: options.computeProvisioningMs ?? 1000,
+    nodeQuota: options.nodeQuota ?? 100,
     // Deferred: a read inside the runner's own pump must not start another pump within it.
     onChange: () => void setImmediate(() => runner.pump()),
   });

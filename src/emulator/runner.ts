@@ -121,7 +121,7 @@ export class Runner {
     if (this.closed) return;
     const blocked = new Set<string>();
     let waiting = false;
-    for (let i = 0; i < this.queue.length && this.active.size < this.options.maxConcurrentRuns; ) {
+    for (let i = 0; i < this.queue.length && this.active.size < this.options.maxConcurrentRuns;) {
       const run = this.queue[i];
       const placement = this.options.place?.(run, blocked) ?? { kind: 'start' };
       if (placement.kind === 'wait') {

@@ -107,12 +107,18 @@ function checkScale(given: unknown, field: string): ScaleSettings {
     ['minNodeCount', min],
     ['maxNodeCount', max],
   ] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new ArmError(400, 'ValidationError', `${field}.${name} must be a whole number, 0 or more (got ${String(value)}).`, `${field}.${name}`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new ArmError(400, 'ValidationError', `${field}.${name} must be a whole number, 0 or more (got ${String(value)}).`, `${field}.${name}`);
   }
   if (min > max) throw new ArmError(400, 'ValidationError', `${field}.minNodeCount (${min}) must not be more than maxNodeCount (${max}).`, `${field}.minNodeCount`);
   const idle = scale.nodeIdleTimeBeforeScaleDown;
   if (idle !== undefined && durationSeconds(idle) === undefined) {
-    throw new ArmError(400, 'ValidationError', `${field}.nodeIdleTimeBeforeScaleDown must be an ISO 8601 duration such as PT120S (got ${JSON.stringify(idle)}).`, `${field}.nodeIdleTimeBeforeScaleDown`);
+    throw new ArmError(
+      400,
+      'ValidationError',
+      `${field}.nodeIdleTimeBeforeScaleDown must be an ISO 8601 duration such as PT120S (got ${JSON.stringify(idle)}).`,
+      `${field}.nodeIdleTimeBeforeScaleDown`,
+    );
   }
   return { minNodeCount: min, maxNodeCount: max, ...(idle !== undefined ? { nodeIdleTimeBeforeScaleDown: idle } : {}) };
 }
@@ -165,7 +171,8 @@ export const computeHandlers: OperationHandlers = {
       const found = ctx.store.getCompute(workspace, name);
       const existing = found && ctx.computes.settle(found);
       if (existing) {
-        if (existing.provisioningState === 'Deleting') throw new ArmError(409, 'Conflict', `Compute ${existing.name} is being deleted; create it again when the delete has ended.`, 'computeName');
+        if (existing.provisioningState === 'Deleting')
+          throw new ArmError(409, 'Conflict', `Compute ${existing.name} is being deleted; create it again when the delete has ended.`, 'computeName');
         const fixed = changedFixedField(existing, given);
         if (fixed) {
           throw new ArmError(
@@ -183,7 +190,8 @@ export const computeHandlers: OperationHandlers = {
         ctx.runner.pump();
         return sendJson(res, 200, computeJson(ctx, existing), { 'azure-asyncoperation': op.status });
       }
-      if (typeof given.vmSize !== 'string' || !given.vmSize) throw new ArmError(400, 'ValidationError', 'properties.properties.vmSize is required: the size of the nodes (e.g. STANDARD_DS3_V2).', 'properties.properties.vmSize');
+      if (typeof given.vmSize !== 'string' || !given.vmSize)
+        throw new ArmError(400, 'ValidationError', 'properties.properties.vmSize is required: the size of the nodes (e.g. STANDARD_DS3_V2).', 'properties.properties.vmSize');
       const scale = checkScale(given.scaleSettings, 'properties.properties.scaleSettings');
       const now = ctx.computes.now;
       const created = new Date(now).toISOString();
@@ -299,7 +307,8 @@ function operationStatus(ctx: EmulatorContext, op: ComputeOperationRecord): { st
   if (!compute || compute.provisioningState === 'Deleting') {
     return { status: 'Canceled', error: { code: 'ResourceDeleted', message: `Compute ${op.computeName} was deleted before the operation ended.` } };
   }
-  if (compute.provisioningState === 'Failed') return { status: 'Failed', error: compute.provisioningErrors?.[0]?.error ?? { code: 'ProvisioningFailed', message: 'Provisioning failed.' } };
+  if (compute.provisioningState === 'Failed')
+    return { status: 'Failed', error: compute.provisioningErrors?.[0]?.error ?? { code: 'ProvisioningFailed', message: 'Provisioning failed.' } };
   if (compute.provisioningState === 'Succeeded' && ctx.computes.now >= compute.steadyAtMs) return { status: 'Succeeded' };
   return { status: 'InProgress' };
 }

@@ -62,7 +62,8 @@ export function checkComputeName(name: unknown, action: string): string {
 
 function wholeNumber(value: unknown, path: string, min: number, problems: InputProblem[]): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) problems.push({ path, message: `must be a whole number, ${min} or more (got ${JSON.stringify(value)})` });
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
+    problems.push({ path, message: `must be a whole number, ${min} or more (got ${JSON.stringify(value)})` });
 }
 
 /** The problems of a scale: whole numbers, minNodes not above maxNodes. */
@@ -109,7 +110,8 @@ export function computeResourceOf(name: string, spec: ComputeSpec, action: strin
   const problems: InputProblem[] = [];
   const nameProblem = computeNameProblem(name);
   if (nameProblem) problems.push({ path: 'name', message: nameProblem });
-  if (!spec || typeof spec !== 'object') throw new AzureMLValidationError({ action, problems: [...problems, { path: 'spec', message: 'must be an object with vmSize and maxNodes' }] });
+  if (!spec || typeof spec !== 'object')
+    throw new AzureMLValidationError({ action, problems: [...problems, { path: 'spec', message: 'must be an object with vmSize and maxNodes' }] });
   for (const field of Object.keys(spec)) if (!SPEC_FIELDS.has(field)) problems.push({ path: field, message: `is not a known field (known: ${[...SPEC_FIELDS].join(', ')})` });
   if (typeof spec.vmSize !== 'string' || !spec.vmSize.trim()) problems.push({ path: 'vmSize', message: 'is required: the size of the nodes, e.g. STANDARD_DS3_V2' });
   scaleProblems(spec, problems);

@@ -48,7 +48,9 @@ export function computeErrors(resource: ComputeResource): { code?: string; messa
       if (!error) continue;
       const reason = { ...(typeof error.code === 'string' ? { code: error.code } : {}), ...(typeof error.message === 'string' ? { message: error.message } : {}) };
       const key = JSON.stringify(reason);
-      if (!seen.has(key)) out.push(reason), seen.add(key);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(reason);
     }
   }
   return out;

@@ -109,8 +109,14 @@ export async function getCompute(ctx: V2WorkflowContext, ref: ComputeRef, call: 
 async function allPages<T>(ctx: V2WorkflowContext, first: { nextLink?: string }, items: (page: unknown) => T[] | undefined, action: string, call: CallOptions): Promise<T[]> {
   const out: T[] = [...(items(first) ?? [])];
   const seen = new Set<string>();
-  for (let next = first.nextLink; next; ) {
-    if (seen.has(next)) throw new AzureMLResponseFormatError({ action, statusCode: 200, body: JSON.stringify({ nextLink: next }), reason: 'a nextLink that was already read (the list does not end)' });
+  for (let next = first.nextLink; next;) {
+    if (seen.has(next))
+      throw new AzureMLResponseFormatError({
+        action,
+        statusCode: 200,
+        body: JSON.stringify({ nextLink: next }),
+        reason: 'a nextLink that was already read (the list does not end)',
+      });
     seen.add(next);
     const answer = await ctx.poll(next, call);
     const page = (answer.body ?? {}) as { nextLink?: string };

@@ -15,6 +15,7 @@ import type { RunDefinition } from '../../spec/execution/types';
 import { isObject } from '../../spec/is-object';
 import { markWorkflowFields, resolveExperiment, type ExperimentLocator, type RunLocator } from '../locator';
 import { toCommandJob, type DroppedField } from './to-command-job';
+import { qualifyComputeId, qualifyEnvironmentId } from './arm-ids';
 import { uploadCode, type UploadCodeOptions, type UploadedCode } from './upload-code';
 
 export interface SubmitJobInput extends Partial<ExperimentLocator> {
@@ -132,6 +133,9 @@ export async function submitJob(v2: V2Actions, input: SubmitJobInput, defaults: 
   const { job, dropped } = commandJobOf(input, experiment.experimentName);
   const name = input.jobName ?? newJobName(experiment.experimentName);
   const workspace = { subscriptionId: experiment.subscriptionId, resourceGroupName: experiment.resourceGroupName, workspaceName: experiment.workspaceName };
+  // Names as the service takes them: Resource Manager ids of this workspace.
+  if (job.computeId) job.computeId = qualifyComputeId(job.computeId, workspace);
+  if (job.environmentId) job.environmentId = qualifyEnvironmentId(job.environmentId, workspace);
   // Everything the service would refuse is refused before the upload: the job is checked first.
   const body: JobBaseResource = { properties: job };
   let code: UploadedCode | undefined;
