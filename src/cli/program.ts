@@ -30,7 +30,11 @@ export interface CliIO {
 interface WaitFlags {
   follow?: boolean;
   poll?: number;
+  /** A distributed run: follow every process's log, each line prefixed [rank N]. */
+  allRanks?: boolean;
 }
+
+const ALL_RANKS = ['--all-ranks', "with --follow, a distributed run's log of every process, each line prefixed [rank N] (default: rank 0's)"] as const;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -137,6 +141,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
         maxIntervalMs: Math.max(interval, 60000),
         logFromByte,
         onLog,
+        allProcesses: !!flags.allRanks,
         onStatus: (status) => {
           if (json() && follow) emit({ type: 'status', runId, status });
           progress.status(`Run ${runId}: ${status}`);
@@ -176,6 +181,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .option('--display-name <name>', "v2: the job's display name")
     .option('--wait', 'wait until the run ends; the exit code tells how it ended')
     .option('--follow', 'print the log as it grows (implies --wait)')
+    .option(...ALL_RANKS)
     .option(
       '--poll <seconds>',
       'first wait between status checks (default 2, growing to 60; to 10 while following a log, and back to the first wait when it grows)',
@@ -201,6 +207,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
           displayName?: string;
         } & WaitFlags,
       ) => {
+        if (flags.allRanks && !flags.follow) throw new CliUsageError('--all-ranks goes with --follow');
         const v2 = isV2();
         const v2Only = (['command', 'environment', 'compute', 'timeout', 'displayName'] as const)
           .filter((name) => flags[name] !== undefined)
@@ -315,12 +322,14 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .description('wait until a run ends (or several runs, all of them); the exit code tells how they ended')
     .argument('<runIds...>')
     .option('--follow', 'print the log as it grows (one run)')
+    .option(...ALL_RANKS)
     .option(
       '--poll <seconds>',
       'first wait between status checks (default 2, growing to 60; to 10 while following a log, and back to the first wait when it grows)',
       positiveNumber,
     )
     .action(async (runIds: string[], flags: WaitFlags) => {
+      if (flags.allRanks && !flags.follow) throw new CliUsageError('--all-ranks goes with --follow');
       if (runIds.length === 1) return waitAndReport(runIds[0], flags, new Progress(io.stderr));
       if (flags.follow) throw new CliUsageError('--follow takes one run: wait for several without it');
       await waitForMany([...new Set(runIds)], flags);
@@ -350,8 +359,10 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .argument('<runId>')
     .option('--from-byte <n>', 'start after this many bytes (what an earlier read gave as nextByte)', wholeNumber(0))
     .option('--follow', 'keep printing as the log grows, until the run ends (the exit code tells how it ended)')
+    .option(...ALL_RANKS)
     .option('--poll <seconds>', 'first wait between checks (default 2, growing to 10 while the log is quiet, back to 2 when it grows)', positiveNumber)
     .action(async (runId: string, flags: { fromByte?: number } & WaitFlags) => {
+      if (flags.allRanks && !flags.follow) throw new CliUsageError('--all-ranks goes with --follow');
       if (flags.follow) return waitAndReport(runId, flags, new Progress(io.stderr), flags.fromByte);
       // In pieces of LOG_PIECE_BYTES, each written before the next is read: a log of any size
       // prints in bounded memory. With --json, one object per piece (one per line).

@@ -12,12 +12,15 @@ import { isLoopbackHost } from './host-check';
 
 const USAGE = [
   'usage: azureml-emulator [--port N] [--host H] [--data-dir DIR] [--strict-auth] [--token-lifetime SECONDS] [--max-concurrent-runs N]',
+  '                        [--compute-provisioning-ms MS] [--node-quota N]',
   '                        [--client-id ID --client-secret-file FILE | --credentials-file FILE] [--allow-remote]',
   '  --strict-auth           accept only tokens it issued, issued only to the client given (else one it makes and saves)',
   '  --client-id ID          with --strict-auth: the client that gets tokens; its secret from --client-secret-file or',
   '                          AZUREML_EMULATOR_CLIENT_SECRET (--client-secret S works, but shows in the process list)',
   '  --credentials-file FILE with --strict-auth: JSON [{"client_id": "...", "client_secret": "..."}, ...]',
   '  --allow-remote          serve on a non-loopback --host: anyone who can reach it can run code on this machine',
+  '  --compute-provisioning-ms MS  how long creating, resizing or deleting a compute cluster takes (default 1000)',
+  '  --node-quota N          the most nodes a compute cluster may have (default 100)',
 ].join('\n');
 
 function positiveInteger(name: string, value: string | undefined, allowZero = false): number | undefined {
@@ -68,6 +71,8 @@ async function main(): Promise<void> {
         'client-secret-file': { type: 'string' },
         'credentials-file': { type: 'string' },
         'allow-remote': { type: 'boolean' },
+        'compute-provisioning-ms': { type: 'string' },
+        'node-quota': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -94,6 +99,8 @@ async function main(): Promise<void> {
       clients,
       tokenLifetimeSeconds: positiveInteger('token-lifetime', values['token-lifetime'] as string | undefined),
       maxConcurrentRuns: positiveInteger('max-concurrent-runs', values['max-concurrent-runs'] as string | undefined),
+      computeProvisioningMs: positiveInteger('compute-provisioning-ms', values['compute-provisioning-ms'] as string | undefined, true),
+      nodeQuota: positiveInteger('node-quota', values['node-quota'] as string | undefined),
     });
     if (host && !isLoopbackHost(host)) {
       console.error(

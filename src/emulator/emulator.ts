@@ -73,6 +73,8 @@ export interface EmulatorOptions {
   pageSize?: number;
   /** Time between SIGTERM and SIGKILL when a run is stopped (default 2000 ms). */
   killGraceMs?: number;
+  /** The most processes one run may start (a distributed run's nodes x processes per node; default 16): more fails the run. */
+  maxProcessesPerRun?: number;
   /** Faults to inject from the start (see `faults.set`). */
   faults?: FaultRule[];
   /** The clock issued tokens expire by, and compute clusters change by, in ms (default Date.now): tests move it instead of waiting. */
@@ -180,6 +182,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     maxConcurrentRuns: options.maxConcurrentRuns ?? 2,
     python: options.python ?? 'python3',
     killGraceMs: options.killGraceMs ?? 2000,
+    maxProcessesPerRun: options.maxProcessesPerRun ?? 16,
     serviceEnvironment: (run) => serviceEnvironment(ctx.baseUrl, run, auth.issueRunToken(runKey(run))),
     onRunEnded: (run) => {
       auth.revokeRunTokens(runKey(run));

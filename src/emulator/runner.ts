@@ -12,13 +12,8 @@ import { errorResponse } from './error-response';
 import { PRIVATE_DIR, PRIVATE_FILE, type RunRecord, type RunStatus, type Store } from './store';
 import { extractZip, ZipRejectedError } from './zip-archive';
 import type { Placement } from './compute-pool';
+import { layoutOf, logNamesOf, planProcesses, type ProcessLayout, type ProcessSpec } from './process-plan';
 
-export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
-/** A v2 job's log, where Azure ML writes it (one process: std_log.txt). */
-export const JOB_LOG = 'user_logs/std_log.txt';
-
-/** The log a run writes: the driver log of a v1 run, the user log of a v2 job. */
-export const logNameOf = (run: RunRecord): string => (run.job ? JOB_LOG : DRIVER_LOG);
 const STDERR_TAIL = 2000;
 
 export interface RunnerOptions {
@@ -27,6 +22,8 @@ export interface RunnerOptions {
   python: string;
   /** Time between SIGTERM and SIGKILL when a run is stopped. */
   killGraceMs: number;
+  /** The most processes one run may start (a distributed run's nodes x processes): more fails the run. */
+  maxProcessesPerRun: number;
   /** What the service sets for a run that starts (endpoint, run token, MLflow): added last. */
   serviceEnvironment?: (run: RunRecord) => Record<string, string>;
   /** Told when a run has ended, whatever the way (its run token ends with it). */
@@ -52,12 +49,42 @@ export interface PreparedJob {
 }
 
 interface Active {
-  child?: ChildProcess;
-  /** Why the run is being stopped: the status it ends in and the error it carries. */
-  stopping?: { status: 'Canceled' | 'Failed'; error?: ReturnType<typeof errorResponse> };
+  /** The run's processes by rank (one, or several for a distributed run). */
+  children: ChildProcess[];
+  /** Why the run is being stopped: the status it ends in, the error it carries, the exit code of a process that failed. */
+  stopping?: { status: 'Canceled' | 'Failed'; error?: ReturnType<typeof errorResponse>; exitCode?: number };
+  /** The workers are done and the parameter servers are being stopped: their exit is not a failure. */
+  serversStopped?: boolean;
   timer?: LongTimeout;
-  killTimer?: NodeJS.Timeout;
+  killTimers: NodeJS.Timeout[];
   done: Promise<void>;
+}
+
+/** How one process of a run ended. */
+interface ProcessExit {
+  rank: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError?: Error;
+  logError?: Error;
+  stderrTail: string;
+}
+
+/** The run's error for a process that ended badly: could not start, could not log, or exited non-zero. */
+function processError(exit: ProcessExit, label: string, command: string): ReturnType<typeof errorResponse> {
+  if (exit.spawnError) {
+    const notFound = (exit.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
+    return errorResponse('UserError', `Could not start ${command}: ${exit.spawnError.message}`, { innerCode: notFound ? 'InterpreterNotFound' : 'InvalidArguments' });
+  }
+  if (exit.logError) return errorResponse('ServiceError', `The emulator could not write the run's log: ${exit.logError.message}`);
+  const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const tail = exit.stderrTail.trim();
+  return errorResponse('UserError', `${label} ${how}.${tail ? ` Last lines of stderr:\n${tail}` : ''}`, { innerCode: 'ScriptFailed' });
+}
+
+function describeLayout(layout: ProcessLayout): string {
+  if (layout.kind === 'tensorflow') return `${layout.workers} workers and ${layout.parameterServers} parameter servers`;
+  return `${layout.nodes} node${layout.nodes === 1 ? '' : 's'} x ${layout.perNode} process${layout.perNode === 1 ? '' : 'es'}`;
 }
 
 const now = () => new Date().toISOString();
@@ -144,7 +171,7 @@ export class Runner {
   }
 
   private start(run: RunRecord): void {
-    const entry: Active = { done: Promise.resolve() };
+    const entry: Active = { children: [], killTimers: [], done: Promise.resolve() };
     this.active.set(run, entry);
     entry.done = this.execute(run, entry)
       .catch((error: Error) => {
@@ -152,7 +179,7 @@ export class Runner {
       })
       .finally(() => {
         entry.timer?.clear();
-        clearTimeout(entry.killTimer);
+        for (const timer of entry.killTimers) clearTimeout(timer);
         this.active.delete(run);
         this.options.onRunReleased?.(run);
         this.pump();
@@ -208,10 +235,17 @@ export class Runner {
   private async execute(run: RunRecord, entry: Active): Promise<void> {
     const dir = this.store.runDir(run);
     const work = path.join(dir, 'work');
-    const logFile = path.join(dir, logNameOf(run));
-    fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: PRIVATE_DIR });
-    fs.writeFileSync(logFile, '', { flag: 'a', mode: PRIVATE_FILE }); // readable (empty) as soon as the run lists it
+    const layout = layoutOf(run);
+    for (const name of logNamesOf(run)) {
+      const logFile = path.join(dir, name);
+      fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: PRIVATE_DIR });
+      fs.writeFileSync(logFile, '', { flag: 'a', mode: PRIVATE_FILE }); // readable (empty) as soon as the run lists it
+    }
     this.setStatus(run, 'Preparing', { startTimeUtc: now() });
+    if (layout.total > this.options.maxProcessesPerRun) {
+      const message = `The run asks for ${layout.total} processes (${describeLayout(layout)}); this emulator starts at most ${this.options.maxProcessesPerRun} per run (its maxProcessesPerRun option).`;
+      return this.finish(run, 'Failed', errorResponse('UserError', message, { innerCode: 'TooManyProcesses' }));
+    }
     let prepared: Awaited<ReturnType<Runner['prepareRun']>>;
     try {
       prepared = run.job ? await this.prepareJob(run, work) : await this.prepareRun(run, work);
@@ -222,25 +256,64 @@ export class Runner {
     }
     if (entry.stopping) return this.finish(run, entry.stopping.status, entry.stopping.error);
 
-    const { command, args, label } = prepared;
-    const config = { maxRunDurationSeconds: prepared.timeoutSeconds };
-    const env = runEnvironment(run, prepared.variables, this.options.serviceEnvironment?.(run));
-    let stderrTail = '';
-
+    const processes = await planProcesses(run, layout);
+    const service = this.options.serviceEnvironment?.(run) ?? {};
+    const timeoutSeconds = prepared.timeoutSeconds;
     this.setStatus(run, 'Running');
+    if (timeoutSeconds && timeoutSeconds > 0) {
+      // Longer than setTimeout's 2^31 ms (24.8 days) is allowed: the swagger's limit is int64 seconds.
+      entry.timer = setLongTimeout(() => {
+        const message = run.job
+          ? `The job exceeded its limits.timeout (${timeoutSeconds} s) and was stopped.`
+          : `The run exceeded maxRunDurationSeconds (${timeoutSeconds} s) and was stopped.`;
+        this.stop(run, entry, { status: 'Failed', error: errorResponse('UserError', message, { innerCode: 'RunTimeout' }) });
+      }, timeoutSeconds * 1000);
+    }
+    const label = (rank: number) => (processes.length > 1 ? `${prepared.label} (rank ${rank})` : prepared.label);
+    const servers = new Set(processes.filter((p) => p.parameterServer).map((p) => p.rank));
+    let workersLeft = processes.length - servers.size;
+    await Promise.all(
+      processes.map(async (spec) => {
+        // What Azure ML sets for the process's place in the run goes with what the service sets: the definition cannot override it.
+        const env = runEnvironment(run, prepared.variables, { ...service, ...spec.env });
+        const exit = await this.runProcess(entry, spec, prepared.command, prepared.args, work, env, path.join(dir, spec.log));
+        if (spec.parameterServer && entry.serversStopped) return;
+        if (exit.spawnError || exit.logError || exit.code !== 0) {
+          // One process failing fails the run: the others are stopped, and the run carries this one's error.
+          this.stop(run, entry, { status: 'Failed', error: processError(exit, label(spec.rank), prepared.command), exitCode: exit.code ?? undefined });
+        } else if (!spec.parameterServer && --workersLeft === 0 && servers.size) {
+          // The workers are done: parameter servers serve until then, and are stopped, not failed.
+          entry.serversStopped = true;
+          this.killTree(entry, (rank) => servers.has(rank));
+        }
+      }),
+    );
+    entry.timer?.clear();
+
+    this.setStatus(run, 'Finalizing');
+    this.store.updateRun(run, { outputs: listFiles(path.join(work, 'outputs')).map((f) => `outputs/${f}`) });
+    // Set by cancel(), the time limit or a failed process while the processes ran (TypeScript cannot see that).
+    const stopping = entry.stopping as Active['stopping'];
+    if (stopping) return this.finish(run, stopping.status, stopping.error, stopping.exitCode);
+    return this.finish(run, 'Completed', undefined, 0);
+  }
+
+  /** Runs one process of the run to its end, its stdout and stderr appended to its own log. */
+  private runProcess(entry: Active, spec: ProcessSpec, command: string, args: string[], work: string, env: NodeJS.ProcessEnv, logFile: string): Promise<ProcessExit> {
     const log = fs.createWriteStream(logFile, { flags: 'a', mode: PRIVATE_FILE });
     let logError: Error | undefined;
     log.on('error', (error) => (logError ??= error)); // a full disk fails the run, not the emulator
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
+    let stderrTail = '';
+    const exited = new Promise<Pick<ProcessExit, 'code' | 'signal' | 'spawnError'>>((resolve) => {
       let child: ChildProcess;
       try {
-        // detached: the script gets its own process group, so stopping it stops its children too.
+        // detached: the process gets its own process group, so stopping it stops its children too.
         child = spawn(command, args, { cwd: work, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (error) {
         // Refused before a process existed (a NUL byte in an argument or a variable): nothing to wait for.
         return resolve({ code: null, signal: null, spawnError: error as Error });
       }
-      entry.child = child;
+      entry.children[spec.rank] = child;
       child.stdout!.pipe(log, { end: false });
       child.stderr!.on('data', (chunk: Buffer) => {
         log.write(chunk);
@@ -248,61 +321,45 @@ export class Runner {
       });
       child.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
       child.once('close', (code, signal) => resolve({ code, signal }));
-      if (config.maxRunDurationSeconds && config.maxRunDurationSeconds > 0) {
-        // Longer than setTimeout's 2^31 ms (24.8 days) is allowed: the swagger's limit is int64 seconds.
-        entry.timer = setLongTimeout(() => {
-          const message = run.job
-            ? `The job exceeded its limits.timeout (${config.maxRunDurationSeconds} s) and was stopped.`
-            : `The run exceeded maxRunDurationSeconds (${config.maxRunDurationSeconds} s) and was stopped.`;
-          this.stop(run, entry, { status: 'Failed', error: errorResponse('UserError', message, { innerCode: 'RunTimeout' }) });
-        }, config.maxRunDurationSeconds * 1000);
-      }
       if (entry.stopping) this.killTree(entry);
     });
-    entry.timer?.clear();
-    // Closed whatever happened: a spawn that failed leaves no descriptor open.
-    await new Promise<void>((resolve) => {
-      if (log.destroyed) return resolve();
-      log.once('close', () => resolve());
-      log.end();
-    });
-
-    this.setStatus(run, 'Finalizing');
-    this.store.updateRun(run, { outputs: listFiles(path.join(work, 'outputs')).map((f) => `outputs/${f}`) });
-    // Set by cancel() or the time limit while the script ran (TypeScript cannot see that).
-    const stopping = entry.stopping as Active['stopping'];
-    if (stopping) return this.finish(run, stopping.status, stopping.error);
-    if (exit.spawnError) {
-      const notFound = (exit.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
-      return this.finish(
-        run,
-        'Failed',
-        errorResponse('UserError', `Could not start ${command}: ${exit.spawnError.message}`, { innerCode: notFound ? 'InterpreterNotFound' : 'InvalidArguments' }),
-      );
-    }
-    if (logError) return this.finish(run, 'Failed', errorResponse('ServiceError', `The emulator could not write the run's log: ${logError.message}`));
-    if (exit.code === 0) return this.finish(run, 'Completed', undefined, 0);
-    const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    const tail = stderrTail.trim();
-    const message = `${label} ${how}.${tail ? ` Last lines of stderr:\n${tail}` : ''}`;
-    return this.finish(run, 'Failed', errorResponse('UserError', message, { innerCode: 'ScriptFailed' }), exit.code ?? undefined);
+    return exited.then(
+      (exit) =>
+        // Closed whatever happened: a spawn that failed leaves no descriptor open.
+        new Promise<ProcessExit>((resolve) => {
+          const done = () => resolve({ ...exit, rank: spec.rank, stderrTail, logError });
+          if (log.destroyed) return done();
+          log.once('close', done);
+          log.end();
+        }),
+    );
   }
 
-  private killTree(entry: Active): void {
-    const pid = entry.child?.pid;
-    if (!pid || entry.child?.exitCode !== null) return;
-    try {
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      return; // already gone
-    }
-    entry.killTimer = setTimeout(() => {
+  /** Stops the process groups of the run's processes (of the ranks `which` picks): SIGTERM, then SIGKILL after the grace time. */
+  private killTree(entry: Active, which: (rank: number) => boolean = () => true): void {
+    const pids: number[] = [];
+    entry.children.forEach((child, rank) => {
+      if (child?.pid && child.exitCode === null && child.signalCode === null && which(rank)) pids.push(child.pid);
+    });
+    for (const pid of pids) {
       try {
-        process.kill(-pid, 'SIGKILL');
+        process.kill(-pid, 'SIGTERM');
       } catch {
-        // gone after SIGTERM
+        // already gone
       }
-    }, this.options.killGraceMs);
+    }
+    if (!pids.length) return;
+    entry.killTimers.push(
+      setTimeout(() => {
+        for (const pid of pids) {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {
+            // gone after SIGTERM
+          }
+        }
+      }, this.options.killGraceMs),
+    );
   }
 
   private stop(run: RunRecord, entry: Active, how: NonNullable<Active['stopping']>): void {

@@ -17,12 +17,27 @@ export const DRIVER_LOG = 'azureml-logs/70_driver_log.txt';
 /** The log of a v2 job (one process), and of its first process when it has several. */
 export const JOB_LOG = 'user_logs/std_log.txt';
 export const JOB_LOG_RANK_0 = 'user_logs/std_log_process_0.txt';
+/** The driver log of rank 0 of a distributed v1 run (one per process: 70_driver_log_<rank>.txt). */
+export const DRIVER_LOG_RANK_0 = 'azureml-logs/70_driver_log_0.txt';
+
+/** The per-process log names of both APIs, with the rank in them. */
+const PROCESS_LOG = /^(?:azureml-logs\/70_driver_log_|user_logs\/std_log_process_)(\d+)\.txt$/;
+
+/** Every process's log of a distributed run, by rank; a run of one process has its main log alone (and no rank). */
+export function processLogsOf(details: RunDetails): { name: string; rank?: number }[] {
+  const ranked = Object.keys(details.logFiles ?? {})
+    .map((name) => ({ name, match: PROCESS_LOG.exec(name) }))
+    .filter((log) => log.match)
+    .map((log) => ({ name: log.name, rank: Number(log.match![1]) }))
+    .sort((a, b) => a.rank - b.rank);
+  return ranked.length ? ranked : [{ name: mainLogOf(details) }];
+}
 
 /** The log a run is followed by: the one asked for, else the first of the main logs the run lists (v1's driver log, v2's std_log). */
 export function mainLogOf(details: RunDetails, asked?: string): string {
   if (asked) return asked;
   const listed = details.logFiles ?? {};
-  return [DRIVER_LOG, JOB_LOG, JOB_LOG_RANK_0].find((name) => listed[name]) ?? DRIVER_LOG;
+  return [DRIVER_LOG, JOB_LOG, DRIVER_LOG_RANK_0, JOB_LOG_RANK_0].find((name) => listed[name]) ?? DRIVER_LOG;
 }
 
 export interface GetRunLogOptions extends Pick<CallOptions, 'signal'> {

@@ -9,7 +9,7 @@ import type { RunDetails } from '../spec/runhistory/types';
 import { workflowAction, type WorkflowContext } from './context';
 import { resolveRun, type RunRef } from './locator';
 import { isTerminalStatus } from '../spec/run-status';
-import { DRIVER_LOG, mainLogOf, readLogFrom } from './run-log';
+import { DRIVER_LOG, mainLogOf, processLogsOf, readLogFrom } from './run-log';
 import { settleResults } from './results/settle';
 
 export { DRIVER_LOG, AzureMLRunFailedError };
@@ -23,6 +23,11 @@ export interface WaitForRunOptions {
   onLog?: (text: string) => void;
   /** Where following the log starts (default 0: the whole log). */
   logFromByte?: number;
+  /**
+   * A distributed run: follow the log of every process, not only rank 0's, each line prefixed
+   * `[rank N] ` and given whole (default false: rank 0's log alone, as it is written).
+   */
+  allProcesses?: boolean;
   /** First wait between polls (default 2000 ms); it grows by half each time up to maxIntervalMs. */
   initialIntervalMs?: number;
   /** Longest wait between polls (default 60000 ms). */
@@ -68,7 +73,9 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
   const run = resolveRun(ref, ctx.defaults, action);
   const initial = options.initialIntervalMs ?? 2000;
   const { signal, onLog, onStatus } = options;
-  const max = onLog ? Math.min(options.maxIntervalMs ?? 60000, Math.max(initial, options.followMaxIntervalMs ?? 10000)) : (options.maxIntervalMs ?? 60000);
+  // Every process's log is polled (no single log to hold a read on): at most 2 s apart by default.
+  const followMax = options.followMaxIntervalMs ?? (options.allProcesses ? 2000 : 10000);
+  const max = onLog ? Math.min(options.maxIntervalMs ?? 60000, Math.max(initial, followMax)) : (options.maxIntervalMs ?? 60000);
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
   const deadline = options.timeoutMs !== undefined ? now() + options.timeoutMs : undefined;
@@ -76,6 +83,7 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
   let interval = initial;
   let status: string | undefined;
   let logOffset = options.logFromByte ?? 0;
+  const ranks = options.allProcesses && onLog ? new RankLogs(ctx, action, onLog, signal) : undefined;
 
   try {
     for (;;) {
@@ -99,7 +107,9 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
         if (text) onLog!(text);
         if (data.length) grew = true;
       };
-      if (onLog) {
+      if (onLog && ranks) {
+        if (await ranks.read(details, ended)) grew = true;
+      } else if (onLog) {
         // In bounded pieces until caught up: a log that grew by a gigabyte is never held whole.
         for (;;) {
           const read = await readLogFrom(ctx, details, mainLogOf(details), logOffset, action, signal, DEFAULT_LOG_READ_BYTES);
@@ -149,4 +159,50 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
     if (signal?.aborted) throw new AzureMLAbortError({ action, reason: signal.reason });
     throw error;
   }
+}
+
+/**
+ * The logs of every process of a run, followed together: each read in bounded pieces from where
+ * it was left, its lines given whole with `[rank N] ` before each (a line still being written
+ * waits for its end, or for the run's end).
+ */
+class RankLogs {
+  private readonly state = new Map<string, { offset: number; decoder: InstanceType<typeof TextDecoder>; partial: string }>();
+
+  constructor(
+    private readonly ctx: WorkflowContext,
+    private readonly action: string,
+    private readonly onLog: (text: string) => void,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** Reads what every log has added; true when any grew. */
+  async read(details: RunDetails, ended: boolean): Promise<boolean> {
+    let grew = false;
+    for (const { name, rank } of processLogsOf(details)) {
+      let log = this.state.get(name);
+      if (!log) this.state.set(name, (log = { offset: 0, decoder: new TextDecoder('utf-8'), partial: '' }));
+      for (;;) {
+        const read = await readLogFrom(this.ctx, details, name, log.offset, this.action, this.signal, DEFAULT_LOG_READ_BYTES);
+        log.offset += read.data.length;
+        if (read.data.length) grew = true;
+        const text = log.partial + log.decoder.decode(read.data, { stream: true });
+        const cut = text.lastIndexOf('\n') + 1;
+        log.partial = text.slice(cut);
+        if (cut) this.onLog(prefixLines(text.slice(0, cut), rank));
+        if (read.data.length < DEFAULT_LOG_READ_BYTES || log.offset >= read.totalBytes) break;
+      }
+      // The run has ended: a last line without its newline is given as it is.
+      if (ended && log.partial) {
+        this.onLog(prefixLines(`${log.partial}\n`, rank));
+        log.partial = '';
+      }
+    }
+    return grew;
+  }
+}
+
+function prefixLines(text: string, rank: number | undefined): string {
+  if (rank === undefined) return text;
+  return text.replace(/[^\n]*\n/g, (line) => `[rank ${rank}] ${line}`);
 }
