@@ -25,6 +25,7 @@ export const {
   getRunLog,
   listRuns,
   toCommandJob,
+  fromBatchAIJob,
   AzureMLError,
   AzureMLAbortError,
   AzureMLAccountError,

@@ -52,6 +52,17 @@ export function toCommandJob(
   return (require('./workflow/v2/to-command-job') as typeof import('./workflow/v2/to-command-job')).toCommandJob(...args);
 }
 
+/**
+ * A Batch AI job (the resource or its properties) as the Azure ML run that does the same work: a
+ * v1 run definition (unless v1 cannot do it: `v1Blockers`), a v2 command job, and the warnings
+ * of what changed. Loaded on call.
+ */
+export function fromBatchAIJob(
+  ...args: Parameters<typeof import('./workflow/batchai/from-batchai-job').fromBatchAIJob>
+): ReturnType<typeof import('./workflow/batchai/from-batchai-job').fromBatchAIJob> {
+  return (require('./workflow/batchai/from-batchai-job') as typeof import('./workflow/batchai/from-batchai-job')).fromBatchAIJob(...args);
+}
+
 // The workflow as functions of an account: the same as create(account).submitRun(...) and so on.
 /** Zips a folder (or takes a zip), creates the experiment if needed, and starts the run. */
 export const submitRun = (account: Account, input: Workflow.SubmitRunInput, options?: Workflow.SubmitRunOptions): Promise<Workflow.SubmittedRun> =>
@@ -157,6 +168,8 @@ export type { ActionContext } from './spec/action-signature';
 export type { Integration, IntegrationDetails, ActionDetails } from './datafire/integration';
 export type { IntegrationAction } from './datafire/integration-action';
 export type { RunStatus, WorkflowActionName } from './datafire/workflow-actions';
+export type { BatchAIJobConversion, BatchAICommandJob, FromBatchAIJobOptions, SubmitBatchAIJobInput, SubmittedBatchAIJob } from './workflow/batchai/index';
+export type { ComputeRef, ComputeOperationOptions, DeletedCompute, WaitForComputeOptions, ComputeSummary, ComputeSpec, ComputeScale } from './workflow/compute/index';
 export type { ZipProjectOptions, ZippedProject } from './project/zip-project';
 export type { HandlerOptions, HandlerResult, LambdaHandler, LambdaContext, Runnable } from './serverless/to-handler';
 export type * from './spec/execution/types';

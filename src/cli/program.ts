@@ -49,6 +49,21 @@ function parseEnvAssignments(assignments: string[], flag = '--env'): Record<stri
   return out;
 }
 
+/** A JSON file a flag names, parsed: a usage error (exit 2) naming the flag when it is missing or not JSON. */
+function readJsonFile(file: string, flag: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliUsageError(`${flag} ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new CliUsageError(`${flag} ${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
 function readDefinitionFile(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -179,6 +194,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .option('--compute <name>', 'v2: the compute (default: serverless)')
     .option('--timeout <duration>', 'v2: the time limit, as seconds or an ISO 8601 duration such as PT30M')
     .option('--display-name <name>', "v2: the job's display name")
+    .option('--batchai-job <file.json>', 'a Batch AI job file (the resource or its properties): its toolkit, nodes, variables and directories, run here')
     .option('--wait', 'wait until the run ends; the exit code tells how it ended')
     .option('--follow', 'print the log as it grows (implies --wait)')
     .option(...ALL_RANKS)
@@ -205,6 +221,7 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
           compute?: string;
           timeout?: string;
           displayName?: string;
+          batchaiJob?: string;
         } & WaitFlags,
       ) => {
         if (flags.allRanks && !flags.follow) throw new CliUsageError('--all-ranks goes with --follow');
@@ -216,14 +233,33 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
           throw new CliUsageError(
             `--${v2Only.map((n) => n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')} ${v2Only.length === 1 ? 'is' : 'are'} for v2 jobs: add --api v2`,
           );
-        if (!flags.script && !flags.definition && !flags.command)
+        if (flags.batchaiJob && (flags.script || flags.definition || flags.command || flags.arg.length || scriptArgs.length || flags.input.length)) {
+          throw new CliUsageError(
+            '--batchai-job takes the script, its arguments and the command from the job file: leave out --script, --definition, --command, --input and arguments',
+          );
+        }
+        if (!flags.script && !flags.definition && !flags.command && !flags.batchaiJob)
           throw new CliUsageError(v2 ? 'submit --api v2 needs --command "<command>" (or --script <file>)' : 'submit needs --script <file> (or a --definition that names one)');
         if (flags.command && (flags.script || flags.definition)) throw new CliUsageError('give --command, or --script/--definition, not both');
         const args = [...flags.arg, ...scriptArgs];
         const progress = new Progress(io.stderr);
         const shared = { project: dir, environmentVariables: parseEnvAssignments(flags.env) };
         let run: { runId: string; experimentName: string };
-        if (v2) {
+        if (flags.batchaiJob) {
+          const job = readJsonFile(flags.batchaiJob, '--batchai-job');
+          const submitted = await getClient().submitBatchAIJob(
+            { project: dir, job, environmentId: flags.environment, runId: flags.runId },
+            {
+              signal: io.signal,
+              onUploadProgress: ({ sentBytes, totalBytes }) => progress.upload(sentBytes, totalBytes),
+              onUploadProgressBytes: ({ uploadedBytes, totalBytes }) => progress.upload(uploadedBytes, totalBytes),
+              onWarning: (message) => progress.note(`warning: ${message}`),
+            },
+          );
+          progress.done();
+          for (const warning of submitted.warnings) progress.note(`warning: ${warning}`);
+          run = submitted;
+        } else if (v2) {
           const inputs = parseEnvAssignments(flags.input, '--input');
           const common = {
             ...shared,

@@ -16,6 +16,7 @@ import { bindClient, bindOperations } from './bind-operations';
 import { AzureMLAccountError, AzureMLRunFailedError } from '../errors';
 import type * as V2Workflow from '../workflow/v2/index';
 import type * as ComputeWorkflow from '../workflow/compute/index';
+import type * as BatchAIWorkflow from '../workflow/batchai/index';
 import type { AmlComputeNodeInformation, ComputeResource } from '../spec/arm/types';
 import type { V2Actions } from '../spec/arm/types';
 import { coreFor, type ClientOptions } from './client-core';
@@ -74,6 +75,11 @@ export interface WorkflowMethods {
   listComputes(workspace?: Partial<Workflow.WorkspaceLocator>, options?: CallOptions): Promise<ComputeResource[]>;
   /** A cluster's nodes with their state, run, and the address and port to log in (AZTK's remote login settings). */
   listNodes(compute: ComputeWorkflow.ComputeRef, options?: CallOptions): Promise<AmlComputeNodeInformation[]>;
+  /**
+   * Submits a Batch AI job file's work from a project folder: its v1 run definition, or on v2 its
+   * command job (fromBatchAIJob); the answer carries the conversion's warnings.
+   */
+  submitBatchAIJob(input: BatchAIWorkflow.SubmitBatchAIJobInput, options?: Workflow.SubmitRunOptions & V2Workflow.SubmitJobOptions): Promise<BatchAIWorkflow.SubmittedBatchAIJob>;
   /** Deletes the compute (or detaches it with `detach: true`) and follows the operation (AZTK's delete_cluster). */
   deleteCompute(compute: ComputeWorkflow.ComputeRef, options?: ComputeWorkflow.ComputeOperationOptions & { detach?: boolean }): Promise<ComputeWorkflow.DeletedCompute>;
 }
@@ -84,11 +90,13 @@ export type AzureMLClient = ExecutionActions & RunHistoryActions & OAuthActions 
 let workflow: typeof Workflow | undefined;
 let v2Workflow: typeof V2Workflow | undefined;
 let computeWorkflow: typeof ComputeWorkflow | undefined;
+let batchAIWorkflow: typeof BatchAIWorkflow | undefined;
 
 const loadWorkflow = (): typeof Workflow => (workflow ??= require('../workflow/index') as typeof Workflow);
 // The v2 spec and workflow load on first use: the v1 entry point's import time does not grow.
 const loadV2Workflow = (): typeof V2Workflow => (v2Workflow ??= require('../workflow/v2/index') as typeof V2Workflow);
 const loadComputes = (): typeof ComputeWorkflow => (computeWorkflow ??= require('../workflow/compute/index') as typeof ComputeWorkflow);
+const loadBatchAI = (): typeof BatchAIWorkflow => (batchAIWorkflow ??= require('../workflow/batchai/index') as typeof BatchAIWorkflow);
 
 /** The API the workflow of a client uses: its option, else the account's `api` field, else v1. */
 function apiOf(account: Account, options: ClientOptions | undefined): 'v1' | 'v2' {
@@ -155,6 +163,17 @@ function workflowMethods(ctx: WorkflowContext, defaults: WorkflowDefaults, v2: (
     listComputes: (workspace, options) => loadComputes().listComputes(v2(), workspace, options),
     listNodes: (ref, options) => loadComputes().listNodes(v2(), ref, options),
     deleteCompute: (ref, options) => loadComputes().deleteCompute(v2(), ref, options),
+    submitBatchAIJob: (input, options) =>
+      loadBatchAI().submitBatchAIJob(
+        {
+          api,
+          defaultExperiment: ctx.defaults?.experimentName,
+          submitRun: (runInput, runOptions) => loadWorkflow().submitRun(ctx, runInput as Workflow.SubmitRunInput, withDefaults(runOptions)),
+          submitJob: (jobInput, jobOptions) => loadV2Workflow().submitJob(v2().v2, jobInput, ctx.defaults, jobOptions),
+        },
+        input,
+        options,
+      ),
   };
 }
 

@@ -148,6 +148,10 @@ export const workflowActions = {
         definition: { type: 'object', description: 'A RunDefinition, camelCase or PascalCase; script, arguments and target are laid over it' },
         environmentVariables: { type: 'object', additionalProperties: { type: 'string' }, description: 'Environment variables of the run' },
         runId: { type: 'string', description: 'The run id, the job name on v2 (default {experiment}_{unix seconds}_{8 hex})' },
+        batchaiJob: {
+          type: 'object',
+          description: 'A Batch AI job (the resource or its properties) to run from the project folder, instead of script and definition (on v2, with environmentId)',
+        },
         ...V2_SUBMIT_PROPERTIES,
       },
     },
@@ -162,6 +166,7 @@ export const workflowActions = {
         definition: { type: 'object' },
         project: { type: 'object', properties: { files: { type: 'array', items: { type: 'string' } }, bytes: { type: 'integer' } } },
         ...V2_SUBMITTED_PROPERTIES,
+        warnings: { type: 'array', items: { type: 'string' }, description: 'batchaiJob: what changed in the conversion' },
       },
     },
     handler: async (input, context, action) => {
@@ -173,6 +178,21 @@ export const workflowActions = {
         });
       }
       const project = input.project !== undefined ? projectFolder(String(input.project), context, action) : projectZip(input.projectZip, context, action);
+      if (input.batchaiJob !== undefined) {
+        if (typeof project !== 'string')
+          throw new AzureMLValidationError({ action, problems: [{ path: 'project', message: 'a Batch AI job runs from a project folder: give project' }] });
+        const { warnings, ...submitted } = await resolved.client.submitBatchAIJob(
+          {
+            project,
+            job: input.batchaiJob,
+            environmentId: input.environmentId as string | undefined,
+            runId: input.runId as string | undefined,
+            experimentName: input.experimentName as string | undefined,
+          },
+          { signal: context?.signal },
+        );
+        return { ...submitted, warnings };
+      }
       const common = {
         project: project as string,
         script: input.script as string | undefined,
