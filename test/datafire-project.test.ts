@@ -156,6 +156,23 @@ describe('datafire serve', () => {
     });
   });
 
+  it('POST /runs with batchaiJob runs a Batch AI job file from a project folder, with its warnings', async () => {
+    const job = JSON.parse(require('fs').readFileSync(path.join(REPO, 'examples', 'batchai', 'custom-mpi.json'), 'utf8'));
+    const submitted = await call('POST', '/runs', { project: 'batchai', batchaiJob: job });
+    expect(submitted.status).toBe(200);
+    expect(submitted.body).toMatchObject({
+      ...WS,
+      definition: { configuration: { script: 'mpi_hello.py', communicator: 'Mpi', nodeCount: 2, mpi: { processCountPerNode: 2 } } },
+      warnings: [
+        'properties.priority: Azure ML compute clusters queue jobs in order: priority is not carried',
+        'properties.outputDirectories[0] (RANKS): written to outputs/RANKS instead of $AZ_BATCHAI_MOUNT_ROOT/output, so that it becomes an artifact of the run',
+        'v1: the script creates its output directories (outputs/RANKS) itself; v2 creates them before the command',
+      ],
+    });
+    const details = await create({ access_token: 't', host: emulator.url }, { workspace: WS }).waitForRun(submitted.body.runId, { initialIntervalMs: 30 });
+    expect(Object.keys(details.logFiles ?? {}).sort()).toEqual([0, 1, 2, 3].map((r) => `azureml-logs/70_driver_log_${r}.txt`));
+  });
+
   it('POST /computes creates a cluster and answers when it is ready; GET lists it and its nodes; resize and DELETE follow to the end', async () => {
     const created = await call('POST', '/computes', {
       workspaceName: 'ws-flows',
