@@ -260,3 +260,35 @@ describe('a distributed run ends as one', () => {
     );
   });
 });
+
+describe("the README's Clusters and Batch AI sections", () => {
+  it('run word for word against the emulator', async () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Clusters'), readme.indexOf('\n## The command line: azureml-exec'));
+    const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBe(2);
+    const dir = fs.mkdtempSync(path.join(scratch, 'readme-'));
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    fs.symlinkSync(path.join(__dirname, '..'), path.join(dir, 'node_modules', 'azureml-execution'), 'dir');
+    fs.writeFileSync(path.join(dir, 'example.cjs'), blocks.join('\n'));
+    const { execFile } = await import('child_process');
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(process.execPath, ['example.cjs'], { cwd: dir, timeout: 30000, env: { PATH: process.env.PATH, AZUREML_HOST: emulator.url } }, (error, out, err) =>
+        error ? reject(new Error(`${error.message}\n${err}`)) : resolve({ stdout: out, stderr: err }),
+      ),
+    );
+    expect(stderr).toBe('');
+    expect(stdout.split('\n')).toEqual([
+      "[ '--out', 'outputs/MODEL' ] { distributionType: 'PyTorch', processCountPerInstance: 2 }",
+      'mkdir -p outputs/MODEL && python train.py --out outputs/MODEL',
+      'Succeeded Steady',
+      '[rank 0] rank 0 of 4 on node 0',
+      '[rank 1] rank 1 of 4 on node 0',
+      '[rank 2] rank 2 of 4 on node 1',
+      '[rank 3] rank 3 of 4 on node 1',
+      'idle 127.0.0.1:50000',
+      'idle 127.0.0.1:50001',
+      '',
+    ]);
+  });
+});

@@ -381,7 +381,7 @@ describe('the DataFire workflow actions with api v2', () => {
 describe("the README's v2 section", () => {
   it('runs word for word against the emulator', async () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('\n## The v2 jobs API'), readme.indexOf('\n## The command line: azureml-exec'));
+    const section = readme.slice(readme.indexOf('\n## The v2 jobs API'), readme.indexOf('\n## Clusters'));
     const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
     expect(blocks.length).toBe(2);
     const dir = fs.mkdtempSync(path.join(scratch, 'readme-'));
