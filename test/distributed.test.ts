@@ -62,6 +62,11 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(project, 'talk.py'), TALK);
   fs.writeFileSync(path.join(project, 'fail_one.py'), FAIL_ONE);
   fs.writeFileSync(
+    path.join(project, 'long_line.py'),
+    // The long line is read (and given, past 64 KiB) before its end is written: the wait lets a poll fall between.
+    "import os, sys, time\nif os.environ['RANK'] == '1':\n    sys.stdout.write('x' * 200000); sys.stdout.flush(); time.sleep(0.6)\n    print('end', flush=True)\nelse:\n    print('short', flush=True)\n    sys.stdout.write('no newline at the end'); sys.stdout.flush()\n",
+  );
+  fs.writeFileSync(
     path.join(project, 'env.py'),
     "import os\nfor k in sorted(os.environ):\n    if k.startswith('OMPI_') or k in ('TF_CONFIG', 'NODE_RANK'):\n        print(k, os.environ[k])\n",
   );
@@ -148,6 +153,27 @@ describe('PyTorch (v1: nodeCount, communicator Gloo, mpi.processCountPerNode)', 
     expect(lines.filter((l) => l.startsWith('[rank 0] ')).map((l) => l.replace(/^\[rank 0\] env .*/, 'env'))).toEqual(['env', '[rank 0] rank 0 heard: hello from rank 1']);
     expect(lines.filter((l) => l.startsWith('[rank 1] ')).map((l) => l.replace(/^\[rank 1\] env .*/, 'env'))).toEqual(['env', '[rank 1] rank 1 got ack']);
     expect(lines.every((l) => /^\[rank [01]\] /.test(l))).toBe(true);
+  });
+});
+
+describe('following every rank', () => {
+  it('gives a line that never ends in pieces of whole lines, each prefixed, and a last line without its newline at the end', async () => {
+    const run = await client().submitRun({
+      project,
+      definition: { configuration: { script: 'long_line.py', communicator: 'Gloo', nodeCount: 1, mpi: { processCountPerNode: 2 } } },
+    });
+    const pieces: string[] = [];
+    await client().waitForRun(run.runId, { initialIntervalMs: 50, allProcesses: true, onLog: (text) => pieces.push(text) });
+    const all = pieces.join('');
+    const lines = all.split('\n');
+    expect(lines.pop()).toBe('');
+    // Every line is one process's: a prefix at its start, and nowhere else.
+    for (const line of lines) expect(line.match(/\[rank \d\] /g)).toEqual([line.slice(0, 9)]);
+    const rank1 = lines.filter((line) => line.startsWith('[rank 1] ')).map((line) => line.slice(9));
+    expect(rank1.join('')).toBe(`${'x'.repeat(200000)}end`);
+    // Held no longer than 64 KiB: the line that never ends went in pieces.
+    expect(rank1.length).toBeGreaterThan(1);
+    expect(lines.filter((line) => line.startsWith('[rank 0] '))).toEqual(['[rank 0] short', '[rank 0] no newline at the end']);
   });
 });
 

@@ -208,8 +208,9 @@ export class ComputePool {
       changed = true;
     }
     if (!changed) return;
-    this.settle(compute);
-    this.store.putCompute(compute);
+    // Settled first: a cluster whose delete has taken its time is gone, and must not be written back.
+    const settled = this.settle(compute);
+    if (settled) this.store.putCompute(settled);
   }
 
   /** Runs on a cluster that is not there any more (deleted): still queued or running. */

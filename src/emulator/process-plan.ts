@@ -100,10 +100,9 @@ export function processLogName(run: RunRecord, rank: number, total: number): str
   return run.job ? `user_logs/std_log_process_${rank}.txt` : `azureml-logs/70_driver_log_${rank}.txt`;
 }
 
-/** Every log the run writes, rank 0 first. */
-export function logNamesOf(run: RunRecord): string[] {
-  const { total } = layoutOf(run);
-  return Array.from({ length: total }, (_, rank) => processLogName(run, rank, total));
+/** Every log the run's processes write, rank 0 first (call it once the layout is within the limit: one name per process). */
+export function logNamesOf(run: RunRecord, layout: ProcessLayout = layoutOf(run)): string[] {
+  return Array.from({ length: layout.total }, (_, rank) => processLogName(run, rank, layout.total));
 }
 
 /** A port no one listens on now, on loopback: where rank 0 (or a TensorFlow task) will listen. */

@@ -12,7 +12,7 @@ import { errorResponse } from './error-response';
 import { PRIVATE_DIR, PRIVATE_FILE, type RunRecord, type RunStatus, type Store } from './store';
 import { extractZip, ZipRejectedError } from './zip-archive';
 import type { Placement } from './compute-pool';
-import { layoutOf, logNamesOf, planProcesses, type ProcessLayout, type ProcessSpec } from './process-plan';
+import { layoutOf, logNamesOf, planProcesses, processLogName, type ProcessLayout, type ProcessSpec } from './process-plan';
 
 const STDERR_TAIL = 2000;
 
@@ -236,13 +236,16 @@ export class Runner {
     const dir = this.store.runDir(run);
     const work = path.join(dir, 'work');
     const layout = layoutOf(run);
-    for (const name of logNamesOf(run)) {
+    // Over the limit, the run fails with the one log of a single process: never a file per asked-for process.
+    const tooMany = layout.total > this.options.maxProcessesPerRun;
+    const logNames = tooMany ? [processLogName(run, 0, 1)] : logNamesOf(run, layout);
+    for (const name of logNames) {
       const logFile = path.join(dir, name);
       fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: PRIVATE_DIR });
       fs.writeFileSync(logFile, '', { flag: 'a', mode: PRIVATE_FILE }); // readable (empty) as soon as the run lists it
     }
-    this.setStatus(run, 'Preparing', { startTimeUtc: now() });
-    if (layout.total > this.options.maxProcessesPerRun) {
+    this.setStatus(run, 'Preparing', { startTimeUtc: now(), logNames });
+    if (tooMany) {
       const message = `The run asks for ${layout.total} processes (${describeLayout(layout)}); this emulator starts at most ${this.options.maxProcessesPerRun} per run (its maxProcessesPerRun option).`;
       return this.finish(run, 'Failed', errorResponse('UserError', message, { innerCode: 'TooManyProcesses' }));
     }

@@ -53,6 +53,8 @@ export interface RunRecord {
   armWorkspace?: string;
   /** A v2 job deleted while it ran: gone from the API, removed when its processes have stopped. */
   deleting?: boolean;
+  /** The logs its processes write (rank 0 first), set when it starts; before that, none are listed. */
+  logNames?: string[];
 }
 
 /** A v2 code container or version (ARM resources of the workspace). */

@@ -189,20 +189,29 @@ class RankLogs {
         const text = log.partial + log.decoder.decode(read.data, { stream: true });
         const cut = text.lastIndexOf('\n') + 1;
         log.partial = text.slice(cut);
-        if (cut) this.onLog(prefixLines(text.slice(0, cut), rank));
+        if (cut) this.give(text.slice(0, cut), rank);
+        // A line that never ends (a progress bar, a binary dump) is not held whole: its first 64 KiB
+        // go as a line of their own, and the rest follows under the prefix again.
+        if (log.partial.length > MAX_HELD_LINE) {
+          this.give(`${log.partial}\n`, rank);
+          log.partial = '';
+        }
         if (read.data.length < DEFAULT_LOG_READ_BYTES || log.offset >= read.totalBytes) break;
       }
       // The run has ended: a last line without its newline is given as it is.
       if (ended && log.partial) {
-        this.onLog(prefixLines(`${log.partial}\n`, rank));
+        this.give(`${log.partial}\n`, rank);
         log.partial = '';
       }
     }
     return grew;
   }
+
+  /** Gives whole lines, `[rank N] ` before each: lines of several processes never run into each other. */
+  private give(text: string, rank: number | undefined): void {
+    this.onLog(rank === undefined ? text : text.replace(/[^\n]*\n/g, (line) => `[rank ${rank}] ${line}`));
+  }
 }
 
-function prefixLines(text: string, rank: number | undefined): string {
-  if (rank === undefined) return text;
-  return text.replace(/[^\n]*\n/g, (line) => `[rank ${rank}] ${line}`);
-}
+/** The longest unfinished line held back per process log (64 KiB of text). */
+const MAX_HELD_LINE = 64 * 1024;

@@ -8,7 +8,7 @@ import { fileUrl as linkTo } from '../file-links';
 import { HttpError, sendJson } from '../http-util';
 import { pageOf, parseFilter } from '../odata';
 import type { OperationHandlers } from '../routes';
-import { logNamesOf } from '../process-plan';
+import { processLogName } from '../process-plan';
 import { findRun, workspaceOf } from '../run-lookup';
 import type { RunRecord } from '../store';
 
@@ -74,7 +74,8 @@ export function handleRunDetails(ctx: EmulatorContext, input: Record<string, unk
     tags: { ...run.tags },
     properties: { ContentSnapshotId: run.snapshotId },
     runDefinition: run.definition,
-    logFiles: started ? Object.fromEntries(logNamesOf(run).map((name) => [name, fileUrl(ctx, run, name)])) : {},
+    // The names the run set when it started (a run of an older emulator: its one log).
+    logFiles: started ? Object.fromEntries((run.logNames ?? [processLogName(run, 0, 1)]).map((name) => [name, fileUrl(ctx, run, name)])) : {},
     outputFiles: Object.fromEntries(run.outputs.map((file) => [file, fileUrl(ctx, run, `work/${file}`)])),
     revision: 1,
   };
