@@ -41,8 +41,12 @@ it('follows every rank of a distributed v1 run with --all-ranks, each line prefi
   const result = await cli(['submit', EXAMPLES, '--batchai-job', job('custom-mpi'), '--follow', '--all-ranks']);
   expect(result.code).toBe(0);
   expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual([0, 1, 2, 3].map((rank) => `[rank ${rank}] hello from rank ${rank} of 4 (local ${rank % 2})`));
-  const rank0 = await cli(['submit', EXAMPLES, '--batchai-job', job('custom-mpi'), '--follow']);
+  const rank0 = await cli(['submit', EXAMPLES, '--batchai-job', job('custom-mpi'), '--follow', '--run-id', 'mpi-cli-1']);
   expect(rank0.stdout).toBe('hello from rank 0 of 4 (local 0)\n');
+  const rank2 = await cli(['logs', 'mpi-cli-1', '--rank', '2']);
+  expect([rank2.code, rank2.stdout]).toEqual([0, 'hello from rank 2 of 4 (local 0)\n']);
+  const rank7 = await cli(['logs', 'mpi-cli-1', '--rank', '7']);
+  expect([rank7.code, rank7.stderr]).toEqual([5, 'error: Run mpi-cli-1 has no log of rank 7 (its ranks: 0, 1, 2, 3)\n']);
 });
 
 it('says why v1 cannot run a job and what to do, and refuses flags the job file replaces', async () => {

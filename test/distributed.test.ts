@@ -135,6 +135,19 @@ describe('PyTorch (v1: nodeCount, communicator Gloo, mpi.processCountPerNode)', 
     );
     expect(logs[0]).toContain('rank 0 heard: hello from rank 1 | hello from rank 2 | hello from rank 3\n');
     for (const rank of [1, 2, 3]) expect(logs[rank]).toContain(`rank ${rank} got ack\n`);
+    // One process's log by its rank, as getRunLog (CLI logs --rank, DataFire getRunLog rank) reads it.
+    expect((await client().getRunLog(run.runId, { rank: 2 })).log).toBe(logs[2]);
+    await expect(client().getRunLog(run.runId, { rank: 4 })).rejects.toThrow(`Run ${run.runId} has no log of rank 4 (its ranks: 0, 1, 2, 3)`);
+    // DataFire: waitForRuns of several runs at once, and getRunLog of a rank.
+    const { workflowAction } = await import('../src');
+    const context = { accounts: { azure_machinelearningservices_execution: { access_token: 't', host: emulator.url } } };
+    const waited = (await workflowAction('waitForRuns').run({ ...WS, runIds: [run.runId, run.runId] }, context as never)) as {
+      runs: Array<{ runId: string; status: string }>;
+      failed: string[];
+    };
+    expect([waited.runs.map((r) => [r.runId, r.status]), waited.failed]).toEqual([[[run.runId, 'Completed']], []]);
+    const rank3 = (await workflowAction('getRunLog').run({ ...WS, runId: run.runId, rank: 3 }, context as never)) as { name: string; log: string };
+    expect([rank3.name, rank3.log]).toEqual(['azureml-logs/70_driver_log_3.txt', logs[3]]);
     // The logs are artifacts too, as Azure ML lists them.
     const summary = await client().getRunDetails(run.runId);
     expect(summary.artifacts).toEqual(expect.arrayContaining([0, 1, 2, 3].map((r) => `azureml-logs/70_driver_log_${r}.txt`)));

@@ -394,17 +394,19 @@ export async function runCli(args: string[], io: CliIO): Promise<number> {
     .description("print a run's driver log")
     .argument('<runId>')
     .option('--from-byte <n>', 'start after this many bytes (what an earlier read gave as nextByte)', wholeNumber(0))
+    .option('--rank <n>', "a distributed run: the log of the process of this rank (default rank 0's)", wholeNumber(0))
     .option('--follow', 'keep printing as the log grows, until the run ends (the exit code tells how it ended)')
     .option(...ALL_RANKS)
     .option('--poll <seconds>', 'first wait between checks (default 2, growing to 10 while the log is quiet, back to 2 when it grows)', positiveNumber)
-    .action(async (runId: string, flags: { fromByte?: number } & WaitFlags) => {
+    .action(async (runId: string, flags: { fromByte?: number; rank?: number } & WaitFlags) => {
       if (flags.allRanks && !flags.follow) throw new CliUsageError('--all-ranks goes with --follow');
+      if (flags.rank !== undefined && flags.follow) throw new CliUsageError("--rank reads one process's log as it is; to follow every rank, use --follow --all-ranks");
       if (flags.follow) return waitAndReport(runId, flags, new Progress(io.stderr), flags.fromByte);
       // In pieces of LOG_PIECE_BYTES, each written before the next is read: a log of any size
       // prints in bounded memory. With --json, one object per piece (one per line).
       let fromByte = flags.fromByte ?? 0;
       for (;;) {
-        const log = await getClient().getRunLog(runId, { fromByte, maxBytes: LOG_PIECE_BYTES, signal: io.signal });
+        const log = await getClient().getRunLog(runId, { fromByte, maxBytes: LOG_PIECE_BYTES, signal: io.signal, ...(flags.rank !== undefined ? { rank: flags.rank } : {}) });
         if (json()) emit(log);
         else await writeDrained(io.stdout, log.log);
         if (log.nextByte >= log.totalBytes || log.nextByte === fromByte) break;

@@ -231,6 +231,30 @@ export const workflowActions = {
     handler: async (input, context, action) => waitFor(resolve(input, context, action), requireRunId(input, action), input.pollSeconds, context),
   }),
 
+  waitForRuns: defineAction('waitForRuns', {
+    title: 'Wait for several runs to end',
+    description: "Waits until every run has ended (AZTK's wait_until_applications_done) and gives each one's final status, and the ids of those that failed.",
+    inputSchema: {
+      type: 'object',
+      required: ['runIds'],
+      properties: {
+        ...LOCATOR_PROPERTIES,
+        runIds: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'The run ids' },
+        pollSeconds: { type: 'number', description: 'First wait between polls (default 2)' },
+      },
+    },
+    outputSchema: { type: 'object', properties: { runs: { type: 'array', items: RUN_STATUS_SCHEMA }, failed: { type: 'array', items: { type: 'string' } } } },
+    handler: async (input, context, action) => {
+      const ids = input.runIds;
+      if (!Array.isArray(ids) || !ids.length || !ids.every((id) => typeof id === 'string' && id)) {
+        throw new AzureMLValidationError({ action, problems: [{ path: 'runIds', message: 'must be a list of run ids' }] });
+      }
+      const resolved = resolve(input, context, action);
+      const runs = await Promise.all([...new Set(ids as string[])].map((runId) => waitFor(resolved, runId, input.pollSeconds, context)));
+      return { runs, failed: runs.filter((run) => run.status === 'Failed').map((run) => run.runId) };
+    },
+  }),
+
   cancelRun: defineAction('cancelRun', {
     title: 'Cancel a run',
     description: 'Asks the service to cancel the run.',
@@ -245,7 +269,12 @@ export const workflowActions = {
     inputSchema: {
       type: 'object',
       required: ['runId'],
-      properties: { ...LOCATOR_PROPERTIES, runId: RUN_ID, fromByte: { type: 'integer', minimum: 0, description: 'Bytes already read (default 0)' } },
+      properties: {
+        ...LOCATOR_PROPERTIES,
+        runId: RUN_ID,
+        fromByte: { type: 'integer', minimum: 0, description: 'Bytes already read (default 0)' },
+        rank: { type: 'integer', minimum: 0, description: "A distributed run: the log of the process of this rank (default rank 0's)" },
+      },
     },
     outputSchema: {
       type: 'object',
@@ -261,7 +290,12 @@ export const workflowActions = {
     },
     handler: async (input, context, action) => {
       const fromByte = input.fromByte === undefined ? undefined : Number(input.fromByte);
-      const log = await resolve(input, context, action).client.getRunLog(requireRunId(input, action), { fromByte, signal: context?.signal });
+      const rank = input.rank === undefined ? undefined : Number(input.rank);
+      const log = await resolve(input, context, action).client.getRunLog(requireRunId(input, action), {
+        fromByte,
+        signal: context?.signal,
+        ...(rank !== undefined ? { rank } : {}),
+      });
       const { error: _error, ...rest } = log;
       return rest;
     },

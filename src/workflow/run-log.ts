@@ -5,7 +5,7 @@
  * downloads only what is new.
  */
 import type { CallOptions } from '../http/call-options';
-import { AzureMLServiceError, AzureMLValidationError } from '../errors';
+import { AzureMLNotFoundError, AzureMLServiceError, AzureMLValidationError } from '../errors';
 import { fetchFromByte } from '../http/fetch-range';
 import { DEFAULT_LOG_READ_BYTES } from '../http/limits';
 import { isTerminalStatus } from '../spec/run-status';
@@ -40,11 +40,22 @@ export function mainLogOf(details: RunDetails, asked?: string): string {
   return [DRIVER_LOG, JOB_LOG, DRIVER_LOG_RANK_0, JOB_LOG_RANK_0].find((name) => listed[name]) ?? DRIVER_LOG;
 }
 
+/** The log of the process of rank `rank`; a run of one process has rank 0 alone (its main log). */
+function rankLogOf(details: RunDetails, rank: number, runId: string, action: string): string {
+  const logs = processLogsOf(details);
+  const found = logs.find((log) => (log.rank ?? 0) === rank);
+  if (found) return found.name;
+  const ranks = logs.map((log) => log.rank ?? 0);
+  throw new AzureMLNotFoundError({ action, what: `the log of rank ${rank}`, message: `Run ${runId} has no log of rank ${rank} (its ranks: ${ranks.join(', ')})` });
+}
+
 export interface GetRunLogOptions extends Pick<CallOptions, 'signal'> {
   /** Bytes already read: only what comes after is downloaded (default 0, the whole log). */
   fromByte?: number;
   /** The log file (default the run's main log: `azureml-logs/70_driver_log.txt` of a v1 run, `user_logs/std_log.txt` of a v2 job). */
   file?: string;
+  /** A distributed run: the log of the process of this rank (instead of `file`; default rank 0's). */
+  rank?: number;
   /** Most bytes to read (default 8 MiB): read on from `nextByte` while it is below `totalBytes`. */
   maxBytes?: number;
 }
@@ -109,9 +120,13 @@ export async function getRunLog(ctx: WorkflowContext, ref: RunRef, options: GetR
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 4) {
     throw new AzureMLValidationError({ action, problems: [{ path: 'maxBytes', message: `must be a whole number of bytes, 4 or more (got ${JSON.stringify(maxBytes)})` }] });
   }
+  if (options.rank !== undefined && (!Number.isSafeInteger(options.rank) || options.rank < 0)) {
+    throw new AzureMLValidationError({ action, problems: [{ path: 'rank', message: `must be a whole number, 0 or more (got ${JSON.stringify(options.rank)})` }] });
+  }
+  if (options.rank !== undefined && options.file !== undefined) throw new AzureMLValidationError({ action, problems: [{ path: 'rank', message: 'give rank or file, not both' }] });
   const run = resolveRun(ref, ctx.defaults, action);
   const details = await ctx.client.Runs_GetDetails(run, { signal: options.signal });
-  const file = mainLogOf(details, options.file);
+  const file = options.rank === undefined ? mainLogOf(details, options.file) : rankLogOf(details, options.rank, run.runId, action);
   const status = String(details.status ?? '');
   const { data, totalBytes } = await readLogFrom(ctx, details, file, fromByte, action, options.signal, maxBytes);
   // A run that ended writes no more: what is cut at the end of the log stays cut, and is decoded as it is.
