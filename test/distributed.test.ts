@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { startEmulator, create, AzureMLRunFailedError, type Emulator } from '../src';
 import { processLogsOf } from '../src/workflow/run-log';
+import { readmeBlocks, runBlocks } from './helpers/readme-blocks';
 
 const WS = { subscriptionId: '00000000-1111-2222-3333-444444444444', resourceGroupName: 'rg', workspaceName: 'dist-ws', experimentName: 'dist' };
 
@@ -302,20 +303,9 @@ describe('a distributed run ends as one', () => {
 
 describe("the README's Clusters and Batch AI sections", () => {
   it('run word for word against the emulator', async () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('\n## Clusters'), readme.indexOf('\n## The command line: azureml-exec'));
-    const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const blocks = readmeBlocks('## Clusters', '## The command line: azureml-exec');
     expect(blocks.length).toBe(2);
-    const dir = fs.mkdtempSync(path.join(scratch, 'readme-'));
-    fs.mkdirSync(path.join(dir, 'node_modules'));
-    fs.symlinkSync(path.join(__dirname, '..'), path.join(dir, 'node_modules', 'azureml-execution'), 'dir');
-    fs.writeFileSync(path.join(dir, 'example.cjs'), blocks.join('\n'));
-    const { execFile } = await import('child_process');
-    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
-      execFile(process.execPath, ['example.cjs'], { cwd: dir, timeout: 30000, env: { PATH: process.env.PATH, AZUREML_HOST: emulator.url } }, (error, out, err) =>
-        error ? reject(new Error(`${error.message}\n${err}`)) : resolve({ stdout: out, stderr: err }),
-      ),
-    );
+    const { stdout, stderr } = await runBlocks(blocks, scratch, emulator.url);
     expect(stderr).toBe('');
     expect(stdout.split('\n')).toEqual([
       "[ '--out', 'outputs/MODEL' ] { distributionType: 'PyTorch', processCountPerInstance: 2 }",

@@ -12,6 +12,7 @@ import * as v2 from '../src/v2';
 import { ClientCore } from '../src/client/client-core';
 import { v2Spec } from '../src/spec/arm/spec';
 import { followLongRunning } from '../src/workflow/v2/long-running';
+import { readmeBlocks, runBlocks } from './helpers/readme-blocks';
 
 const WS = { subscriptionId: '00000000-1111-2222-3333-444444444444', resourceGroupName: 'rg', workspaceName: 'my-ws' };
 const ARM_WS = `/subscriptions/${WS.subscriptionId}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/my-ws`;
@@ -380,20 +381,9 @@ describe('the DataFire workflow actions with api v2', () => {
 
 describe("the README's v2 section", () => {
   it('runs word for word against the emulator', async () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('\n## The v2 jobs API'), readme.indexOf('\n## Clusters'));
-    const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const blocks = readmeBlocks('## The v2 jobs API', '## Clusters');
     expect(blocks.length).toBe(2);
-    const dir = fs.mkdtempSync(path.join(scratch, 'readme-'));
-    fs.mkdirSync(path.join(dir, 'node_modules'));
-    fs.symlinkSync(path.join(__dirname, '..'), path.join(dir, 'node_modules', 'azureml-execution'), 'dir');
-    fs.writeFileSync(path.join(dir, 'example.cjs'), blocks.join('\n'));
-    const { execFile } = await import('child_process');
-    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
-      execFile(process.execPath, ['example.cjs'], { cwd: dir, timeout: 30000, env: { PATH: process.env.PATH, AZUREML_HOST: emulator.url } }, (error, out, err) =>
-        error ? reject(new Error(`${error.message}\n${err}`)) : resolve({ stdout: out, stderr: err }),
-      ),
-    );
+    const { stdout, stderr, dir } = await runBlocks(blocks, scratch, emulator.url);
     expect(stderr).toBe('');
     const lines = stdout.trim().split('\n');
     expect(lines).toEqual(

@@ -31,6 +31,13 @@ interface ScaleFlags {
   wait: boolean;
 }
 
+/** The scale the flags give: --max-nodes, and --min-nodes and --idle-seconds when given. */
+const scaleOfFlags = (flags: ScaleFlags) => ({
+  maxNodes: flags.maxNodes!,
+  ...(flags.minNodes !== undefined ? { minNodes: flags.minNodes } : {}),
+  ...(flags.idleSeconds !== undefined ? { idleSecondsBeforeScaleDown: flags.idleSeconds } : {}),
+});
+
 const nodesOf = (s: ComputeSummary) => (s.maxNodes === undefined ? '' : `${s.currentNodes ?? 0} (${s.minNodes ?? 0}-${s.maxNodes})`);
 const stateOf = (s: ComputeSummary) => (s.allocationState ? `${s.provisioningState}/${s.allocationState}` : s.provisioningState);
 
@@ -134,9 +141,7 @@ export function addComputeCommands(program: Command, deps: ComputeCommandDeps): 
           name,
           {
             vmSize: flags.vmSize,
-            maxNodes: flags.maxNodes!,
-            ...(flags.minNodes !== undefined ? { minNodes: flags.minNodes } : {}),
-            ...(flags.idleSeconds !== undefined ? { idleSecondsBeforeScaleDown: flags.idleSeconds } : {}),
+            ...scaleOfFlags(flags),
             ...(flags.lowPriority ? { vmPriority: 'LowPriority' as const } : {}),
             ...(flags.adminUser ? { adminUserName: flags.adminUser } : {}),
             ...(sshPublicKey ? { sshPublicKey } : {}),
@@ -161,15 +166,7 @@ export function addComputeCommands(program: Command, deps: ComputeCommandDeps): 
     .option('--no-wait', 'return once the service has accepted the change')
     .action(async (name: string, flags: ScaleFlags) => {
       const progress = new Progress(deps.stderr);
-      const resource = await deps.getClient().resizeCompute(
-        name,
-        {
-          maxNodes: flags.maxNodes!,
-          ...(flags.minNodes !== undefined ? { minNodes: flags.minNodes } : {}),
-          ...(flags.idleSeconds !== undefined ? { idleSecondsBeforeScaleDown: flags.idleSeconds } : {}),
-        },
-        { ...following(progress, name, 'resize'), wait: flags.wait },
-      );
+      const resource = await deps.getClient().resizeCompute(name, scaleOfFlags(flags), { ...following(progress, name, 'resize'), wait: flags.wait });
       progress.done();
       report(resource, flags.wait ? 'resized' : 'resizing');
     });

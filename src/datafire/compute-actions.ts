@@ -6,7 +6,7 @@
  */
 import { AzureMLComputeFailedError } from '../errors';
 import type { JSONSchema } from '../spec/operation-spec';
-import type { ComputeSpec } from '../workflow/compute/compute-spec';
+import { COMPUTE_SPEC_FIELDS, type ComputeSpec } from '../workflow/compute/compute-spec';
 import { computeSummary } from '../workflow/compute/compute-summary';
 import type { ActionContext } from './action-context';
 import { defineAction } from './define-action';
@@ -72,25 +72,15 @@ export const computeActions = {
         adminUserPassword: { type: 'string', description: "The admin user's password (never shown back)" },
         location: { type: 'string', description: "The Azure region (default: the workspace's)" },
         description: { type: 'string' },
+        tags: { type: 'object', additionalProperties: { type: 'string' } },
+        remoteLoginPortPublicAccess: { type: 'string', enum: ['Enabled', 'Disabled', 'NotSpecified'] },
         wait: WAIT,
       },
     },
     outputSchema: SUMMARY_SCHEMA,
     handler: async (input, context, action) => {
       const { client } = workspaceOf(input, context, action);
-      const fields = [
-        'vmSize',
-        'minNodes',
-        'maxNodes',
-        'idleSecondsBeforeScaleDown',
-        'vmPriority',
-        'adminUserName',
-        'sshPublicKey',
-        'adminUserPassword',
-        'location',
-        'description',
-      ];
-      const spec = Object.fromEntries(fields.filter((f) => input[f] !== undefined).map((f) => [f, input[f]])) as unknown as ComputeSpec;
+      const spec = Object.fromEntries(COMPUTE_SPEC_FIELDS.filter((f) => input[f] !== undefined).map((f) => [f, input[f]])) as unknown as ComputeSpec;
       try {
         return computeSummary(await client.createCompute(nameOf(input), spec, { signal: context?.signal, wait: waitOf(input) }));
       } catch (error) {

@@ -3,6 +3,7 @@
  * (`{ error: { code, message, target, details, additionalInfo } }`), the api-version rule, and
  * the timestamps (`systemData`) of a resource.
  */
+import type { IncomingMessage } from 'http';
 import { HttpError } from './http-util';
 
 /** The api-versions the emulator's v2 API answers (the one the subset was taken from). */
@@ -42,4 +43,27 @@ export function systemData(createdAt: string, lastModifiedAt: string = createdAt
 /** The last segment of an ARM id or a bare name: `.../computes/gpu` and `gpu` both name `gpu`. */
 export function lastSegment(id: string): string {
   return id.replace(/\/+$/, '').split('/').pop() ?? id;
+}
+
+/**
+ * One page of a Resource Manager list: `value`, and a `nextLink` (the request's URL with `$skip`)
+ * while more are left; `$skip` is the caller's continuation token, anything but digits reads as 0.
+ */
+export function armPage<T>(
+  items: readonly T[],
+  input: Record<string, unknown>,
+  req: IncomingMessage,
+  baseUrl: string,
+  pageSize: number,
+  toJson: (item: T) => unknown,
+): Record<string, unknown> {
+  const start = typeof input.$skip === 'string' && /^\d+$/.test(input.$skip) ? Number(input.$skip) : 0;
+  const page = items.slice(start, start + pageSize);
+  const body: Record<string, unknown> = { value: page.map(toJson) };
+  if (start + page.length < items.length) {
+    const next = new URL(req.url ?? '/', baseUrl);
+    next.searchParams.set('$skip', String(start + page.length));
+    body.nextLink = next.toString();
+  }
+  return body;
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { EmulatorContext } from '../context';
-import { ArmError, PROVIDER, workspaceId } from '../arm';
+import { ArmError, armPage, PROVIDER, workspaceId } from '../arm';
 import { durationSeconds, scaleOf, type ScaleSettings } from '../compute-pool';
 import { sendJson } from '../http-util';
 import type { OperationHandlers, PlainRoute } from '../routes';
@@ -250,15 +250,11 @@ export const computeHandlers: OperationHandlers = {
         .map((c) => ctx.computes.settle(c))
         .filter((c): c is ComputeRecord => !!c)
         .sort((a, b) => a.name.localeCompare(b.name));
-      const start = typeof input.$skip === 'string' && /^\d+$/.test(input.$skip) ? Number(input.$skip) : 0;
-      const page = computes.slice(start, start + ctx.options.pageSize);
-      const body: Record<string, unknown> = { value: page.map((c) => computeJson(ctx, c)) };
-      if (start + page.length < computes.length) {
-        const next = new URL(req.url ?? '/', ctx.baseUrl);
-        next.searchParams.set('$skip', String(start + page.length));
-        body.nextLink = next.toString();
-      }
-      sendJson(res, 200, body);
+      sendJson(
+        res,
+        200,
+        armPage(computes, input, req, ctx.baseUrl, ctx.options.pageSize, (c) => computeJson(ctx, c)),
+      );
     },
   },
   Compute_ListNodes: {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { EmulatorContext } from '../context';
-import { ArmError, lastSegment, PROVIDER, systemData, workspaceId } from '../arm';
+import { ArmError, armPage, lastSegment, PROVIDER, systemData, workspaceId } from '../arm';
 import { sendJson } from '../http-util';
 import { checkCommandJob, parseCodeId, type CommandJobProperties } from '../job-command';
 import { checkName } from '../names';
@@ -162,15 +162,11 @@ export const jobHandlers: OperationHandlers = {
       let jobs = ctx.store.listRuns((run) => run.workspace === workspace && !!run.job && !run.deleting).sort((a, b) => b.runNumber - a.runNumber);
       if (input.jobType !== undefined && input.jobType !== 'Command') jobs = [];
       if (typeof input.tag === 'string') jobs = jobs.filter((run) => run.tags && Object.prototype.hasOwnProperty.call(run.tags, input.tag as string));
-      const start = typeof input.$skip === 'string' && /^\d+$/.test(input.$skip) ? Number(input.$skip) : 0;
-      const page = jobs.slice(start, start + ctx.options.pageSize);
-      const body: Record<string, unknown> = { value: page.map((run) => jobJson(ctx, input, run)) };
-      if (start + page.length < jobs.length) {
-        const next = new URL(req.url ?? '/', ctx.baseUrl);
-        next.searchParams.set('$skip', String(start + page.length));
-        body.nextLink = next.toString();
-      }
-      sendJson(res, 200, body);
+      sendJson(
+        res,
+        200,
+        armPage(jobs, input, req, ctx.baseUrl, ctx.options.pageSize, (run) => jobJson(ctx, input, run)),
+      );
     },
   },
   Jobs_Cancel: {

@@ -90,7 +90,8 @@ export function scaleSettingsOf(scale: ComputeScale, action: string): ScaleSetti
   };
 }
 
-const SPEC_FIELDS = new Set([
+/** The fields of a ComputeSpec (what createCompute and its DataFire action take). */
+export const COMPUTE_SPEC_FIELDS: readonly string[] = [
   'vmSize',
   'minNodes',
   'maxNodes',
@@ -103,7 +104,8 @@ const SPEC_FIELDS = new Set([
   'location',
   'description',
   'tags',
-]);
+];
+const SPEC_FIELDS = new Set(COMPUTE_SPEC_FIELDS);
 
 /** The body of Compute_CreateOrUpdate for an AmlCompute cluster of this spec. */
 export function computeResourceOf(name: string, spec: ComputeSpec, action: string): ComputeResource {
