@@ -215,6 +215,14 @@ describe('datafire serve', () => {
     expect((await call('POST', '/computes/flow-cpu/wait', { workspaceName: 'ws-flows', pollSeconds: 0.05 })).body.provisioningState).toBe('Succeeded');
     expect(await call('DELETE', '/computes/flow-cpu?workspaceName=ws-flows')).toEqual({ status: 200, body: { name: 'flow-cpu', underlyingResourceAction: 'Delete' } });
     expect((await call('GET', '/computes/flow-cpu?workspaceName=ws-flows')).status).toBe(404);
+    // A compute whose provisioning failed is an answer, with the service's reasons.
+    const failed = await call('POST', '/computes', { workspaceName: 'ws-flows', name: 'too-big', vmSize: 'STANDARD_D2_V2', maxNodes: 101 });
+    expect([failed.status, failed.body.provisioningState, failed.body.errors]).toEqual([
+      200,
+      'Failed',
+      [{ code: 'QuotaExceeded', message: "The cluster asks for up to 101 nodes; this emulator's node quota is 100 (its nodeQuota option)." }],
+    ]);
+    expect((await call('POST', '/computes/too-big/wait', { workspaceName: 'ws-flows', pollSeconds: 0.05 })).body.provisioningState).toBe('Failed');
     expect(await call('POST', '/computes', { workspaceName: 'ws-flows', name: 'x', vmSize: 'A', maxNodes: 1 })).toEqual({
       status: 400,
       body: {

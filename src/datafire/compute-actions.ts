@@ -7,7 +7,9 @@
 import { AzureMLComputeFailedError } from '../errors';
 import type { JSONSchema } from '../spec/operation-spec';
 import { COMPUTE_SPEC_FIELDS, type ComputeSpec } from '../workflow/compute/compute-spec';
-import { computeSummary } from '../workflow/compute/compute-summary';
+import { computeSummary, type ComputeSummary } from '../workflow/compute/compute-summary';
+import type { AzureMLClient } from '../client/create-client';
+import type { ComputeResource } from '../spec/arm/types';
 import type { ActionContext } from './action-context';
 import { defineAction } from './define-action';
 import { resolve } from './workflow-resolve';
@@ -50,6 +52,16 @@ const SUMMARY_SCHEMA: JSONSchema = {
   },
 };
 
+/** The compute's summary; one that failed is an answer too (its state and errors), as a Failed run is. */
+async function summaryEvenIfFailed(client: AzureMLClient, name: string, context: ActionContext | undefined, call: () => Promise<ComputeResource>): Promise<ComputeSummary> {
+  try {
+    return computeSummary(await call());
+  } catch (error) {
+    if (error instanceof AzureMLComputeFailedError) return computeSummary(await client.getCompute(name, { signal: context?.signal }));
+    throw error;
+  }
+}
+
 const workspaceOf = (input: Record<string, unknown>, context: ActionContext | undefined, action: string) => resolve(input, context, action, 'workspace');
 const nameOf = (input: Record<string, unknown>) => input.name as string;
 const waitOf = (input: Record<string, unknown>) => input.wait !== false;
@@ -81,12 +93,7 @@ export const computeActions = {
     handler: async (input, context, action) => {
       const { client } = workspaceOf(input, context, action);
       const spec = Object.fromEntries(COMPUTE_SPEC_FIELDS.filter((f) => input[f] !== undefined).map((f) => [f, input[f]])) as unknown as ComputeSpec;
-      try {
-        return computeSummary(await client.createCompute(nameOf(input), spec, { signal: context?.signal, wait: waitOf(input) }));
-      } catch (error) {
-        if (error instanceof AzureMLComputeFailedError) return computeSummary(await client.getCompute(nameOf(input), { signal: context?.signal }));
-        throw error;
-      }
+      return summaryEvenIfFailed(client, nameOf(input), context, () => client.createCompute(nameOf(input), spec, { signal: context?.signal, wait: waitOf(input) }));
     },
   }),
 
@@ -108,12 +115,9 @@ export const computeActions = {
       const { client } = workspaceOf(input, context, action);
       const poll = typeof input.pollSeconds === 'number' && input.pollSeconds > 0 ? input.pollSeconds * 1000 : 5000;
       const timeoutMs = typeof input.timeoutSeconds === 'number' && input.timeoutSeconds > 0 ? input.timeoutSeconds * 1000 : undefined;
-      try {
-        return computeSummary(await client.waitForCompute(nameOf(input), { signal: context?.signal, pollIntervalMs: poll, ...(timeoutMs ? { timeoutMs } : {}) }));
-      } catch (error) {
-        if (error instanceof AzureMLComputeFailedError) return computeSummary(await client.getCompute(nameOf(input), { signal: context?.signal }));
-        throw error;
-      }
+      return summaryEvenIfFailed(client, nameOf(input), context, () =>
+        client.waitForCompute(nameOf(input), { signal: context?.signal, pollIntervalMs: poll, ...(timeoutMs ? { timeoutMs } : {}) }),
+      );
     },
   }),
 
