@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ComputePool } from '../src/emulator/compute-pool';
+import { layoutOf } from '../src/emulator/process-plan';
 import { Store, type ComputeRecord, type RunRecord } from '../src/emulator/store';
 
 let dir: string;
@@ -88,4 +89,19 @@ it('a cluster whose delete has taken its time stays deleted when a run on it end
   pool().release(run('a', 'gone'));
   expect(store.getCompute('ws', 'gone')).toBeUndefined();
   expect(new Store(dir).getCompute('ws', 'gone')).toBeUndefined();
+});
+
+it('lays out a v1 run as toCommandJob converts it: the communicator, or the PyTorch framework on several nodes, or a TensorFlow section asking for tasks', () => {
+  const layout = (configuration: Record<string, unknown>) => {
+    const { kind, total } = layoutOf({ definition: { configuration } } as unknown as RunRecord);
+    return [kind, total];
+  };
+  expect(layout({ script: 'a.py' })).toEqual(['single', 1]);
+  expect(layout({ framework: 'PyTorch', nodeCount: 3 })).toEqual(['pytorch', 3]);
+  expect(layout({ framework: 'PyTorch', nodeCount: 1, mpi: { processCountPerNode: 1 } })).toEqual(['single', 1]);
+  expect(layout({ communicator: 'Nccl', nodeCount: 2, mpi: { processCountPerNode: 0 } })).toEqual(['pytorch', 2]);
+  expect(layout({ framework: 'TensorFlow', tensorflow: { workerCount: 0, parameterServerCount: 0 } })).toEqual(['single', 1]);
+  expect(layout({ framework: 'TensorFlow', tensorflow: { workerCount: 2, parameterServerCount: 1 } })).toEqual(['tensorflow', 3]);
+  expect(layout({ framework: 'Python', nodeCount: 2 })).toEqual(['copies', 2]);
+  expect(layout({ communicator: 'Mpi', nodeCount: 2, mpi: { processCountPerNode: 3 } })).toEqual(['mpi', 6]);
 });

@@ -77,6 +77,9 @@ it('maps framework and communicator to the v2 distribution', () => {
     workerCount: 3,
     parameterServerCount: 1,
   });
+  // The SDK's tensorflow section of zeros, in every definition it writes, asks for nothing.
+  expect(distribution({ framework: 'TensorFlow', tensorflow: { workerCount: 0, parameterServerCount: 0 } })).toBeUndefined();
+  expect(distribution({ framework: 'TensorFlow', tensorflow: { workerCount: 2 } })).toEqual({ distributionType: 'TensorFlow', workerCount: 2 });
   expect(toCommandJob({ configuration: { ...base, mpi: { processCountPerNode: 4 } } }).dropped).toEqual([
     { field: 'configuration.mpi.processCountPerNode', reason: 'used only with the Mpi communicator, which the definition does not set' },
   ]);

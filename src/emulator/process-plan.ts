@@ -50,6 +50,14 @@ export interface ProcessSpec {
 const whole = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fallback);
 const atLeastOne = (value: unknown): number => Math.max(1, whole(value, 1));
 
+/** A tensorflow section that asks for tasks: the SDK writes `{ workerCount: 0, parameterServerCount: 0 }` into every definition. */
+export function hasTensorFlowTasks(tensorflow: { workerCount?: unknown; parameterServerCount?: unknown } | null | undefined): boolean {
+  return (
+    !!tensorflow &&
+    ((typeof tensorflow.workerCount === 'number' && tensorflow.workerCount > 0) || (typeof tensorflow.parameterServerCount === 'number' && tensorflow.parameterServerCount > 0))
+  );
+}
+
 export function layoutOf(run: RunRecord): ProcessLayout {
   let kind: DistributionKind;
   let nodes: number;
@@ -72,6 +80,7 @@ export function layoutOf(run: RunRecord): ProcessLayout {
   } else {
     const config = (run.definition.configuration ?? {}) as {
       nodeCount?: unknown;
+      framework?: string;
       communicator?: string;
       mpi?: { processCountPerNode?: unknown } | null;
       tensorflow?: { workerCount?: unknown; parameterServerCount?: unknown } | null;
@@ -81,10 +90,11 @@ export function layoutOf(run: RunRecord): ProcessLayout {
     if (config.communicator === 'Mpi') {
       kind = 'mpi';
       perNode = perNodeGiven;
-    } else if (config.communicator === 'Gloo' || config.communicator === 'Nccl') {
+    } else if (config.communicator === 'Gloo' || config.communicator === 'Nccl' || (config.framework === 'PyTorch' && nodes > 1)) {
+      // As toCommandJob converts it: the PyTorch framework on several nodes is a PyTorch run.
       kind = 'pytorch';
       perNode = perNodeGiven;
-    } else if (config.communicator === 'ParameterServer') {
+    } else if (config.communicator === 'ParameterServer' || (config.framework === 'TensorFlow' && hasTensorFlowTasks(config.tensorflow))) {
       kind = 'tensorflow';
       workers = atLeastOne(config.tensorflow?.workerCount ?? nodes);
       parameterServers = whole(config.tensorflow?.parameterServerCount, 0);

@@ -63,7 +63,9 @@ function distributionOf(config: RunConfiguration, dropped: DroppedField[]): Dist
   if (communicator === 'Nccl' || communicator === 'Gloo' || (framework === 'PyTorch' && (config.nodeCount ?? 1) > 1)) {
     return { distributionType: 'PyTorch', ...(perNode ? { processCountPerInstance: perNode } : {}) };
   }
-  if (communicator === 'ParameterServer' || (framework === 'TensorFlow' && config.tensorflow)) {
+  // The SDK writes a tensorflow section of zeros into every definition: only one asking for tasks counts.
+  const tfTasks = !!config.tensorflow && ((config.tensorflow.workerCount ?? 0) > 0 || (config.tensorflow.parameterServerCount ?? 0) > 0);
+  if (communicator === 'ParameterServer' || (framework === 'TensorFlow' && tfTasks)) {
     const tf = config.tensorflow ?? {};
     return {
       distributionType: 'TensorFlow',
