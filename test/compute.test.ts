@@ -167,6 +167,12 @@ describe('Compute_* in the emulator, as Resource Manager answers them', () => {
       'UserError',
       'Compute cpu-a exists with vmSize "STANDARD_DS3_V2"; only its scale settings, description and tags can change (delete it and create it again for another vmSize).',
     ]);
+    expect(await refusal(put('cpu-a', { vmSize: 'STANDARD_DS3_V2', scaleSettings: { maxNodeCount: 9 } }))).toEqual([
+      400,
+      'QuotaExceeded',
+      "The cluster asks for up to 9 nodes; this emulator's node quota is 8 (its nodeQuota option).",
+    ]);
+    expect((await client().getCompute('cpu-a')).properties?.provisioningState).toBe('Succeeded');
     expect(await refusal(client().v2.Compute_Start({ ...WS, computeName: 'cpu-a' }))).toEqual([
       400,
       'UserError',

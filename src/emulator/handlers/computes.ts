@@ -182,7 +182,13 @@ export const computeHandlers: OperationHandlers = {
             `properties.properties.${fixed}`,
           );
         }
-        if (given.scaleSettings !== undefined) resize(ctx, existing, checkScale(given.scaleSettings, 'properties.properties.scaleSettings'));
+        if (given.scaleSettings !== undefined) {
+          // As Compute_Update: a working cluster is not turned Failed by a scale over the quota.
+          const scale = checkScale(given.scaleSettings, 'properties.properties.scaleSettings');
+          const problem = ctx.computes.quotaProblem(scale);
+          if (problem) throw new ArmError(400, 'QuotaExceeded', problem, 'properties.properties.scaleSettings.maxNodeCount');
+          resize(ctx, existing, scale);
+        }
         if (outer.description !== undefined) existing.description = String(outer.description);
         if (body.tags !== undefined) existing.tags = body.tags;
         ctx.store.putCompute(existing);
