@@ -6,6 +6,7 @@
  * after a restart, and a timer wakes the runner at the next moment something changes.
  */
 import { createHash } from 'crypto';
+import { isoDurationSeconds } from '../spec/iso-duration';
 import { isTerminalStatus } from '../spec/run-status';
 import type { ComputeNodeRecord, ComputeRecord, RunRecord, Store } from './store';
 
@@ -39,15 +40,6 @@ export function nodeCountOf(run: RunRecord): number {
     ? (run.job.resources as { instanceCount?: unknown } | undefined)?.instanceCount
     : (run.definition.configuration as { nodeCount?: unknown } | undefined)?.nodeCount;
   return typeof given === 'number' && Number.isSafeInteger(given) && given > 0 ? given : 1;
-}
-
-/** Seconds of an ISO 8601 duration of days, hours, minutes and seconds (`PT5M`), or undefined. */
-export function durationSeconds(text: unknown): number | undefined {
-  if (typeof text !== 'string') return undefined;
-  const match = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text.trim());
-  if (!match || text.trim().toUpperCase() === 'P' || /T$/i.test(text.trim())) return undefined;
-  const [, d, h, m, s] = match.map((part) => (part === undefined ? 0 : Number(part)));
-  return d * 86400 + h * 3600 + m * 60 + s;
 }
 
 export interface ScaleSettings {
@@ -110,7 +102,7 @@ export class ComputePool {
   /** The cluster's nodes to its scale settings: at least minNodeCount, idle ones above it gone after the idle time. */
   private fitNodes(compute: ComputeRecord, now: number): boolean {
     const scale = scaleOf(compute);
-    const idleMs = (durationSeconds(scale.nodeIdleTimeBeforeScaleDown) ?? DEFAULT_IDLE_SECONDS) * 1000;
+    const idleMs = (isoDurationSeconds(scale.nodeIdleTimeBeforeScaleDown) ?? DEFAULT_IDLE_SECONDS) * 1000;
     const before = compute.nodes.length;
     // Oldest idle first: they leave in the order they became idle.
     const idle = compute.nodes.filter((n) => n.runId === undefined).sort((a, b) => (a.idleSinceMs ?? 0) - (b.idleSinceMs ?? 0));
@@ -136,11 +128,6 @@ export class ComputePool {
     const tag = createHash('sha256').update(`${compute.workspace}/${compute.name}/${compute.createdOn}`).digest('hex').slice(0, 10);
     const stamp = compute.createdOn.replace(/[-:]/g, '').replace(/\.\d+/, '').toLowerCase();
     return { nodeId: `tvm-${tag}_${n}-${stamp}`, port: FIRST_PORT + n - 1, ...(idleSinceMs !== undefined ? { idleSinceMs } : {}) };
-  }
-
-  /** The cluster's nodes now, for listNodes and nodeStateCounts. */
-  nodesOf(compute: ComputeRecord): ComputeNodeRecord[] {
-    return compute.nodes;
   }
 
   /**
@@ -227,7 +214,7 @@ export class ComputePool {
       if (compute.steadyAtMs > now) next = Math.min(next, compute.steadyAtMs);
       if (compute.provisioningState !== 'Succeeded') continue;
       const scale = scaleOf(compute);
-      const idleMs = (durationSeconds(scale.nodeIdleTimeBeforeScaleDown) ?? DEFAULT_IDLE_SECONDS) * 1000;
+      const idleMs = (isoDurationSeconds(scale.nodeIdleTimeBeforeScaleDown) ?? DEFAULT_IDLE_SECONDS) * 1000;
       if (compute.nodes.length > scale.minNodeCount) {
         for (const node of compute.nodes) if (node.runId === undefined) next = Math.min(next, (node.idleSinceMs ?? now) + idleMs);
       }

@@ -5,6 +5,7 @@
  * artifacts), and its references replaced: a literal by its value, a uri input by its local path
  * (quoted for the shell), an output by `outputs/<name>`.
  */
+import { isoDurationSeconds } from '../spec/iso-duration';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
@@ -50,14 +51,6 @@ function localPath(uri: string | undefined): string | undefined {
   return path.isAbsolute(uri) ? uri : undefined;
 }
 
-/** `PT5M`, `P1DT2H`, `PT90S` -> seconds; undefined when it is not an ISO 8601 duration of days to seconds. */
-export function durationSeconds(text: string): number | undefined {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text);
-  if (!m || text === 'P' || text.endsWith('T')) return undefined;
-  const [, d, h, min, sec] = m;
-  return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(min ?? 0) * 60 + Number(sec ?? 0);
-}
-
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /** The service's checks of a command job at submission: each reference defined, inputs the emulator can read, a valid timeout. */
@@ -87,7 +80,7 @@ export function checkCommandJob(job: CommandJobProperties): void {
     }
   }
   const timeout = job.limits?.timeout;
-  if (timeout !== undefined && (durationSeconds(timeout) === undefined || durationSeconds(timeout)! <= 0)) {
+  if (timeout !== undefined && (isoDurationSeconds(timeout) === undefined || isoDurationSeconds(timeout)! <= 0)) {
     throw new ArmError(400, 'UserError', `limits.timeout must be a positive ISO 8601 duration such as PT30M (got ${JSON.stringify(timeout)}).`, 'limits.timeout');
   }
 }
@@ -123,7 +116,7 @@ export async function prepareCommandJob(ctx: EmulatorContext, run: RunRecord, wo
   const variables: Record<string, string> = { ...job.environmentVariables };
   // `python` in a command is the emulator's interpreter (python3 here), as it is in an Azure ML environment.
   variables.PATH ??= `${pythonShim(ctx)}${path.delimiter}${process.env.PATH ?? ''}`;
-  return { command, environmentVariables: variables, ...(timeout ? { timeoutSeconds: durationSeconds(timeout) } : {}) };
+  return { command, environmentVariables: variables, ...(timeout ? { timeoutSeconds: isoDurationSeconds(timeout) } : {}) };
 }
 
 /** A folder of the data folder with a `python` that runs the emulator's interpreter. */

@@ -8,7 +8,8 @@ import { randomBytes } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { EmulatorContext } from '../context';
 import { ArmError, armPage, PROVIDER, workspaceId } from '../arm';
-import { durationSeconds, scaleOf, type ScaleSettings } from '../compute-pool';
+import { scaleOf, type ScaleSettings } from '../compute-pool';
+import { isoDurationSeconds } from '../../spec/iso-duration';
 import { sendJson } from '../http-util';
 import type { OperationHandlers, PlainRoute } from '../routes';
 import { workspaceOf } from '../run-lookup';
@@ -112,7 +113,7 @@ function checkScale(given: unknown, field: string): ScaleSettings {
   }
   if (min > max) throw new ArmError(400, 'ValidationError', `${field}.minNodeCount (${min}) must not be more than maxNodeCount (${max}).`, `${field}.minNodeCount`);
   const idle = scale.nodeIdleTimeBeforeScaleDown;
-  if (idle !== undefined && durationSeconds(idle) === undefined) {
+  if (idle !== undefined && isoDurationSeconds(idle) === undefined) {
     throw new ArmError(
       400,
       'ValidationError',

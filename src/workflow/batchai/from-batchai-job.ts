@@ -23,6 +23,7 @@ import { AzureMLValidationError, type InputProblem } from '../../errors';
 import type { CommandJob, DistributionConfiguration } from '../../spec/arm/types';
 import type { RunDefinition } from '../../spec/execution/types';
 import { isObject } from '../../spec/is-object';
+import { isoDurationSeconds } from '../../spec/iso-duration';
 import { shellQuote } from '../v2/to-command-job';
 import { splitShellWords } from './shell-words';
 
@@ -121,13 +122,6 @@ interface Launch {
   communicator: 'None' | 'Gloo' | 'Mpi' | 'ParameterServer';
   tensorflow?: { workerCount: number; parameterServerCount: number };
   distribution?: DistributionConfiguration;
-}
-
-/** An ISO 8601 duration (PT1H, P1DT2H, PT90S) in seconds, or undefined. */
-function isoSeconds(text: string): number | undefined {
-  const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text.trim());
-  if (!match || /^P$|T$/i.test(text.trim())) return undefined;
-  return Number(match[1] ?? 0) * 86400 + Number(match[2] ?? 0) * 3600 + Number(match[3] ?? 0) * 60 + Number(match[4] ?? 0);
 }
 
 function isWhole(value: unknown, min: number): value is number {
@@ -236,9 +230,9 @@ export function fromBatchAIJob(job: unknown, options: FromBatchAIJobOptions = {}
   const constraints = props.constraints;
   if (constraints !== undefined && constraints !== null) {
     const wall = isObject(constraints) ? constraints.maxWallClockTime : undefined;
-    if (typeof wall !== 'string' || isoSeconds(wall) === undefined) {
+    if (typeof wall !== 'string' || isoDurationSeconds(wall) === undefined) {
       problems.push({ path: at('constraints.maxWallClockTime'), message: `must be an ISO 8601 duration such as PT6H (got ${JSON.stringify(wall)})` });
-    } else timeoutSeconds = isoSeconds(wall);
+    } else timeoutSeconds = isoDurationSeconds(wall);
   }
   let target: string | undefined;
   if (props.cluster !== undefined && props.cluster !== null) {

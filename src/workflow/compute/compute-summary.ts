@@ -4,6 +4,7 @@
  * is an AmlCompute.
  */
 import type { AmlComputeProperties, ComputeResource } from '../../spec/arm/types';
+import { isoDurationSeconds } from '../../spec/iso-duration';
 
 export interface ComputeSummary {
   name: string;
@@ -25,14 +26,6 @@ export interface ComputeSummary {
   createdOn?: string;
   /** The service's reasons when provisioning failed (provisioningErrors and the cluster's errors). */
   errors: { code?: string; message?: string }[];
-}
-
-/** Seconds of an ISO 8601 duration of hours, minutes and seconds (PT2M), or undefined. */
-export function secondsOf(duration: unknown): number | undefined {
-  if (typeof duration !== 'string') return undefined;
-  const match = /^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$/i.exec(duration);
-  if (!match || duration.length <= 2) return undefined;
-  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
 }
 
 /** The reasons a compute gives for failing: provisioningErrors, then the cluster's own errors, without repeats. */
@@ -75,7 +68,7 @@ export function computeSummary(resource: ComputeResource): ComputeSummary {
     if (aml.scaleSettings) {
       summary.minNodes = aml.scaleSettings.minNodeCount ?? 0;
       summary.maxNodes = aml.scaleSettings.maxNodeCount;
-      const idle = secondsOf(aml.scaleSettings.nodeIdleTimeBeforeScaleDown);
+      const idle = isoDurationSeconds(aml.scaleSettings.nodeIdleTimeBeforeScaleDown);
       if (idle !== undefined) summary.idleSecondsBeforeScaleDown = idle;
     }
     if (typeof aml.currentNodeCount === 'number') summary.currentNodes = aml.currentNodeCount;

@@ -7,6 +7,7 @@
  * A v1 definition (`definition`) is converted with toCommandJob, so a v1 flow moves to v2 by
  * changing its `api` alone.
  */
+import { isoDurationSeconds } from '../../spec/iso-duration';
 import { randomBytes } from 'crypto';
 import { AzureMLValidationError, type InputProblem } from '../../errors';
 import type { CallOptions } from '../../http/call-options';
@@ -79,7 +80,7 @@ function timeoutOf(value: number | string | undefined, problems: InputProblem[])
     problems.push({ path: 'timeout', message: `must be a whole number of seconds above 0, or an ISO 8601 duration such as PT30M (got ${JSON.stringify(value)})` });
     return undefined;
   }
-  if (/^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/.test(value) && !/^P$|T$/.test(value)) return value;
+  if (isoDurationSeconds(value) !== undefined) return value;
   problems.push({ path: 'timeout', message: `must be an ISO 8601 duration such as PT30M, or seconds (got ${JSON.stringify(value)})` });
   return undefined;
 }
