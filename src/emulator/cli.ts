@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `azureml-emulator`: prints its base URL on the first line and serves until stopped. See USAGE.
+ * `azureml-emulator`: prints its base URL on the first line (its root is the dashboard) and serves
+ * until stopped. See USAGE.
  * It runs whatever code it is sent, so it serves loopback only unless told otherwise twice
  * (--host with a remote address and --allow-remote), and then only with --strict-auth.
  */
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   const account = credentials
     ? `account { host: '${emulator.url}', management_host: '${emulator.url}', authority_host: '${emulator.authorityHost}', tenant_id: 'any', client_id: '${credentials.clientIds[0]}', client_secret: <${credentials.file ? `"client_secret" in ${credentials.file}` : 'the secret it was given'}> }`
     : `account { host: '${emulator.url}', management_host: '${emulator.url}', access_token: 'any' }`;
-  console.error(`Azure ML emulator: data in ${emulator.dataDir}; ${account}. Ctrl-C stops it.`);
+  console.error(`Azure ML emulator: dashboard at ${emulator.url}/ (open it in a browser); data in ${emulator.dataDir}; ${account}. Ctrl-C stops it.`);
   const stop = () => {
     emulator.close().then(
       () => process.exit(0),

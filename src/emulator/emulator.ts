@@ -18,6 +18,8 @@ import { artifactHandlers } from './handlers/artifacts';
 import { blobRoutes } from './handlers/blob';
 import { codeHandlers } from './handlers/codes';
 import { computeHandlers, computeOperationRoutes } from './handlers/computes';
+import { dashboardApiRoutes } from './handlers/dashboard';
+import { dashboardAssetRoutes } from './dashboard/assets';
 import { ComputePool } from './compute-pool';
 import { jobHandlers, jobOperationRoutes } from './handlers/jobs';
 import { ArmError, armErrorBody, checkApiVersion } from './arm';
@@ -117,8 +119,17 @@ const OPERATION_HANDLERS: OperationHandlers = {
   ...computeHandlers,
 };
 
-/** Routes outside the specs: OAuth, file links, MLflow, the blob endpoint, v2 operation results. */
-const PLAIN_ROUTES: readonly PlainRoute[] = [...oauthRoutes, ...fileRoutes, ...mlflowRoutes, ...blobRoutes, ...jobOperationRoutes, ...computeOperationRoutes];
+/** Routes outside the specs: OAuth, file links, MLflow, the blob endpoint, v2 operation results, the dashboard. */
+const PLAIN_ROUTES: readonly PlainRoute[] = [
+  ...oauthRoutes,
+  ...fileRoutes,
+  ...mlflowRoutes,
+  ...blobRoutes,
+  ...jobOperationRoutes,
+  ...computeOperationRoutes,
+  ...dashboardApiRoutes,
+  ...dashboardAssetRoutes,
+];
 
 /** Strict mode's clients: the given ones, else one made now and written to a private file. */
 function strictClients(options: EmulatorOptions, dataDir: string): { clients: EmulatorClient[]; file?: string } {
@@ -243,7 +254,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // `//execution/...`: the generated integration doubles the slash when the host ends in one.
     const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), ctx.baseUrl);
     const method = req.method ?? 'GET';
-    const plain = PLAIN_ROUTES.find((route) => (route.method === 'ANY' || route.method === method) && route.matches(url.pathname));
+    // A GET route answers HEAD too (Node sends the headers alone).
+    const plain = PLAIN_ROUTES.find((route) => (route.method === 'ANY' || route.method === method || (route.method === 'GET' && method === 'HEAD')) && route.matches(url.pathname));
     if (plain) return plain.handle(ctx, url, req, res);
 
     const match = matchRoute(routes, method, url);

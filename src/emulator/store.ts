@@ -210,6 +210,11 @@ export class Store {
     return experiment;
   }
 
+  /** Every experiment of every workspace (the dashboard's list of what there is to show). */
+  listExperiments(): ExperimentRecord[] {
+    return Object.values(this.state.experiments);
+  }
+
   getRun(workspace: string, runId: string): RunRecord | undefined {
     return this.state.runs[key(workspace, runId)];
   }

@@ -72,7 +72,8 @@ async function openServedFile(runRoot: string, full: string, label: string): Pro
  * `wait=<seconds>` (1 to MAX_WAIT_SECONDS) to a file link with a Range from the byte it has read
  * to. While the file holds nothing past that byte and the run has not ended, the answer waits
  * for it (at most that long, and no longer than the run's status stays as it was), so a line
- * shows as soon as it is written, and a new status at once, without polling. Every
+ * shows as soon as it is written, and a new status at once, without polling. `since` (below)
+ * lets a browser wait the same way without error answers. Every
  * file answer says it in the header WAIT_HEADER (the longest wait it takes, in seconds).
  */
 export const WAIT_HEADER = 'x-azureml-emulator-log-wait';
@@ -88,6 +89,19 @@ function waitOf(url: URL): number | undefined {
     throw new HttpError(400, 'ValidationError', `wait must be a number of seconds from 1 to ${MAX_WAIT_SECONDS} (got ${JSON.stringify(given.slice(0, 20))})`, { target: 'wait' });
   }
   return seconds;
+}
+
+/**
+ * `since=<bytes>` with `wait`: hold the answer until the file is larger than that, whatever the
+ * Range asks. A reader that asks again for the last byte it has (`bytes=<since-1>-`) is then
+ * answered 206 with that byte at least, never a 416 (which a browser logs as an error), or, with
+ * no Range on an empty file, 200.
+ */
+function sinceOf(url: URL): number | undefined {
+  const given = url.searchParams.get('since');
+  if (given === null) return undefined;
+  if (!/^\d{1,15}$/.test(given)) throw new HttpError(400, 'ValidationError', `since must be a byte count (got ${JSON.stringify(given.slice(0, 20))})`, { target: 'since' });
+  return Number(given);
 }
 
 function sizeOf(file: string): number {
@@ -191,12 +205,13 @@ export async function handleFile(ctx: EmulatorContext, url: URL, req: IncomingMe
   const full = inside(runRoot, file);
   const label = `${file} of run ${run.runId}`;
   const waitSeconds = waitOf(url);
-  // The long poll of a log: nothing past the asked byte yet, and the run may still write it.
-  if (waitSeconds && req.method === 'GET' && req.headers.range) {
-    const start = /^bytes=(\d+)-/.exec(req.headers.range.trim());
+  // The long poll of a log: nothing past the asked byte (or `since`) yet, and the run may still write it.
+  if (waitSeconds && req.method === 'GET') {
+    const since = sinceOf(url);
+    const start = since ?? Number(/^bytes=(\d+)-/.exec(req.headers.range?.trim() ?? '')?.[1] ?? NaN);
     // Also answered when the run's status changes: the client then sees the new status at once.
     const status = run.status;
-    if (start && !isTerminalStatus(status)) await waitForGrowth(full, Number(start[1]), () => run.status !== status, waitSeconds * 1000, res);
+    if (Number.isFinite(start) && !isTerminalStatus(status)) await waitForGrowth(full, start, () => run.status !== status, waitSeconds * 1000, res);
   }
   res.setHeader(WAIT_HEADER, String(MAX_WAIT_SECONDS));
   const { fd, size } = await openServedFile(runRoot, full, label);

