@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Browser } from 'playwright-core';
 import { create } from '../src';
+import type { SubmittedRun } from '../src/workflow/submit-run';
 import { startEmulator, type Emulator } from '../src/emulator/emulator';
 import { launchBrowser, openPage, type WatchedPage } from './helpers/browser';
 import { projectFolders } from './helpers/project-folders';
@@ -33,6 +34,10 @@ const SLEEP = `
 import time
 print('sleeping', flush=True)
 time.sleep(120)
+`;
+const FAIL = `
+print('about to fail', flush=True)
+raise SystemExit(3)
 `;
 /** 100 MiB of numbered lines (100 bytes each), then the last line. */
 const BIG = `
@@ -87,7 +92,7 @@ const runLink = (runId: string) => `#/runs/${[WS.subscriptionId, WS.resourceGrou
 beforeAll(async () => {
   emulator = await startEmulator({ maxConcurrentRuns: 6, killGraceMs: 500, computeProvisioningMs: 0 });
   browser = await launchBrowser();
-  project = folders.make({ 'gate.py': GATE, 'sleep.py': SLEEP, 'big.py': BIG });
+  project = folders.make({ 'gate.py': GATE, 'sleep.py': SLEEP, 'big.py': BIG, 'fail.py': FAIL });
   gates = folders.make({});
 });
 
@@ -181,5 +186,127 @@ describe('a run page', () => {
     await page.locator('.page-head .status[data-status="Completed"]').waitFor({ timeout: 15000 });
     await page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.endsWith('line 4\n'));
     expect(await page.locator('.page-head button.danger').isHidden()).toBe(true);
+  });
+});
+
+describe('a finished run page', () => {
+  let trained: SubmittedRun;
+  beforeAll(async () => {
+    trained = await client().submitRun({ project: path.join(__dirname, '..', 'examples', 'metrics'), script: 'train.py', arguments: ['8'] });
+    expect((await client().waitForRun(trained.runId, { initialIntervalMs: 50 })).status).toBe('Completed');
+  });
+
+  it('draws one chart per metric with the logged points, shows the point under the pointer, and a table of last values', async () => {
+    const metrics = await client().getMetrics(trained.runId);
+    const losses = metrics.loss.map((p) => p.value as number);
+    expect(losses).toHaveLength(8);
+    const { page } = await watch();
+    await page.goto(`${emulator.url}/${runLink(trained.runId)}`);
+    const chart = page.locator('figure.chart[data-metric="loss"]');
+    await chart.and(page.locator('[data-points="8"]')).waitFor({ timeout: 15000 });
+    expect(await page.locator('figure.chart').evaluateAll((charts) => charts.map((c) => c.getAttribute('data-metric')))).toEqual(Object.keys(metrics).sort());
+    expect(await chart.locator('canvas').count()).toBe(1);
+    // The pointer at the right edge is on the last point, at the left edge on the first.
+    await chart.scrollIntoViewIfNeeded();
+    const over = await chart.locator('.u-over').boundingBox();
+    const legendValues = () => chart.locator('.u-legend .u-value').allTextContents();
+    await page.mouse.move(over!.x + over!.width - 1, over!.y + over!.height / 2);
+    await page.waitForFunction(() => document.querySelector('figure.chart[data-metric="loss"] .u-legend .u-value')?.textContent === '7');
+    const [step, value] = await legendValues();
+    expect(step).toBe('7');
+    expect(Number(value)).toBeCloseTo(losses[7], 2);
+    await page.mouse.move(over!.x + 1, over!.y + over!.height / 2);
+    await page.waitForFunction(() => document.querySelector('figure.chart[data-metric="loss"] .u-legend .u-value')?.textContent === '0');
+    expect(Number((await legendValues())[1])).toBeCloseTo(losses[0], 2);
+    // The table: each metric's last value, its step and how many points.
+    const row = await page.locator('.metric-table tr[data-metric="loss"] > *').allTextContents();
+    expect(row[0]).toBe('loss');
+    expect(Number(row[1])).toBeCloseTo(losses[7], 5);
+    expect(row.slice(2)).toEqual(['7', '8']);
+  });
+
+  it('lists the output files as a tree with sizes; a link downloads the file with its bytes', async () => {
+    const to = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-dashboard-outputs-'));
+    try {
+      await client().downloadOutputs(trained.runId, { to });
+      const expected = fs.readFileSync(path.join(to, 'outputs', 'model.json'));
+      const { page } = await watch();
+      await page.goto(`${emulator.url}/${runLink(trained.runId)}`);
+      const file = page.locator('li.file[data-path="outputs/model.json"]');
+      await file.locator('.size', { hasText: `${expected.length} B` }).waitFor({ timeout: 15000 });
+      expect(await page.locator('.files-view summary').allTextContents()).toEqual(['azureml-logs/', 'outputs/', 'reports/']);
+      expect(await page.locator('li.file').evaluateAll((items) => items.map((i) => i.getAttribute('data-path')))).toEqual([
+        'azureml-logs/70_driver_log.txt',
+        'outputs/reports/summary.txt',
+        'outputs/model.json',
+      ]);
+      const [download] = await Promise.all([page.waitForEvent('download'), file.locator('a').click()]);
+      expect(download.suggestedFilename()).toBe('model.json');
+      expect(fs.readFileSync((await download.path())!)).toEqual(expected);
+    } finally {
+      fs.rmSync(to, { recursive: true, force: true });
+    }
+  });
+
+  it('shows the definition as folding JSON, and the log of the whole run', async () => {
+    const { page } = await watch();
+    await page.goto(`${emulator.url}/${runLink(trained.runId)}`);
+    await page.locator('#definition-title', { hasText: 'Run definition' }).waitFor();
+    const tree = page.locator('.json-tree');
+    await tree.locator('.json-string', { hasText: '"train.py"' }).waitFor();
+    // Two levels open; deeper ones folded until clicked.
+    const args = tree.locator('summary', { hasText: '"arguments"' }).locator('xpath=..');
+    expect(await args.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    await args.locator('summary').first().click();
+    expect(await args.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    expect(await args.locator('.json-string').allTextContents()).toEqual(['"8"']);
+    await page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.includes('wrote outputs/model.json'));
+    expect(await page.locator('.page-head button.danger').isHidden()).toBe(true);
+  });
+});
+
+describe('cancel', () => {
+  it('a v1 run: Cancel asks first; keeping it running changes nothing, confirming cancels it', async () => {
+    const run = await client().submitRun({ project, script: 'sleep.py' });
+    const { page } = await watch();
+    await page.goto(`${emulator.url}/${runLink(run.runId)}`);
+    await page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.includes('sleeping'), undefined, { timeout: 15000 });
+    const cancel = page.locator('.page-head button.danger');
+    await cancel.click();
+    const dialog = page.getByRole('dialog', { name: 'Cancel this run?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Keep running' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await client().getRunDetails(run.runId)).status).toBe('Running');
+    await cancel.click();
+    await dialog.getByRole('button', { name: 'Cancel run' }).click();
+    await page.locator('.page-head .status[data-status="Canceled"]').waitFor({ timeout: 15000 });
+    expect((await client().getRunDetails(run.runId)).status).toBe('Canceled');
+    expect(await cancel.isHidden()).toBe(true);
+  });
+
+  it('a v2 job: its display name in the list, the job as JSON, its std_log, and Cancel through Jobs_Cancel', async () => {
+    const job = await client().submitJob({ project, command: 'python sleep.py', environmentId: 'azureml:env:1', displayName: 'nightly training', jobName: 'dash-job-1' });
+    const watched = await watch();
+    const { page } = watched;
+    await page.goto(`${emulator.url}/`);
+    const link = page.locator('tr[data-run-id="dash-job-1"] a');
+    await link.waitFor({ timeout: 15000 });
+    expect(await link.textContent()).toBe('nightly training');
+    await link.click();
+    await page.locator('h1', { hasText: 'nightly training' }).waitFor();
+    await page.locator('#definition-title', { hasText: 'Job' }).waitFor();
+    await page.locator('.json-tree .json-string', { hasText: '"python sleep.py"' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.includes('sleeping'), undefined, { timeout: 15000 });
+    expect(await page.locator('#log-file option').allTextContents()).toEqual(['user_logs/std_log.txt']);
+    expect(await page.locator('.facts dd').nth(1).textContent()).toBe('v2 command job');
+    await page.locator('.page-head button.danger').click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel run' }).click();
+    await page.locator('.page-head .status[data-status="Canceled"]').waitFor({ timeout: 15000 });
+    expect((await client().getRunDetails(job.runId)).status).toBe('Canceled');
+    const cancels = watched.requests.filter((r) => r.method === 'POST' && r.url.includes('/cancel'));
+    expect(cancels.map((r) => new URL(r.url).pathname + new URL(r.url).search)).toEqual([
+      `/subscriptions/${WS.subscriptionId}/resourceGroups/${WS.resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/${WS.workspaceName}/jobs/dash-job-1/cancel?api-version=2024-10-01`,
+    ]);
   });
 });
