@@ -204,7 +204,10 @@ describe('a finished run page', () => {
     await page.goto(`${emulator.url}/${runLink(trained.runId)}`);
     const chart = page.locator('figure.chart[data-metric="loss"]');
     await chart.and(page.locator('[data-points="8"]')).waitFor({ timeout: 15000 });
-    expect(await page.locator('figure.chart').evaluateAll((charts) => charts.map((c) => c.getAttribute('data-metric')))).toEqual(Object.keys(metrics).sort());
+    // A chart for each metric logged more than once; the ones logged once are in the table.
+    expect(Object.keys(metrics).sort()).toEqual(['accuracy', 'final_bias', 'final_loss', 'final_weight', 'loss']);
+    expect(await page.locator('figure.chart').evaluateAll((charts) => charts.map((c) => c.getAttribute('data-metric')))).toEqual(['accuracy', 'loss']);
+    expect(await page.locator('.metric-table tbody th').allTextContents()).toEqual(['accuracy', 'final_bias', 'final_loss', 'final_weight', 'loss']);
     expect(await chart.locator('canvas').count()).toBe(1);
     // The pointer at the right edge is on the last point, at the left edge on the first.
     await chart.scrollIntoViewIfNeeded();
@@ -308,5 +311,194 @@ describe('cancel', () => {
     expect(cancels.map((r) => new URL(r.url).pathname + new URL(r.url).search)).toEqual([
       `/subscriptions/${WS.subscriptionId}/resourceGroups/${WS.resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/${WS.workspaceName}/jobs/dash-job-1/cancel?api-version=2024-10-01`,
     ]);
+  });
+});
+
+describe('computes', () => {
+  it('shows each cluster with its state, nodes, and the runs queued and running on it', async () => {
+    await client().createCompute('cpu-dash', { vmSize: 'STANDARD_D2_V2', maxNodes: 1 });
+    const first = await client().submitRun({ project, script: 'sleep.py', target: 'cpu-dash' });
+    const second = await client().submitRun({ project, script: 'sleep.py', target: 'cpu-dash' });
+    try {
+      const { page } = await watch();
+      await page.goto(`${emulator.url}/#/computes`);
+      const card = page.locator('section.compute[data-compute="cpu-dash"]');
+      await card.locator('p', { hasText: 'Queued: 1' }).waitFor({ timeout: 15000 });
+      await card.locator('p', { hasText: 'Running: 1' }).waitFor({ timeout: 15000 });
+      const facts = await card.locator('.facts > div').evaluateAll((pairs) => pairs.map((p) => `${p.querySelector('dt')!.textContent}: ${p.querySelector('dd')!.textContent}`));
+      expect(facts).toEqual(['State: Succeeded', 'Allocation: Steady', 'Nodes: 1 now (0–1): 1 running', 'VM size: STANDARD_D2_V2 · Dedicated']);
+      const lists = await card.locator('ul.run-list').evaluateAll((uls) => uls.map((ul) => Array.from(ul.querySelectorAll('a'), (a) => a.textContent)));
+      expect(lists).toEqual([[second.runId], [first.runId]]);
+      expect(await page.locator('header nav a[aria-current="page"]').textContent()).toBe('Computes');
+    } finally {
+      await client().cancelRun(second);
+      await client().cancelRun(first);
+    }
+  });
+});
+
+describe('a 100 MB log', () => {
+  it('shows its tail, loads earlier parts on demand, and never reads the whole file', async () => {
+    const run = await client().submitRun({ project, script: 'big.py' });
+    expect((await client().waitForRun(run.runId, { initialIntervalMs: 50 })).status).toBe('Completed');
+    const watched = await watch();
+    const { page } = watched;
+    await page.goto(`${emulator.url}/${runLink(run.runId)}`);
+    await page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.endsWith('the last line\n'), undefined, { timeout: 15000 });
+    const firstLine = async () => (await page.locator('pre.log').textContent())!.split('\n')[0];
+    const numberOf = (line: string) => Number(/^line (\d{9}) x+$/.exec(line)?.[1]);
+    const tailStart = numberOf(await firstLine());
+    // The tail: the last 256 KiB, from a whole line.
+    expect(tailStart).toBe(1048576 - Math.floor((256 * 1024 - 'the last line\n'.length) / 100));
+    expect(await page.locator('.log-info').textContent()).toMatch(/^last 25\d\.\d KiB of 100\.0 MiB$/);
+    await page.getByRole('button', { name: 'Load earlier' }).click();
+    await page.waitForFunction((before) => !document.querySelector('pre.log')?.textContent?.startsWith(before), await firstLine());
+    const earlier = numberOf(await firstLine());
+    expect(tailStart - earlier).toBeGreaterThanOrEqual(2620);
+    expect(tailStart - earlier).toBeLessThanOrEqual(2622);
+    // The lines join where the parts meet: each number once, in order.
+    const numbers = (await page.locator('pre.log').textContent())!.split('\n').slice(0, -2).map(numberOf);
+    expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => earlier + i));
+    const reads = watched.requests.filter((r) => r.method === 'GET' && r.url.includes('/files/azureml-logs/'));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const read of reads) expect(read.range).toMatch(/^bytes=(-262144|\d+-\d+)$/);
+  }, 60000);
+});
+
+describe('sign-in (--strict-auth)', () => {
+  it('asks for the client id and secret, gets a token at the token endpoint, and then shows the runs; a wrong secret is refused', async () => {
+    const secret = 'dash-secret-value-123';
+    const strict = await startEmulator({ strictAuth: true, clients: [{ clientId: 'dash-client', clientSecret: secret }] });
+    try {
+      const watched = await openPage(browser, strict.url);
+      try {
+        const { page } = watched;
+        await page.goto(`${strict.url}/`);
+        const dialog = page.getByRole('dialog', { name: 'Sign in to the emulator' });
+        await dialog.waitFor();
+        expect(await dialog.locator('.problem').textContent()).toBe('The bearer token was not issued by this emulator.');
+        await page.fill('#client-id', 'dash-client');
+        await page.fill('#client-secret', 'wrong');
+        await page.click('#sign-in-submit');
+        await dialog.locator('.problem', { hasText: 'AADSTS7000215' }).waitFor();
+        await page.fill('#client-secret', secret);
+        await page.click('#sign-in-submit');
+        await dialog.waitFor({ state: 'detached' });
+        await page.locator('.empty', { hasText: 'No runs yet.' }).waitFor();
+        // The token is kept for the tab; the secret is not kept, and never in a URL.
+        const stored = await page.evaluate(() => JSON.stringify(sessionStorage));
+        expect(stored).toMatch(/emu_at_/);
+        expect(stored).not.toContain(secret);
+        expect(watched.requests.filter((r) => r.url.includes(secret))).toEqual([]);
+        // A refused sign-in answers 401, which the browser logs; nothing else went wrong.
+        expect(watched.errors).toEqual([
+          'Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+          'Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+        ]);
+        expect(watched.outside).toEqual([]);
+      } finally {
+        await watched.close();
+      }
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('layout, keyboard and themes', () => {
+  let trained: SubmittedRun;
+  beforeAll(async () => {
+    trained = await client().submitRun({ project: path.join(__dirname, '..', 'examples', 'metrics'), script: 'train.py', arguments: ['12'] });
+    await client().waitForRun(trained.runId, { initialIntervalMs: 50 });
+  });
+
+  it('fits a narrow window: nothing wider than the screen', async () => {
+    const { page } = await watch({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${emulator.url}/`);
+    await page.locator(`tr[data-run-id="${trained.runId}"]`).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.goto(`${emulator.url}/${runLink(trained.runId)}`);
+    await page.locator('figure.chart[data-metric="loss"]').waitFor();
+    await page.locator('li.file[data-path="outputs/model.json"]').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const chartWidth = await page.locator('figure.chart[data-metric="loss"] canvas').evaluate((c) => c.getBoundingClientRect().width);
+    expect(chartWidth).toBeLessThanOrEqual(390);
+  });
+
+  it('works from the keyboard: a run is reached and opened, Cancel asks, Escape keeps the run', async () => {
+    const run = await client().submitRun({ project, script: 'sleep.py' });
+    try {
+      const { page } = await watch();
+      await page.goto(`${emulator.url}/`);
+      await page.locator(`tr[data-run-id="${run.runId}"] .status[data-status="Running"]`).waitFor({ timeout: 15000 });
+      let reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = await page.evaluate((id) => document.activeElement?.closest('tr')?.getAttribute('data-run-id') === id, run.runId);
+      }
+      expect(reached).toBe(true);
+      await page.keyboard.press('Enter');
+      await page.locator('.page-head .status[data-status="Running"]').waitFor();
+      expect(page.url()).toContain(runLink(run.runId));
+      await page.locator('.page-head button.danger').focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog', { name: 'Cancel this run?' });
+      await dialog.waitFor();
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Keep running');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      expect((await client().getRunDetails(run.runId)).status).toBe('Running');
+      // Every control of the page is reachable with Tab.
+      const reachable = new Set<string>();
+      for (let i = 0; i < 60; i++) {
+        await page.keyboard.press('Tab');
+        reachable.add(await page.evaluate(() => (document.activeElement ? `${document.activeElement.tagName}:${document.activeElement.id || document.activeElement.textContent?.slice(0, 20)}` : '')));
+      }
+      expect([...reachable]).toEqual(expect.arrayContaining(['SELECT:log-file', 'BUTTON:Cancel run', 'A:Runs', 'A:Computes']));
+    } finally {
+      await client().cancelRun(run);
+    }
+  });
+
+  it('follows the browser: light and dark; and writes the README screenshots (runs list, a run light and dark)', async () => {
+    const failed = await client().submitRun({ project, script: 'fail.py' });
+    const running = await client().submitRun({ project, script: 'sleep.py' });
+    await expect(client().waitForRun(failed.runId, { initialIntervalMs: 50 })).rejects.toThrow('The script fail.py exited with code 3.');
+    try {
+      fs.mkdirSync(DOCS, { recursive: true });
+      const light = await watch({ colorScheme: 'light' });
+      await light.page.goto(`${emulator.url}/`);
+      await light.page.locator(`tr[data-run-id="${running.runId}"] .status[data-status="Running"]`).waitFor({ timeout: 15000 });
+      await light.page.locator(`tr[data-run-id="${failed.runId}"] .status[data-status="Failed"]`).waitFor();
+      expect(await light.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(246, 247, 249)');
+      await light.page.screenshot({ path: path.join(DOCS, 'dashboard-runs.png') });
+      const dark = await watch({ colorScheme: 'dark' });
+      for (const [watched, file] of [
+        [light, 'dashboard-run-light.png'],
+        [dark, 'dashboard-run-dark.png'],
+      ] as const) {
+        await watched.page.goto(`${emulator.url}/${runLink(trained.runId)}`);
+        await watched.page.locator('figure.chart[data-metric="loss"][data-points="12"]').waitFor();
+        await watched.page.locator('li.file[data-path="outputs/model.json"] .size', { hasText: 'B' }).waitFor();
+        await watched.page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.includes('wrote outputs'));
+        await watched.page.screenshot({ path: path.join(DOCS, file), fullPage: true });
+      }
+      expect(await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(17, 20, 24)');
+      // The chart takes the theme's colours, and changes them when the browser's setting changes.
+      const lineColour = (watched: WatchedPage) => watched.page.locator('figure.chart[data-metric="loss"] .u-legend .u-marker').nth(1).evaluate((m) => getComputedStyle(m).borderColor);
+      expect(await lineColour(light)).toBe('rgb(15, 108, 189)');
+      expect(await lineColour(dark)).toBe('rgb(74, 163, 255)');
+      await light.page.emulateMedia({ colorScheme: 'dark' });
+      await light.page.waitForFunction(() => getComputedStyle(document.body).backgroundColor === 'rgb(17, 20, 24)');
+      expect(await lineColour(light)).toBe('rgb(74, 163, 255)');
+      expect(await light.page.locator('figure.chart[data-metric="loss"] canvas').count()).toBe(1);
+      for (const file of ['dashboard-runs.png', 'dashboard-run-light.png', 'dashboard-run-dark.png']) {
+        const png = fs.readFileSync(path.join(DOCS, file));
+        expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+        expect(png.readUInt32BE(16)).toBe(1280);
+      }
+    } finally {
+      await client().cancelRun(running);
+    }
   });
 });

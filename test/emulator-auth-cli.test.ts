@@ -118,11 +118,18 @@ describe('azureml-emulator (the command)', () => {
     }
   });
 
-  it('prints its URL on the first line, serves, and stops cleanly on Ctrl-C', async () => {
+  it('prints its URL on the first line, says the dashboard is at its root, serves, and stops cleanly on Ctrl-C', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-cli-'));
     try {
       const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'emulator', 'cli.js'), '--port', '0', '--data-dir', dataDir], {
         stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const startup = new Promise<string>((resolve) => {
+        let err = '';
+        child.stderr.on('data', (chunk: Buffer) => {
+          err += chunk.toString();
+          if (err.includes('\n')) resolve(err.split('\n')[0]);
+        });
       });
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -133,6 +140,12 @@ describe('azureml-emulator (the command)', () => {
         child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
       });
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(await startup).toBe(
+        `Azure ML emulator: dashboard at ${url}/ (open it in a browser); data in ${fs.realpathSync(dataDir)}; account { host: '${url}', management_host: '${url}', access_token: 'any' }. Ctrl-C stops it.`,
+      );
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>Azure ML emulator</title>');
       expect((await runHistory.create({ access_token: 't', host: url }).Experiments_Create(WS)).name).toBe('auth');
       const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGINT');

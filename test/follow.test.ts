@@ -150,6 +150,29 @@ describe("the emulator's long poll", () => {
     expect((await held).status).toBe(416);
   }, 15_000);
 
+  it('with since=, holds a read that asks again for its last byte (a browser sees no 416) and answers it with that byte and what came', async () => {
+    const { client, runId, url, size } = await runningRun('import time\nprint("ready", flush=True)\ntime.sleep(30)\n');
+    try {
+      const started = Date.now();
+      const quiet = await fetch(`${url}&wait=1&since=${size}`, { headers: { range: `bytes=${size - 1}-` } });
+      expect([quiet.status, await quiet.text(), quiet.headers.get('content-range')]).toEqual([206, '\n', `bytes ${size - 1}-${size - 1}/${size}`]);
+      // It waited for more than `since` (the Range alone has a byte at once): a lower bound, which a loaded machine cannot break.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      const held = fetch(`${url}&wait=30&since=${size}`, { headers: { range: `bytes=${size - 1}-` } });
+      const runs = path.join(emulator.dataDir, 'runs');
+      const dir = fs.readdirSync(runs).find((d) => fs.readFileSync(path.join(runs, d, 'azureml-logs', '70_driver_log.txt'), 'utf8').startsWith('ready'))!;
+      fs.appendFileSync(path.join(runs, dir, 'azureml-logs', '70_driver_log.txt'), 'late line\n');
+      const answer = await held;
+      expect([answer.status, await answer.text()]).toEqual([206, '\nlate line\n']);
+      for (const since of ['-1', 'x', '1e3', '1234567890123456']) {
+        const refused = await fetch(`${url}&wait=1&since=${since}`);
+        expect([refused.status, ((await refused.json()) as { error: { message: string } }).error.message]).toEqual([400, `since must be a byte count (got "${since}")`]);
+      }
+    } finally {
+      await client.cancelRun(runId);
+    }
+  });
+
   it('refuses a wait it does not take', async () => {
     const { client, runId, url } = await runningRun('import time\nprint("ready", flush=True)\ntime.sleep(30)\n');
     try {

@@ -1,6 +1,7 @@
 /**
- * A run's metrics: one line chart per numeric metric (value by step; hovering shows the point in
- * the chart's legend) drawn by uPlot, and a table of each metric's last value. Records read as
+ * A run's metrics: one line chart per numeric metric logged more than once (value by step;
+ * hovering shows the point in the chart's legend) drawn by uPlot, and a table of each metric's
+ * last value (where a metric logged once, or a table row, is read). Records read as
  * series the way the client reads them (spec/metric-points).
  */
 import uPlot from 'uplot';
@@ -63,7 +64,8 @@ export class MetricsView {
     );
     for (const name of names) {
       const points = byName[name].map((p) => [p.step, numeric(p)] as const).filter((p): p is readonly [number, number] => p[1] !== undefined);
-      if (!points.length) continue;
+      // One value is a number, not a line: the table shows it.
+      if (points.length < 2) continue;
       const series: [number[], number[]] = [points.map((p) => p[0]), points.map((p) => p[1])];
       const chart = this.charts.get(name);
       if (!chart) this.draw(name, series);
