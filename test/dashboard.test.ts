@@ -452,7 +452,11 @@ describe('layout, keyboard and themes', () => {
       const reachable = new Set<string>();
       for (let i = 0; i < 60; i++) {
         await page.keyboard.press('Tab');
-        reachable.add(await page.evaluate(() => (document.activeElement ? `${document.activeElement.tagName}:${document.activeElement.id || document.activeElement.textContent?.slice(0, 20)}` : '')));
+        reachable.add(
+          await page.evaluate(() =>
+            document.activeElement ? `${document.activeElement.tagName}:${document.activeElement.id || document.activeElement.textContent?.slice(0, 20)}` : '',
+          ),
+        );
       }
       expect([...reachable]).toEqual(expect.arrayContaining(['SELECT:log-file', 'BUTTON:Cancel run', 'A:Runs', 'A:Computes']));
     } finally {
@@ -485,7 +489,11 @@ describe('layout, keyboard and themes', () => {
       }
       expect(await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(17, 20, 24)');
       // The chart takes the theme's colours, and changes them when the browser's setting changes.
-      const lineColour = (watched: WatchedPage) => watched.page.locator('figure.chart[data-metric="loss"] .u-legend .u-marker').nth(1).evaluate((m) => getComputedStyle(m).borderColor);
+      const lineColour = (watched: WatchedPage) =>
+        watched.page
+          .locator('figure.chart[data-metric="loss"] .u-legend .u-marker')
+          .nth(1)
+          .evaluate((m) => getComputedStyle(m).borderColor);
       expect(await lineColour(light)).toBe('rgb(15, 108, 189)');
       expect(await lineColour(dark)).toBe('rgb(74, 163, 255)');
       await light.page.emulateMedia({ colorScheme: 'dark' });

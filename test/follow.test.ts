@@ -118,8 +118,9 @@ describe("the emulator's long poll", () => {
     try {
       const held = fetch(`${url}&wait=30`, { headers: { range: `bytes=${size}-` } });
       // Written into the log file as the script would (the run's own folder, under the data folder).
+      // This run's folder: the one its log link names.
+      const dir = decodeURIComponent(/\/emulator\/v1\.0\/runs\/([^/]+)\/files\//.exec(url)![1]);
       const runs = path.join(emulator.dataDir, 'runs');
-      const dir = fs.readdirSync(runs).find((d) => fs.readFileSync(path.join(runs, d, 'azureml-logs', '70_driver_log.txt'), 'utf8').startsWith('ready'))!;
       await new Promise((resolve) => setTimeout(resolve, 100));
       fs.appendFileSync(path.join(runs, dir, 'azureml-logs', '70_driver_log.txt'), 'late line\n');
       const answer = await held;
@@ -159,8 +160,9 @@ describe("the emulator's long poll", () => {
       // It waited for more than `since` (the Range alone has a byte at once): a lower bound, which a loaded machine cannot break.
       expect(Date.now() - started).toBeGreaterThanOrEqual(950);
       const held = fetch(`${url}&wait=30&since=${size}`, { headers: { range: `bytes=${size - 1}-` } });
+      // This run's folder: the one its log link names.
+      const dir = decodeURIComponent(/\/emulator\/v1\.0\/runs\/([^/]+)\/files\//.exec(url)![1]);
       const runs = path.join(emulator.dataDir, 'runs');
-      const dir = fs.readdirSync(runs).find((d) => fs.readFileSync(path.join(runs, d, 'azureml-logs', '70_driver_log.txt'), 'utf8').startsWith('ready'))!;
       fs.appendFileSync(path.join(runs, dir, 'azureml-logs', '70_driver_log.txt'), 'late line\n');
       const answer = await held;
       expect([answer.status, await answer.text()]).toEqual([206, '\nlate line\n']);

@@ -43,6 +43,14 @@ describe('the import rules', () => {
     expect(bad).toEqual([]);
   });
 
+  it("the dashboard page (browser code) imports only itself and spec/, and the emulator's server never imports it", () => {
+    const page = path.join('emulator', 'dashboard', 'page') + path.sep;
+    const fromPage = edges.filter(([from]) => from.startsWith(page));
+    expect(fromPage.length).toBeGreaterThan(10);
+    expect(fromPage.filter(([, to]) => !to.startsWith(page) && top(to) !== 'spec')).toEqual([]);
+    expect(edges.filter(([from, to]) => !from.startsWith(page) && to.startsWith(page))).toEqual([]);
+  });
+
   it('generated files import only from spec/', () => {
     const generated = edges.filter(([from]) => /^spec\/(execution|runhistory)\//.test(from));
     expect(generated.length).toBeGreaterThan(0);

@@ -41,4 +41,3 @@ export function pointsByName(records: Iterable<RunMetric>): RunMetrics {
   }
   return out;
 }
-

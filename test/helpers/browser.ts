@@ -4,13 +4,21 @@
  * page errors and any request that is not to the emulator (which is refused, never sent).
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** CHROMIUM_PATH, else `chromium` on the PATH (where Debian's package puts it). */
+export function chromiumPath(): string {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, 'chromium');
+    if (dir && fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('No chromium on the PATH: apt-get update && apt-get install -y chromium (.ci/run does), or set CHROMIUM_PATH');
+}
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get update && apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  return chromium.launch({ executablePath: CHROMIUM });
+  return chromium.launch({ executablePath: chromiumPath() });
 }
 
 export interface WatchedPage {

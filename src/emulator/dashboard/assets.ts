@@ -78,6 +78,4 @@ function serve(_ctx: EmulatorContext, url: URL, req: IncomingMessage, res: Serve
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-export const dashboardAssetRoutes: readonly PlainRoute[] = [
-  { method: 'GET', matches: (pathname) => Object.prototype.hasOwnProperty.call(ASSETS, pathname), handle: serve },
-];
+export const dashboardAssetRoutes: readonly PlainRoute[] = [{ method: 'GET', matches: (pathname) => Object.prototype.hasOwnProperty.call(ASSETS, pathname), handle: serve }];

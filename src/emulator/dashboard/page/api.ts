@@ -79,7 +79,11 @@ async function messageOf(res: Response): Promise<string> {
 }
 
 /** One call with the owner's token; a 401 asks for sign-in once and tries again. */
-export async function call(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; ok?: number[] } = {}): Promise<Response> {
+export async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; ok?: number[] } = {},
+): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const headers: Record<string, string> = { authorization: `Bearer ${token()}`, ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -118,7 +122,8 @@ export async function newestRuns(w: Workspace, experiment: string, top: number, 
 }
 
 export const getRun = (w: Workspace, experiment: string, runId: string, signal?: AbortSignal) => json<Run>('GET', runPath(w, experiment, runId), undefined, signal);
-export const getDetails = (w: Workspace, experiment: string, runId: string, signal?: AbortSignal) => json<RunDetails>('GET', `${runPath(w, experiment, runId)}/details`, undefined, signal);
+export const getDetails = (w: Workspace, experiment: string, runId: string, signal?: AbortSignal) =>
+  json<RunDetails>('GET', `${runPath(w, experiment, runId)}/details`, undefined, signal);
 export const getJob = (w: Workspace, id: string, signal?: AbortSignal) => json<JobBaseResource>('GET', arm(`${workspacePath(w)}/jobs/${e(id)}`), undefined, signal);
 
 /** A v2 job (runType azureml.CommandJob) is cancelled through Jobs_Cancel, a v1 run through its cancelUri. */

@@ -57,8 +57,14 @@ function card(w: Workspace, compute: ComputeResource, runs: ListedRun[], many: b
       ...fact('Nodes', `${props.currentNodeCount ?? 0} now (${props.scaleSettings?.minNodeCount ?? 0}–${props.scaleSettings?.maxNodeCount ?? '?'})${counts ? `: ${counts}` : ''}`),
       ...fact('VM size', `${props.vmSize ?? '—'}${props.vmPriority ? ` · ${props.vmPriority}` : ''}`),
     ),
-    runList(mine.filter((run) => WAITING.has(run.status ?? '')), 'Queued'),
-    runList(mine.filter((run) => run.status === 'Running' || run.status === 'Finalizing' || run.status === 'CancelRequested'), 'Running'),
+    runList(
+      mine.filter((run) => WAITING.has(run.status ?? '')),
+      'Queued',
+    ),
+    runList(
+      mine.filter((run) => run.status === 'Running' || run.status === 'Finalizing' || run.status === 'CancelRequested'),
+      'Running',
+    ),
   );
 }
 

@@ -56,7 +56,12 @@ export class LogView {
     this.earlier = h('button', { type: 'button', class: 'secondary', hidden: true, onclick: () => void this.loadEarlier() }, 'Load earlier');
     this.info = h('span', { class: 'muted log-info', 'aria-live': 'polite' });
     this.pre = h('pre', { class: 'log', tabindex: 0, 'aria-label': 'Log', 'data-testid': 'log' });
-    this.element = h('div', { class: 'log-view' }, h('div', { class: 'toolbar' }, h('label', { for: 'log-file' }, 'Process and file'), this.select, this.earlier, this.info), this.pre);
+    this.element = h(
+      'div',
+      { class: 'log-view' },
+      h('div', { class: 'toolbar' }, h('label', { for: 'log-file' }, 'Process and file'), this.select, this.earlier, this.info),
+      this.pre,
+    );
     this.pre.textContent = 'No log yet: the run has not started.';
   }
 

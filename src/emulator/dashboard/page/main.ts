@@ -52,7 +52,12 @@ function signIn(reason: string): Promise<string> {
       clientId,
       h('label', { for: 'client-secret' }, 'Client secret'),
       secret,
-      h('div', { class: 'dialog-buttons' }, h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Close'), h('button', { type: 'submit', id: 'sign-in-submit' }, 'Sign in')),
+      h(
+        'div',
+        { class: 'dialog-buttons' },
+        h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Close'),
+        h('button', { type: 'submit', id: 'sign-in-submit' }, 'Sign in'),
+      ),
     );
     const form = h('form', {}, dialog);
     let done = false;

@@ -45,7 +45,17 @@ export class MetricsView {
     this.grid = h('div', { class: 'charts' });
     this.table = h('tbody');
     this.empty = h('p', { class: 'muted' }, 'No metrics logged yet.');
-    const table = h('table', { class: 'metric-table' }, h('caption', {}, 'Last values'), h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Metric'), h('th', { scope: 'col' }, 'Last value'), h('th', { scope: 'col' }, 'Step'), h('th', { scope: 'col' }, 'Points'))), this.table);
+    const table = h(
+      'table',
+      { class: 'metric-table' },
+      h('caption', {}, 'Last values'),
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', { scope: 'col' }, 'Metric'), h('th', { scope: 'col' }, 'Last value'), h('th', { scope: 'col' }, 'Step'), h('th', { scope: 'col' }, 'Points')),
+      ),
+      this.table,
+    );
     this.element = h('div', { class: 'metrics-view' }, this.empty, this.grid, table);
     this.resize.observe(this.grid);
     this.scheme.addEventListener('change', this.rethemed);
@@ -59,7 +69,14 @@ export class MetricsView {
       ...names.map((name) => {
         const points = byName[name];
         const last = points[points.length - 1];
-        return h('tr', { 'data-metric': name }, h('th', { scope: 'row' }, name), h('td', {}, last ? shown(last.value) : '—'), h('td', {}, last ? String(last.step) : '—'), h('td', {}, String(points.length)));
+        return h(
+          'tr',
+          { 'data-metric': name },
+          h('th', { scope: 'row' }, name),
+          h('td', {}, last ? shown(last.value) : '—'),
+          h('td', {}, last ? String(last.step) : '—'),
+          h('td', {}, String(points.length)),
+        );
       }),
     );
     for (const name of names) {

@@ -64,7 +64,13 @@ export function runView(root: HTMLElement, address: RunAddress): View {
   });
 
   root.append(
-    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/' }, 'Runs'), ' › ', h('a', { href: `#/?experiment=${encodeURIComponent(`${w.subscriptionId}/${w.resourceGroupName}/${w.workspaceName}/${experimentName.toLowerCase()}`)}` }, experimentName)),
+    h(
+      'nav',
+      { class: 'crumbs', 'aria-label': 'Breadcrumb' },
+      h('a', { href: '#/' }, 'Runs'),
+      ' › ',
+      h('a', { href: `#/?experiment=${encodeURIComponent(`${w.subscriptionId}/${w.resourceGroupName}/${w.workspaceName}/${experimentName.toLowerCase()}`)}` }, experimentName),
+    ),
     h('div', { class: 'page-head' }, title, badge, cancelButton),
     problem,
     runError,
@@ -139,7 +145,9 @@ export function runView(root: HTMLElement, address: RunAddress): View {
       if (signal.aborted) return;
       problem.hidden = false;
       problem.textContent =
-        error instanceof ApiError && error.status === 404 ? `Run ${runId} was not found in experiment ${experimentName}.` : `The run could not be read: ${(error as Error).message}`;
+        error instanceof ApiError && error.status === 404
+          ? `Run ${runId} was not found in experiment ${experimentName}.`
+          : `The run could not be read: ${(error as Error).message}`;
     } finally {
       busy = false;
     }

@@ -30,14 +30,7 @@ export function runsView(root: HTMLElement, query: URLSearchParams): View {
   const count = h('span', { class: 'muted', 'aria-live': 'polite' });
   root.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Runs'), count),
-    h(
-      'div',
-      { class: 'filters' },
-      h('label', { for: 'filter-experiment' }, 'Experiment'),
-      experimentSelect,
-      h('label', { for: 'filter-status' }, 'Status'),
-      statusSelect,
-    ),
+    h('div', { class: 'filters' }, h('label', { for: 'filter-experiment' }, 'Experiment'), experimentSelect, h('label', { for: 'filter-status' }, 'Status'), statusSelect),
     problem,
     h(
       'div',
@@ -45,11 +38,7 @@ export function runsView(root: HTMLElement, query: URLSearchParams): View {
       h(
         'table',
         { class: 'runs', 'data-testid': 'runs' },
-        h(
-          'thead',
-          {},
-          h('tr', {}, ...['Status', 'Name', 'Experiment', 'Compute', 'Started', 'Duration'].map((title) => h('th', { scope: 'col' }, title))),
-        ),
+        h('thead', {}, h('tr', {}, ...['Status', 'Name', 'Experiment', 'Compute', 'Started', 'Duration'].map((title) => h('th', { scope: 'col' }, title)))),
         tbody,
       ),
     ),
@@ -105,7 +94,9 @@ export function runsView(root: HTMLElement, query: URLSearchParams): View {
 
   function render(): void {
     const many = data.workspaces.length > 1;
-    const experiments = data.workspaces.flatMap((w) => w.experiments.map((e) => [experimentKey({ workspace: w, experimentName: e.name }), many ? `${w.workspaceName} / ${e.name}` : e.name] as [string, string]));
+    const experiments = data.workspaces.flatMap((w) =>
+      w.experiments.map((e) => [experimentKey({ workspace: w, experimentName: e.name }), many ? `${w.workspaceName} / ${e.name}` : e.name] as [string, string]),
+    );
     options(experimentSelect, [['', 'All experiments'], ...experiments.sort((a, b) => a[1].localeCompare(b[1]))], filters.experiment);
     const statuses = [...new Set(data.runs.map((r) => r.status ?? 'Unknown'))].sort();
     options(statusSelect, [['', 'All statuses'], [ACTIVE, 'Not ended'], ...statuses.map((s) => [s, s] as [string, string])], filters.status);
