@@ -523,6 +523,69 @@ async function followLag(dir) {
   }
 }
 
+// 3c'. The dashboard's live log --------------------------------------------------------------
+// The same script as followLag (a stamped line every 0.5 s), watched in the dashboard in headless
+// Chromium: the lag from the stamp to the line in the page, against the client's follow of the
+// same run (waitForRun onLog), measured in the same run. Needs Debian's chromium.
+/* global window, document, MutationObserver -- the functions given to page.* run in the browser */
+async function dashboardLag(dir) {
+  const seconds = QUICK ? 5 : 20;
+  const executablePath =
+    process.env.CHROMIUM_PATH ??
+    (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .map((d) => path.join(d, 'chromium'))
+      .find((p) => fs.existsSync(p));
+  if (!executablePath) return { skipped: 'no chromium on the PATH (apt-get install -y chromium)', met: false };
+  const { chromium } = require('playwright-core');
+  const project = fs.mkdtempSync(path.join(dir, 'dash-'));
+  fs.writeFileSync(path.join(project, 'tick.py'), `import time\nfor i in range(${seconds * 2}):\n    print("%.3f" % time.time(), flush=True)\n    time.sleep(0.5)\n`);
+  const emulator = await pkg.startEmulator();
+  const browser = await chromium.launch({ executablePath });
+  try {
+    const client = pkg.create({ access_token: 't', host: emulator.url }, { workspace: WS });
+    const run = await client.submitRun({ project, script: 'tick.py' });
+    const page = await browser.newPage();
+    // Each stamped line, and the wall clock when it showed in the page (same machine, same clock).
+    await page.addInitScript(() => {
+      window.__lags = [];
+      let seen = 0;
+      new MutationObserver(() => {
+        const lines = (document.querySelector('pre.log')?.textContent ?? '').split('\n').filter((l) => /^\d+\.\d{3}$/.test(l));
+        for (; seen < lines.length; seen++) window.__lags.push(Date.now() - Number(lines[seen]) * 1000);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    const link = `#/runs/${[WS.subscriptionId, WS.resourceGroupName, WS.workspaceName, WS.experimentName, run.runId].map(encodeURIComponent).join('/')}`;
+    await page.goto(`${emulator.url}/${link}`);
+    const client2 = [];
+    let pending = '';
+    await client.waitForRun(run.runId, {
+      onLog: (text) => {
+        const lines = (pending + text).split('\n');
+        pending = lines.pop();
+        for (const line of lines) client2.push(Date.now() - Number(line) * 1000);
+      },
+    });
+    await page.waitForFunction((n) => window.__lags.length >= n, seconds * 2, { timeout: 10000 });
+    // The first line may already be in the file when the page opens: its lag is the page's load, not the follow.
+    const lags = (await page.evaluate(() => window.__lags)).slice(1).sort((a, b) => a - b);
+    const clientLags = client2.slice(1).sort((a, b) => a - b);
+    const median = (list) => list[Math.floor(list.length / 2)];
+    return {
+      lines: lags.length + 1,
+      medianMs: median(lags),
+      worstMs: lags[lags.length - 1],
+      clientMedianMs: median(clientLags),
+      clientWorstMs: clientLags[clientLags.length - 1],
+      goal: 'a printed line in the page within 2 s (worst), median at most 500 ms',
+      met: lags.length === seconds * 2 - 1 && median(lags) <= 500 && lags[lags.length - 1] <= 2000,
+    };
+  } finally {
+    await browser.close();
+    await emulator.close();
+  }
+}
+
 // 3d. Starting a distributed run --------------------------------------------------------------
 // From the submit call to the moment the last process of the run has started (its first line,
 // stamped by the script), for a 2-node x 2-process PyTorch run and a 1-process run, alternately.
@@ -563,10 +626,12 @@ async function distributedStart(dir) {
 async function main() {
   // BENCH_ONLY=logPrint (or another measure's name) runs one measure and prints its JSON.
   if (process.env.BENCH_ONLY) {
-    const only = { coldStart, perCall, definitionCheck, upload, codeUpload, tokens, logFollow, logPrint, download, followLag, distributedStart }[process.env.BENCH_ONLY];
+    const only = { coldStart, perCall, definitionCheck, upload, codeUpload, tokens, logFollow, logPrint, download, followLag, dashboardLag, distributedStart }[
+      process.env.BENCH_ONLY
+    ];
     if (!only)
       throw new Error(
-        `BENCH_ONLY must be one of coldStart, perCall, definitionCheck, upload, codeUpload, tokens, logFollow, logPrint, download, followLag, distributedStart (got ${process.env.BENCH_ONLY})`,
+        `BENCH_ONLY must be one of coldStart, perCall, definitionCheck, upload, codeUpload, tokens, logFollow, logPrint, download, followLag, dashboardLag, distributedStart (got ${process.env.BENCH_ONLY})`,
       );
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-bench-'));
     try {
@@ -597,6 +662,7 @@ async function main() {
     results.logPrint = await logPrint(dir);
     results.download = await download(dir);
     results.followLag = await followLag(dir);
+    results.dashboardLag = await dashboardLag(dir);
     results.distributedStart = await distributedStart(dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -612,6 +678,7 @@ async function main() {
   const lp = results.logPrint;
   const d = results.download;
   const fl = results.followLag;
+  const dl = results.dashboardLag;
   const ds = results.distributedStart;
   const rows = [
     [
@@ -686,6 +753,15 @@ async function main() {
       '',
       fl.met,
     ],
+    dl.skipped
+      ? ['Dashboard lag', dl.skipped, '', '', false]
+      : [
+          `Dashboard lag: a line every 0.5 s for ${dl.lines / 2} s, shown in the page (headless Chromium)`,
+          `median ${dl.medianMs} ms, worst ${dl.worstMs} ms`,
+          `the client's follow of the same run: median ${dl.clientMedianMs} ms, worst ${dl.clientWorstMs} ms`,
+          '',
+          dl.met,
+        ],
     [
       `Distributed start: submit to the last process started, 2 nodes x 2 processes (median of ${ds.rounds})`,
       `${f(ds.distributedMs, 0)} ms`,

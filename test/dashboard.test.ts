@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Browser } from 'playwright-core';
 import { create } from '../src';
+import * as runHistory from '../src/runhistory';
 import type { SubmittedRun } from '../src/workflow/submit-run';
 import { startEmulator, type Emulator } from '../src/emulator/emulator';
 import { launchBrowser, openPage, type WatchedPage } from './helpers/browser';
@@ -34,6 +35,16 @@ const SLEEP = `
 import time
 print('sleeping', flush=True)
 time.sleep(120)
+`;
+/** Asks for the emulator's workspaces with its own run token, and prints the answer's status and code. */
+const PROBE = `
+import json, os, urllib.request, urllib.error
+request = urllib.request.Request(os.environ['AZUREML_SERVICE_ENDPOINT'] + '/emulator/dashboard/v1.0/workspaces', headers={'Authorization': 'Bearer ' + os.environ['AZUREML_RUN_TOKEN']})
+try:
+    urllib.request.urlopen(request)
+    print('200')
+except urllib.error.HTTPError as error:
+    print(error.code, json.loads(error.read())['error']['innerError']['code'])
 `;
 const FAIL = `
 print('about to fail', flush=True)
@@ -92,7 +103,7 @@ const runLink = (runId: string) => `#/runs/${[WS.subscriptionId, WS.resourceGrou
 beforeAll(async () => {
   emulator = await startEmulator({ maxConcurrentRuns: 6, killGraceMs: 500, computeProvisioningMs: 0 });
   browser = await launchBrowser();
-  project = folders.make({ 'gate.py': GATE, 'sleep.py': SLEEP, 'big.py': BIG, 'fail.py': FAIL });
+  project = folders.make({ 'gate.py': GATE, 'sleep.py': SLEEP, 'big.py': BIG, 'fail.py': FAIL, 'probe.py': PROBE });
   gates = folders.make({});
 });
 
@@ -132,6 +143,26 @@ describe('serving the page', () => {
     const owner = await get(`${emulator.url}/emulator/dashboard/v1.0/workspaces`, { authorization: 'Bearer any' });
     expect(owner.status).toBe(200);
     expect(JSON.parse(owner.body)).toEqual({ value: expect.any(Array) });
+    // A run's own token may not list what the emulator holds.
+    const probe = await client().submitRun({ project, script: 'probe.py' });
+    await client().waitForRun(probe.runId, { initialIntervalMs: 50 });
+    expect((await client().getRunLog(probe.runId)).log).toBe('403 RunTokenScope\n');
+  });
+
+  it("lists the workspaces it has seen, each experiment's newest run first, and how many computes", async () => {
+    const other = { ...WS, workspaceName: 'second-ws' };
+    await runHistory.create({ access_token: 't', host: emulator.url }).Experiments_Create({ ...other, experimentName: 'older' });
+    const answer = JSON.parse((await get(`${emulator.url}/emulator/dashboard/v1.0/workspaces`, { authorization: 'Bearer any' })).body) as { value: Array<Record<string, unknown>> };
+    const mine = answer.value.filter((w) => w.resourceGroupName === WS.resourceGroupName);
+    expect(mine.map((w) => w.workspaceName)).toEqual(['demo-ws', 'second-ws']);
+    expect(mine[1]).toEqual({
+      subscriptionId: WS.subscriptionId,
+      resourceGroupName: WS.resourceGroupName,
+      workspaceName: 'second-ws',
+      experiments: [{ name: 'older' }],
+      computes: 0,
+    });
+    expect((mine[0].experiments as Array<{ name: string }>)[0]).toEqual({ name: 'train', latestCreatedRunCreatedUtc: expect.stringMatching(/^\d{4}-/) });
   });
 });
 
