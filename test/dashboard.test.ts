@@ -46,6 +46,18 @@ try:
 except urllib.error.HTTPError as error:
     print(error.code, json.loads(error.read())['error']['innerError']['code'])
 `;
+/** Logs 60 metrics of 2 points each through Run History's batch post, with the run's own token. */
+const MANY = `
+import json, os, urllib.parse, urllib.request
+env = os.environ
+q = lambda v: urllib.parse.quote(v, safe='')
+url = '%s/history/v1.0/subscriptions/%s/resourceGroups/%s/providers/Microsoft.MachineLearningServices/workspaces/%s/experiments/%s/runs/%s/batch/metrics' % (
+    env['AZUREML_SERVICE_ENDPOINT'], q(env['AZUREML_ARM_SUBSCRIPTION']), q(env['AZUREML_ARM_RESOURCEGROUP']), q(env['AZUREML_ARM_WORKSPACE_NAME']), q(env['AZUREML_ARM_PROJECT_NAME']), q(env['AZUREML_RUN_ID']))
+values = [{'name': 'm%02d' % i, 'metricType': 'azureml.v1.scalar', 'numCells': 1, 'cells': [{'m%02d' % i: float(i + step)}], 'schema': {'numProperties': 1, 'properties': [{'propertyId': 'm%02d' % i, 'name': 'm%02d' % i, 'type': 'float'}]}} for step in range(2) for i in range(60)]
+request = urllib.request.Request(url, data=json.dumps({'values': values}).encode(), method='POST', headers={'Authorization': 'Bearer ' + env['AZUREML_RUN_TOKEN'], 'Content-Type': 'application/json'})
+urllib.request.urlopen(request).read()
+print('logged', len(values))
+`;
 const FAIL = `
 print('about to fail', flush=True)
 raise SystemExit(3)
@@ -103,7 +115,7 @@ const runLink = (runId: string) => `#/runs/${[WS.subscriptionId, WS.resourceGrou
 beforeAll(async () => {
   emulator = await startEmulator({ maxConcurrentRuns: 6, killGraceMs: 500, computeProvisioningMs: 0 });
   browser = await launchBrowser();
-  project = folders.make({ 'gate.py': GATE, 'sleep.py': SLEEP, 'big.py': BIG, 'fail.py': FAIL, 'probe.py': PROBE });
+  project = folders.make({ 'gate.py': GATE, 'sleep.py': SLEEP, 'big.py': BIG, 'fail.py': FAIL, 'probe.py': PROBE, 'many.py': MANY });
   gates = folders.make({});
 });
 
@@ -408,6 +420,12 @@ describe('sign-in (--strict-auth)', () => {
         const dialog = page.getByRole('dialog', { name: 'Sign in to the emulator' });
         await dialog.waitFor();
         expect(await dialog.locator('.problem').textContent()).toBe('The bearer token was not issued by this emulator.');
+        // Closed, the form does not come back by itself: the next refresh says so, asks nothing, and a button opens it again.
+        await dialog.getByRole('button', { name: 'Close' }).click();
+        await page.locator('.problem', { hasText: 'Not signed in: use Sign in at the top of the page.' }).waitFor();
+        expect(await dialog.count()).toBe(0);
+        await page.click('#sign-in-again');
+        await dialog.waitFor();
         await page.fill('#client-id', 'dash-client');
         await page.fill('#client-secret', 'wrong');
         await page.click('#sign-in-submit');
@@ -422,10 +440,8 @@ describe('sign-in (--strict-auth)', () => {
         expect(stored).not.toContain(secret);
         expect(watched.requests.filter((r) => r.url.includes(secret))).toEqual([]);
         // A refused sign-in answers 401, which the browser logs; nothing else went wrong.
-        expect(watched.errors).toEqual([
-          'Failed to load resource: the server responded with a status of 401 (Unauthorized)',
-          'Failed to load resource: the server responded with a status of 401 (Unauthorized)',
-        ]);
+        // The browser logs each 401: the first call, the call after "Sign in", the wrong secret. Nothing else went wrong.
+        expect(watched.errors).toEqual(Array(3).fill('Failed to load resource: the server responded with a status of 401 (Unauthorized)'));
         expect(watched.outside).toEqual([]);
       } finally {
         await watched.close();
@@ -539,5 +555,35 @@ describe('layout, keyboard and themes', () => {
     } finally {
       await client().cancelRun(running);
     }
+  });
+});
+
+describe('what a page must survive', () => {
+  it('a run with 60 metrics: charts of the first 48, every metric in the table', async () => {
+    const run = await client().submitRun({ project, script: 'many.py' });
+    await client().waitForRun(run.runId, { initialIntervalMs: 50 });
+    const { page } = await watch();
+    await page.goto(`${emulator.url}/${runLink(run.runId)}`);
+    await page.locator('.metric-table tbody tr').nth(59).waitFor({ timeout: 15000 });
+    expect(await page.locator('figure.chart').count()).toBe(48);
+    expect(await page.locator('figure.chart').last().getAttribute('data-metric')).toBe('m47');
+    expect(await page.locator('.metrics-view p', { hasText: 'Charts of the first 48 metrics; the table lists them all.' }).isVisible()).toBe(true);
+  });
+
+  it('a run that is not there: says so once and stops asking; a link with broken encoding opens the runs list', async () => {
+    const watched = await watch();
+    const { page } = watched;
+    // The page's timers run on a clock the test moves: a minute passes without waiting for it.
+    await page.clock.install();
+    await page.goto(`${emulator.url}/${runLink('no_such_run')}`);
+    await page.locator('.problem', { hasText: 'Run no_such_run was not found in experiment train.' }).waitFor();
+    await page.clock.runFor(60_000);
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    expect(watched.requests.filter((r) => r.url.includes('/runs/no_such_run')).map((r) => new URL(r.url).pathname.split('/').pop())).toEqual(['no_such_run']);
+    await page.goto(`${emulator.url}/#/runs/%E0%A4%A/x`);
+    await page.locator('h1', { hasText: 'Runs' }).waitFor();
+    // The browser logged the one 404; nothing else.
+    expect(watched.errors).toEqual(['Failed to load resource: the server responded with a status of 404 (Not Found)']);
+    watched.errors.length = 0;
   });
 });

@@ -43,9 +43,19 @@ export interface ListedRun extends Run {
 export type SignIn = (reason: string) => Promise<string>;
 let signIn: SignIn = () => Promise.reject(new ApiError(401, 'Sign-in is not available'));
 let pendingSignIn: Promise<string> | undefined;
+/** The user closed the sign-in form: calls stop (no form every refresh) until they ask to sign in. */
+let dismissed = false;
+let onDismissed = () => undefined as void;
 
-export function setSignIn(handler: SignIn): void {
+/** `handler` asks the user to sign in; `dismissedHandler` hears that they closed the form instead. */
+export function setSignIn(handler: SignIn, dismissedHandler: () => void): void {
   signIn = handler;
+  onDismissed = dismissedHandler;
+}
+
+/** The user asked to sign in again: the next call that needs it shows the form. */
+export function resumeSignIn(): void {
+  dismissed = false;
 }
 
 function token(): string {
@@ -85,12 +95,19 @@ export async function call(
   options: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; ok?: number[] } = {},
 ): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
+    if (dismissed) throw new ApiError(401, 'Not signed in: use Sign in at the top of the page.');
     const headers: Record<string, string> = { authorization: `Bearer ${token()}`, ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal: options.signal });
     if (res.status === 401 && attempt === 0) {
       const reason = await messageOf(res);
-      pendingSignIn ??= signIn(reason).finally(() => (pendingSignIn = undefined));
+      pendingSignIn ??= signIn(reason)
+        .catch((error: unknown) => {
+          dismissed = true;
+          onDismissed();
+          throw error;
+        })
+        .finally(() => (pendingSignIn = undefined));
       await pendingSignIn;
       continue;
     }

@@ -3,7 +3,7 @@
  * an emulator started with --strict-auth asks for (its client id and secret, exchanged at its
  * token endpoint for a bearer token kept for this tab only).
  */
-import { requestToken, setSignIn, type Workspace } from './api';
+import { requestToken, resumeSignIn, setSignIn, type Workspace } from './api';
 import { computesView } from './computes-view';
 import { h } from './dom';
 import { runView } from './run-view';
@@ -18,7 +18,12 @@ function route(): void {
   main.replaceChildren();
   const hash = location.hash.replace(/^#/, '') || '/';
   const [path, query = ''] = hash.split('?');
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    parts = []; // a link with broken percent-encoding: the runs list
+  }
   for (const link of document.querySelectorAll<HTMLAnchorElement>('header nav a')) {
     const page = link.dataset.page;
     if ((page === 'computes') === (parts[0] === 'computes')) link.setAttribute('aria-current', 'page');
@@ -81,7 +86,15 @@ function signIn(reason: string): Promise<string> {
   });
 }
 
-setSignIn(signIn);
+// Closing the sign-in form shows a button to open it again, instead of a form every refresh.
+const signInButton = h('button', { type: 'button', class: 'secondary', id: 'sign-in-again', hidden: true }, 'Sign in');
+signInButton.addEventListener('click', () => {
+  signInButton.hidden = true;
+  resumeSignIn();
+  route();
+});
+document.querySelector('header')?.append(signInButton);
+setSignIn(signIn, () => (signInButton.hidden = false));
 // The skip link moves focus to the page without changing the route.
 document.querySelector('.skip')?.addEventListener('click', (event) => {
   event.preventDefault();

@@ -16,6 +16,8 @@ interface Chart {
 }
 
 const CHART_HEIGHT = 200;
+/** Charts drawn at most (a run may log thousands of names): the table lists every metric. */
+export const MAX_CHARTS = 48;
 
 /** A scalar's value as a number ("NaN" and "Infinity" are how Run History writes those); a row is not one. */
 function numeric(point: MetricPoint): number | undefined {
@@ -36,6 +38,7 @@ export class MetricsView {
   private readonly grid: HTMLElement;
   private readonly table: HTMLTableSectionElement;
   private readonly empty: HTMLElement;
+  private readonly capped: HTMLElement;
   private readonly charts = new Map<string, Chart>();
   private readonly resize = new ResizeObserver(() => this.fit());
   private readonly scheme = matchMedia('(prefers-color-scheme: dark)');
@@ -45,6 +48,7 @@ export class MetricsView {
     this.grid = h('div', { class: 'charts' });
     this.table = h('tbody');
     this.empty = h('p', { class: 'muted' }, 'No metrics logged yet.');
+    this.capped = h('p', { class: 'muted', hidden: true }, `Charts of the first ${MAX_CHARTS} metrics; the table lists them all.`);
     const table = h(
       'table',
       { class: 'metric-table' },
@@ -56,7 +60,7 @@ export class MetricsView {
       ),
       this.table,
     );
-    this.element = h('div', { class: 'metrics-view' }, this.empty, this.grid, table);
+    this.element = h('div', { class: 'metrics-view' }, this.empty, this.grid, this.capped, table);
     this.resize.observe(this.grid);
     this.scheme.addEventListener('change', this.rethemed);
   }
@@ -79,10 +83,16 @@ export class MetricsView {
         );
       }),
     );
+    let charted = 0;
     for (const name of names) {
       const points = byName[name].map((p) => [p.step, numeric(p)] as const).filter((p): p is readonly [number, number] => p[1] !== undefined);
       // One value is a number, not a line: the table shows it.
       if (points.length < 2) continue;
+      if (!this.charts.has(name) && charted >= MAX_CHARTS) {
+        this.capped.hidden = false;
+        continue;
+      }
+      charted++;
       const series: [number[], number[]] = [points.map((p) => p[0]), points.map((p) => p[1])];
       const chart = this.charts.get(name);
       if (!chart) this.draw(name, series);

@@ -117,6 +117,15 @@ export function runView(root: HTMLElement, address: RunAddress): View {
     }
   }
 
+  /** When the metrics and the files are next read: reading them costs more as they grow, so never more than a fifth of the time. */
+  const next = { metrics: 0, files: 0 };
+  async function timed(which: keyof typeof next, read: () => Promise<void>, last: boolean): Promise<void> {
+    if (!last && Date.now() < next[which]) return;
+    const started = Date.now();
+    await read();
+    next[which] = Date.now() + (Date.now() - started) * 4;
+  }
+
   async function tick(): Promise<void> {
     const value = await getRun(w, experimentName, runId, signal);
     showRun(value);
@@ -125,8 +134,9 @@ export function runView(root: HTMLElement, address: RunAddress): View {
     logView.setSources(Object.entries(details.logFiles ?? {}).map(([name, link]) => ({ name, link })));
     logView.setActive(active);
     await showDefinition(value, details.runDefinition);
-    metricsView.update(await runMetrics(w, experimentName, runId, signal));
-    await filesView.update(await runFiles(w, experimentName, runId, MAX_FILES + 1, signal), active, signal);
+    // Once the run has ended, both are read once more, whenever they were last read.
+    await timed('metrics', async () => metricsView.update(await runMetrics(w, experimentName, runId, signal)), !active);
+    await timed('files', async () => filesView.update(await runFiles(w, experimentName, runId, MAX_FILES + 1, signal), active, signal), !active);
     ended = !active;
   }
 
@@ -144,10 +154,10 @@ export function runView(root: HTMLElement, address: RunAddress): View {
     } catch (error) {
       if (signal.aborted) return;
       problem.hidden = false;
-      problem.textContent =
-        error instanceof ApiError && error.status === 404
-          ? `Run ${runId} was not found in experiment ${experimentName}.`
-          : `The run could not be read: ${(error as Error).message}`;
+      const missing = error instanceof ApiError && error.status === 404;
+      problem.textContent = missing ? `Run ${runId} was not found in experiment ${experimentName}.` : `The run could not be read: ${(error as Error).message}`;
+      // A run that is not there does not come back: asking again would only repeat the 404.
+      if (missing) ended = true;
     } finally {
       busy = false;
     }
