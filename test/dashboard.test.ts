@@ -73,6 +73,9 @@ out.write('the last line\\n')
 out.flush()
 `;
 
+// End to end through a browser: each step waits for an event (bounded), and a loaded CI machine may need more than 30 s in all.
+jest.setTimeout(60_000);
+
 let emulator: Emulator;
 let browser: Browser;
 const folders = projectFolders('azureml-dashboard-');
@@ -196,7 +199,11 @@ describe('the runs list', () => {
     // Another experiment, and a filter on each.
     const other = await client().submitRun({ project, script: 'gate.py', arguments: [gates], experimentName: 'other' } as never);
     await page.locator(`tr[data-run-id="${other.runId}"]`).waitFor();
-    await page.selectOption('#filter-experiment', { label: 'other' });
+    // Two workspaces have experiments by now (see the workspaces test): each choice names its workspace.
+    const otherKey = `${WS.subscriptionId}/${WS.resourceGroupName}/${WS.workspaceName}/other`;
+    await page.locator(`#filter-experiment option[value="${otherKey}"]`).waitFor({ state: 'attached' });
+    expect(await page.locator('#filter-experiment option').allTextContents()).toEqual(['All experiments', 'demo-ws / other', 'demo-ws / train', 'second-ws / older']);
+    await page.selectOption('#filter-experiment', otherKey);
     await page.locator(`tr[data-run-id="${run.runId}"]`).waitFor({ state: 'detached' });
     expect(await page.locator('table.runs tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')))).toEqual([other.runId]);
     expect(page.url()).toContain('?experiment=');
