@@ -488,6 +488,16 @@ async function download(dir) {
   };
 }
 
+/** An onLog that pushes, for each whole line (a time stamp in seconds), how long ago it was stamped. */
+function stampLags(lags) {
+  let pending = '';
+  return (text) => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop();
+    for (const line of lines) lags.push(Date.now() - Number(line) * 1000);
+  };
+}
+
 // 8. Follow lag -------------------------------------------------------------------------------
 // A script on the emulator prints its clock every 0.5 s for 20 s; waitForRun({ onLog }) follows
 // it. Each line's lag is when it arrived minus when it was printed (one machine, one clock).
@@ -500,14 +510,7 @@ async function followLag(dir) {
     const client = pkg.create({ access_token: 't', host: emulator.url }, { workspace: WS });
     const run = await client.submitRun({ project, script: 'tick.py' });
     const lags = [];
-    let pending = '';
-    await client.waitForRun(run.runId, {
-      onLog: (text) => {
-        const lines = (pending + text).split('\n');
-        pending = lines.pop();
-        for (const line of lines) lags.push(Date.now() - Number(line) * 1000);
-      },
-    });
+    await client.waitForRun(run.runId, { onLog: stampLags(lags) });
     lags.sort((a, b) => a - b);
     const median = lags[Math.floor(lags.length / 2)];
     const worst = lags[lags.length - 1];
@@ -557,19 +560,12 @@ async function dashboardLag(dir) {
     });
     const link = `#/runs/${[WS.subscriptionId, WS.resourceGroupName, WS.workspaceName, WS.experimentName, run.runId].map(encodeURIComponent).join('/')}`;
     await page.goto(`${emulator.url}/${link}`);
-    const client2 = [];
-    let pending = '';
-    await client.waitForRun(run.runId, {
-      onLog: (text) => {
-        const lines = (pending + text).split('\n');
-        pending = lines.pop();
-        for (const line of lines) client2.push(Date.now() - Number(line) * 1000);
-      },
-    });
+    const clientLagList = [];
+    await client.waitForRun(run.runId, { onLog: stampLags(clientLagList) });
     await page.waitForFunction((n) => window.__lags.length >= n, seconds * 2, { timeout: 10000 });
     // The first line may already be in the file when the page opens: its lag is the page's load, not the follow.
     const lags = (await page.evaluate(() => window.__lags)).slice(1).sort((a, b) => a - b);
-    const clientLags = client2.slice(1).sort((a, b) => a - b);
+    const clientLags = clientLagList.slice(1).sort((a, b) => a - b);
     const median = (list) => list[Math.floor(list.length / 2)];
     return {
       lines: lags.length + 1,

@@ -28,6 +28,17 @@ function labelOf(name: string): string {
   return rank ? `rank ${rank[1]} · ${name}` : name;
 }
 
+/**
+ * The part of a read from its first whole line: a read that starts inside the file drops what
+ * comes before its first newline (a newline is never inside a UTF-8 character, so what is left
+ * decodes whole).
+ */
+function fromLineStart(read: RangeRead): { bytes: Uint8Array; start: number } {
+  if (read.start === 0) return { bytes: read.bytes, start: 0 };
+  const cut = read.bytes.indexOf(NEWLINE) + 1;
+  return { bytes: read.bytes.subarray(cut), start: read.start + cut };
+}
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -113,13 +124,7 @@ export class LogView {
     }
     if (!read) return;
     this.decoder = new TextDecoder();
-    let bytes = read.bytes;
-    let start = read.start;
-    if (start > 0) {
-      const cut = bytes.indexOf(NEWLINE) + 1;
-      bytes = bytes.subarray(cut);
-      start += cut;
-    }
+    const { bytes, start } = fromLineStart(read);
     this.start = start;
     this.end = read.start + read.bytes.length;
     this.total = read.total;
@@ -180,13 +185,7 @@ export class LogView {
     try {
       const from = Math.max(0, this.start - CHUNK);
       const read = await readRange(source.link, `bytes=${from}-${this.start - 1}`);
-      let bytes = read.bytes;
-      let start = read.start;
-      if (start > 0) {
-        const cut = bytes.indexOf(NEWLINE) + 1;
-        bytes = bytes.subarray(cut);
-        start += cut;
-      }
+      const { bytes, start } = fromLineStart(read);
       const height = this.pre.scrollHeight;
       this.pre.insertBefore(document.createTextNode(new TextDecoder().decode(bytes)), this.pre.firstChild);
       this.pre.scrollTop += this.pre.scrollHeight - height;
