@@ -552,7 +552,15 @@ describe('layout, keyboard and themes', () => {
       expect(await lineColour(dark)).toBe('rgb(74, 163, 255)');
       await light.page.emulateMedia({ colorScheme: 'dark' });
       await light.page.waitForFunction(() => getComputedStyle(document.body).backgroundColor === 'rgb(17, 20, 24)');
-      expect(await lineColour(light)).toBe('rgb(74, 163, 255)');
+      // The chart is drawn again on the media query's change event, and uPlot styles its legend a moment later.
+      await light.page.waitForFunction(
+        () => {
+          const marker = document.querySelectorAll('figure.chart[data-metric="loss"] .u-legend .u-marker')[1];
+          return !!marker && getComputedStyle(marker).borderColor === 'rgb(74, 163, 255)';
+        },
+        undefined,
+        { timeout: 5000 },
+      );
       expect(await light.page.locator('figure.chart[data-metric="loss"] canvas').count()).toBe(1);
       for (const file of ['dashboard-runs.png', 'dashboard-run-light.png', 'dashboard-run-dark.png']) {
         const png = fs.readFileSync(path.join(DOCS, file));
