@@ -148,6 +148,8 @@ describe('serving the page', () => {
     expect(script.body.match(/https?:\/\/[^"'`\s)]+/g)).toEqual(['https://management.azure.com/.default']);
     expect((await get(`${emulator.url}/dashboard/app.js`, { 'if-none-match': String(script.headers.etag) })).status).toBe(304);
     expect((await get(`${emulator.url}/dashboard/../state.json`)).status).toBe(404);
+    const head = await fetch(`${emulator.url}/`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length'), await head.text()]).toEqual([200, String(Buffer.byteLength(page.body)), '']);
   });
 
   it('answers only requests addressed to it (the Host check), and its one own endpoint needs the owner', async () => {
