@@ -1,0 +1,35 @@
+/**
+ * StrykerJS, run by `npm run test:mutation` (scripts/mutation.js), one folder of the request
+ * path at a time: MUTATION_FOLDER is http, auth or workflow. Each folder has its own report and
+ * its own incremental file, so a folder's run ends on its own (a run reports only at its end),
+ * and a later run tests again only the mutants whose code or tests changed. Not in CI: hours
+ * of two cores for the three folders.
+ */
+const folder = process.env.MUTATION_FOLDER;
+if (!['http', 'auth', 'workflow'].includes(folder)) {
+  throw new Error(`MUTATION_FOLDER must be http, auth or workflow, not ${JSON.stringify(folder)}`);
+}
+
+module.exports = {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  // findRelatedTests: each mutant's run loads only the test files that import its file.
+  jest: { configFile: 'jest.mutation.config.js', enableFindRelatedTests: true },
+  mutate: [`src/${folder}/**/*.ts`],
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  // Generous: two workers share two cores with the emulator's scripts, and a survivor that is
+  // reported as a timeout would count as killed. A test that really hangs fails first, at jest's
+  // testTimeout (jest.mutation.config.js).
+  timeoutMS: 20000,
+  timeoutFactor: 3,
+  ignoreStatic: true,
+  incremental: true,
+  incrementalFile: `reports/mutation/${folder}.incremental.json`,
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  clearTextReporter: { reportTests: false, reportMutants: false, logTests: false },
+  htmlReporter: { fileName: `reports/mutation/${folder}.html` },
+  jsonReporter: { fileName: `reports/mutation/${folder}.json` },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
