@@ -21,8 +21,8 @@ module.exports = {
   // Generous: two workers share two cores with the emulator's scripts, and a survivor that is
   // reported as a timeout would count as killed. A test that really hangs fails first, at jest's
   // testTimeout (jest.mutation.config.js).
-  timeoutMS: 20000,
-  timeoutFactor: 3,
+  timeoutMS: 10000,
+  timeoutFactor: 2,
   ignoreStatic: true,
   incremental: true,
   incrementalFile: `reports/mutation/${folder}.incremental.json`,

@@ -12,11 +12,10 @@ export function secretValues(values: Iterable<unknown>): string[] {
   const out = new Set<string>();
   for (const value of values) {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) continue;
+    // As typed, URL-encoded and form-encoded (the Set keeps one of each that is the same).
     out.add(value);
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value) out.add(encoded);
-    const formEncoded = new URLSearchParams({ v: value }).toString().slice(2);
-    if (formEncoded !== value) out.add(formEncoded);
+    out.add(encodeURIComponent(value));
+    out.add(new URLSearchParams({ v: value }).toString().slice(2));
   }
   // Longest first: a secret that contains another is replaced whole.
   return [...out].sort((a, b) => b.length - a.length);
