@@ -33,6 +33,7 @@ describe('accountExpiry', () => {
     [{ expires_at: 1764075600 as never }, 1764075600_000],
     [{ expires_at: '1764075600' }, 1764075600_000],
     [{ expires_at: '1764075600.5' }, 1764075600_500],
+    [{ expires_at: '1764075600.25' }, 1764075600_250],
     [{ expires_at: 999_999_999_999 as never }, 999_999_999_999_000],
     [{ expires_at: 1e12 as never }, 1e12],
     [{ expires_at: '1764075600000' }, 1764075600000],
@@ -74,7 +75,8 @@ describe('oauthCallback and oauthRefresh', () => {
 
   it('exchanges the code with the account fields and the default scope, and answers only what came', async () => {
     server.reply({ status: 200, body: { access_token: 'a1', expires_in: 0 } });
-    expect(await oauthCallback(account(), { code: 'the-code' }, 'x/oauthCallback')).toEqual({ access_token: 'a1' });
+    // Strict: a field the endpoint did not give is absent, not undefined.
+    expect(await oauthCallback(account(), { code: 'the-code' }, 'x/oauthCallback')).toStrictEqual({ access_token: 'a1' });
     expect(form()).toEqual({
       client_id: 'app',
       client_secret: 'shh',
@@ -96,7 +98,9 @@ describe('oauthCallback and oauthRefresh', () => {
     });
     expect(form()).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'r1', scope: 'custom' });
     server.reply({ status: 200, body: { access_token: 'a3', expires_in: -5 } });
-    expect(await oauthRefresh(account({ refresh_token: 'r1' }), 'x/oauthRefresh')).toEqual({ access_token: 'a3' });
+    expect(await oauthRefresh(account({ refresh_token: 'r1' }), 'x/oauthRefresh')).toStrictEqual({ access_token: 'a3' });
+    server.reply({ status: 200, body: { access_token: 'a4', refresh_token: '', token_type: '', scope: '' } });
+    expect(await oauthRefresh(account({ refresh_token: 'r1' }), 'x/oauthRefresh')).toStrictEqual({ access_token: 'a4' });
   });
 
   it('names what it was doing when the endpoint refuses', async () => {
@@ -155,6 +159,23 @@ describe('refreshTokenSource', () => {
     server.reply({ status: 200, body: { access_token: 'a2', expires_in: 'never' } });
     expect(await source.onUnauthorized!({ action: 'a', rejectedToken: 'a1' })).toBe('a2');
     expect(account).toEqual({ refresh_token: 'r2', refresh_url: `${server.url}/token`, scope: 'my-scope', access_token: 'a2' });
+  });
+});
+
+describe('refreshTokenSource edges', () => {
+  it('an empty access_token is no token: the first call refreshes', async () => {
+    const account: Account = { access_token: '', refresh_token: 'r1', refresh_url: `${server.url}/token` };
+    server.reply({ status: 200, body: { access_token: 'fresh', expires_in: 60 } });
+    const before = server.requests.length;
+    expect(await refreshTokenSource(account, ID).getToken({ action: 'a' })).toBe('fresh');
+    expect(server.requests.length).toBe(before + 1);
+  });
+
+  it('an expires_in of 0 gives no expiry (a token that says nothing is used until refused)', async () => {
+    const account: Account = { refresh_token: 'r1', refresh_url: `${server.url}/token` };
+    server.reply({ status: 200, body: { access_token: 'a0', expires_in: 0 } });
+    expect(await refreshTokenSource(account, ID).getToken({ action: 'a' })).toBe('a0');
+    expect(account).toStrictEqual({ refresh_token: 'r1', refresh_url: `${server.url}/token`, access_token: 'a0' });
   });
 });
 
@@ -220,6 +241,40 @@ describe('notifyTokenRefresh', () => {
       (m) => logged.push(m),
     );
     expect(logged).toEqual(['onTokenRefresh threw after a token refresh (ignored): could not save [REDACTED] / [REDACTED]']);
+  });
+
+  it('a callback that throws something that is not an Error is told as it is', () => {
+    const logged: string[] = [];
+    for (const thrown of [null, undefined, 'plain words']) {
+      notifyTokenRefresh(
+        { access_token: 'a' },
+        () => {
+          throw thrown;
+        },
+        (m) => logged.push(m),
+      );
+    }
+    expect(logged).toEqual([
+      'onTokenRefresh threw after a token refresh (ignored): null',
+      'onTokenRefresh threw after a token refresh (ignored): undefined',
+      'onTokenRefresh threw after a token refresh (ignored): plain words',
+    ]);
+  });
+
+  it('never loads DataFire to tell it: only a DataFire already loaded has callbacks to call', () => {
+    let loaded = false;
+    jest.doMock('datafire', () => {
+      loaded = true;
+      return { Action: { callOAuthRefreshCallbacks: () => undefined } };
+    });
+    try {
+      const seen: Account[] = [];
+      notifyTokenRefresh({ access_token: 'a' }, (a) => seen.push(a));
+      expect(seen).toHaveLength(1);
+      expect(loaded).toBe(false);
+    } finally {
+      jest.dontMock('datafire');
+    }
   });
 
   it('warns by default, so that a failing save is not lost', () => {

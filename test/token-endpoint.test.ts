@@ -131,6 +131,13 @@ describe('requestToken', () => {
     expect((await failure({ status: 302, body: 'moved' })).message).toMatch(/answered 302: moved$/);
   });
 
+  it('refuses a token from an answer that is not 2xx: 300 and 400 with an access_token in them are failures', async () => {
+    expect((await failure({ status: 300, body: { access_token: 'tok', error: 'multiple_choices' } })).message).toMatch(/answered 300: multiple_choices$/);
+    expect((await failure({ status: 400, body: { access_token: 'tok', error: 'invalid_request' } })).message).toMatch(/answered 400: invalid_request$/);
+    server.reply({ status: 299, body: { access_token: 'tok' } });
+    expect(await requestToken(`${server.url}/t/token`, {}, context)).toEqual({ access_token: 'tok' });
+  });
+
   it('never repeats the secrets of the form in an error, whatever the endpoint echoes', async () => {
     const form = { grant_type: 'client_credentials', client_id: 'app', client_secret: 'very-secret-value', refresh_token: 'refresh-secret-value' };
     const echoed = await failure({ status: 400, body: { error: 'bad very-secret-value', error_description: 'got refresh-secret-value' } }, form);

@@ -9,6 +9,7 @@ import { AzureMLAuthError } from '../errors';
 import { TokenCycler, type AccessToken } from './token-cycler';
 import { standardPipeline } from '../http/standard-pipeline';
 import { msalNetworkClient } from './msal-network';
+import { scrubSecrets, secretValues } from '../http/scrub';
 import { authorityHost, scopeOf, requestToken, TOKEN_RETRY } from './token-endpoint';
 import type { TokenRequestContext, TokenSource } from './token-source';
 
@@ -46,13 +47,14 @@ export function servicePrincipalSource(account: Account, principal: ServicePrinc
       return { token: result.accessToken, expiresAt: result.expiresOn ? result.expiresOn.getTime() : undefined };
     } catch (error) {
       // msal's error holds its request; only its code and message are kept.
-      const err = error as { errorCode?: string; errorMessage?: string; message?: string };
+      const err = (error ?? {}) as { errorCode?: string; errorMessage?: string; message?: string };
       throw new AzureMLAuthError({
         action: context.action,
         tokenEndpoint: endpoint,
         doing: 'get a token for the service principal',
         error: err.errorCode,
-        errorDescription: (err.errorMessage || err.message || 'unknown error').split('\n')[0].replace(principal.clientSecret, 'REDACTED'),
+        // Every occurrence, typed or encoded: msal's messages can quote the form they sent.
+        errorDescription: scrubSecrets((err.errorMessage || err.message || 'unknown error').split('\n')[0], secretValues([principal.clientSecret])),
       });
     }
   };

@@ -106,7 +106,8 @@ export async function requestToken(
   } catch {
     json = undefined;
   }
-  if (response.status < 200 || response.status >= 300 || typeof json?.access_token !== 'string') {
+  // Node's client hands a request only its final answer (1xx are events), so anything below 300 is a 2xx.
+  if (response.status >= 300 || typeof json?.access_token !== 'string') {
     const scrub = (value: string) => scrubSecrets(value, secrets());
     const error = typeof json?.error === 'string' ? scrub(json.error) : undefined;
     let description = typeof json?.error_description === 'string' ? scrub(json.error_description) : undefined;
