@@ -20,9 +20,13 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** jest in its own process, in band like Stryker's, over the two fixture files; the marks their hooks and tests left, in order. */
-function runFixtures(activeMutant: string | undefined): Promise<{ marks: string[]; result: { numFailedTests: number; numPassedTests: number; numPendingTests: number } }> {
-  const marks = path.join(scratch, `marks-${activeMutant ?? 'dry'}.txt`);
-  const output = path.join(scratch, `result-${activeMutant ?? 'dry'}.json`);
+function runFixtures(
+  activeMutant: string | undefined,
+  worker?: { dir: string },
+): Promise<{ marks: string[]; result: { numFailedTests: number; numPassedTests: number; numPendingTests: number; numTotalTests: number } }> {
+  const tag = `${worker ? 'worker-' : ''}${activeMutant ?? 'dry'}`;
+  const marks = path.join(scratch, `marks-${tag}.txt`);
+  const output = path.join(scratch, `result-${tag}.json`);
   const config = {
     rootDir: path.join(ROOT, 'test', 'fixtures', 'mutation-bail'),
     testMatch: ['**/*.spec.js'],
@@ -31,15 +35,22 @@ function runFixtures(activeMutant: string | undefined): Promise<{ marks: string[
   };
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, BAIL_MARKS: marks };
   if (activeMutant !== undefined) env.__STRYKER_ACTIVE_MUTANT__ = activeMutant;
+  // A Stryker worker: its directory holds the map the dry run writes; the fixtures fake the coverage.
+  if (worker) Object.assign(env, { STRYKER_MUTATOR_WORKER: '1', FAKE_COVERAGE: '1' });
   const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [jest, '--config', JSON.stringify(config), '--runInBand', '--ci', '--json', '--outputFile', output], { env, timeout: 60000 }, () => {
-      try {
-        resolve({ marks: fs.readFileSync(marks, 'utf8').trim().split('\n'), result: JSON.parse(fs.readFileSync(output, 'utf8')) });
-      } catch (err) {
-        reject(err);
-      }
-    });
+    execFile(
+      process.execPath,
+      [jest, '--config', JSON.stringify(config), '--runInBand', '--ci', '--json', '--outputFile', output],
+      { env, timeout: 60000, cwd: worker?.dir },
+      () => {
+        try {
+          resolve({ marks: fs.readFileSync(marks, 'utf8').trim().split('\n'), result: JSON.parse(fs.readFileSync(output, 'utf8')) });
+        } catch (err) {
+          reject(err);
+        }
+      },
+    );
   });
 }
 
@@ -63,6 +74,27 @@ test('the dry run (no active mutant) runs every test and hook, failures or not',
     'second afterAll',
   ]);
   expect(result).toMatchObject({ numFailedTests: 1, numPassedTests: 4, numPendingTests: 0 });
+}, 60000);
+
+test("a worker's dry run writes which mutants each file's tests cover; a mutant's run then loads only the files that cover it", async () => {
+  const dir = fs.mkdtempSync(path.join(scratch, 'sandbox-'));
+  await runFixtures(undefined, { dir });
+  const lines = fs
+    .readFileSync(path.join(dir, '.mutants-by-test-file.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  const fixtures = path.join(ROOT, 'test', 'fixtures', 'mutation-bail');
+  expect(lines).toEqual([
+    { testPath: path.join(fixtures, 'a-first.spec.js'), mutants: ['1', '2'] },
+    { testPath: path.join(fixtures, 'b-second.spec.js'), mutants: ['2', '3'] },
+  ]);
+  const third = await runFixtures('3', { dir });
+  expect(third.marks).toEqual(['second beforeAll', 'second test', 'second afterAll']);
+  expect(third.result).toMatchObject({ numPassedTests: 1, numTotalTests: 1 });
+  expect((await runFixtures('1', { dir })).marks).toEqual(['first passes', 'first fails', 'first afterAll']);
+  // Mutant 2 is covered by both: both are loaded (the first one's failure skips the second's tests).
+  expect((await runFixtures('2', { dir })).result).toMatchObject({ numFailedTests: 1, numPassedTests: 1, numPendingTests: 3, numTotalTests: 5 });
 }, 60000);
 
 test('the files that start the emulator run last, slowest last; the others by path', () => {

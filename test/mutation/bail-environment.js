@@ -12,9 +12,16 @@
  * activates for it (an environment variable); the dry run has none and is never cut short.
  */
 const { TestEnvironment } = require('jest-environment-node');
+const { ACTIVE_MUTANT, inDryRun, record } = require('./files-by-mutant');
 
-const ACTIVE_MUTANT = '__STRYKER_ACTIVE_MUTANT__';
 let failedMutant;
+
+/** Stryker's id of a test: its describe blocks' names and its own, space-separated. */
+function fullName(test) {
+  const names = [test.name];
+  for (let block = test.parent; block?.parent; block = block.parent) names.unshift(block.name);
+  return names.join(' ').trimStart();
+}
 
 function skipEveryTest(block) {
   for (const child of block.children) {
@@ -24,14 +31,34 @@ function skipEveryTest(block) {
 }
 
 class BailEnvironment extends TestEnvironment {
+  constructor(config, context) {
+    super(config, context);
+    this.testPath = context.testPath;
+    this.testIds = new Set();
+  }
+
   handleTestEvent(event) {
     const mutant = process.env[ACTIVE_MUTANT];
-    if (mutant === undefined) return;
+    if (mutant === undefined) {
+      if (event.name === 'test_start') this.testIds.add(fullName(event.test));
+      return;
+    }
     if (event.name === 'test_fn_failure' || event.name === 'hook_failure') failedMutant = mutant;
     if (failedMutant !== mutant) return;
     // Skipped before its hooks are chosen: a block with no test left runs no beforeAll.
     if (event.name === 'run_describe_start') skipEveryTest(event.describeBlock);
     if (event.name === 'test_start') event.test.mode = 'skip';
+  }
+
+  async teardown() {
+    // The dry run's coverage of this file's tests (Stryker's instrumenter keeps it per test id).
+    if (inDryRun()) {
+      const perTest = this.global.__stryker__?.mutantCoverage?.perTest ?? {};
+      const mutants = new Set();
+      for (const id of this.testIds) for (const mutant of Object.keys(perTest[id] ?? {})) mutants.add(mutant);
+      record(this.testPath, mutants);
+    }
+    await super.teardown();
   }
 }
 
