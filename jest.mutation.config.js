@@ -44,12 +44,10 @@ module.exports = {
   // Transpile only: Stryker marks every sandbox file @ts-nocheck anyway, and a type-checking
   // ts-jest resolves each file's imports again in every mutant's jest run.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.mutation.json' }] },
-  // src/ is a root too, so that jest's findRelatedTests sees the whole import graph from each
-  // test file to the mutated file, and loads only the test files that reach it.
-  roots: ['<rootDir>/test', '<rootDir>/src'],
   // Absolute: Stryker reads this file without resolving <rootDir> for the environment.
   testEnvironment: path.join(__dirname, 'test/mutation/bail-environment.js'),
   testSequencer: path.join(__dirname, 'test/mutation/fast-first-sequencer.js'),
+  runner: path.join(__dirname, 'test/mutation/bail-runner.js'),
   // A mutant that makes a test wait forever fails it here, rather than at Stryker's timeout,
   // which restarts the worker. The slowest test of these files takes about 6 s.
   testTimeout: 15000,

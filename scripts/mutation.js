@@ -2,7 +2,9 @@
 /**
  * `npm run test:mutation [-- http auth workflow]`: StrykerJS over each folder of the request
  * path in turn (stryker.config.cjs), then the scores of every folder that has a report, from
- * reports/mutation/<folder>.json. `--report` prints the scores alone, without running.
+ * reports/mutation/<folder>.json. `--report` prints the scores alone, without running. What
+ * follows `--` goes to Stryker, e.g. `-- --mutate 'src/http/transport.ts'` to test part of a
+ * folder first: a later run of the folder reuses those results (its incremental file).
  *
  * Score = detected / (detected + survived + no coverage), detected = killed + timed out.
  * Mutants that do not compile or crash the runner, and ignored ones, are left out, as Stryker does.
@@ -56,7 +58,10 @@ function summary(dir = REPORTS) {
   return table.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n');
 }
 
-function main(args) {
+function main(argv) {
+  const dashes = argv.indexOf('--');
+  const args = dashes < 0 ? argv : argv.slice(0, dashes);
+  const strykerArgs = dashes < 0 ? [] : argv.slice(dashes + 1);
   if (!args.includes('--report')) {
     const folders = args.length ? args : FOLDERS;
     for (const folder of folders) {
@@ -67,7 +72,7 @@ function main(args) {
     }
     for (const folder of folders) {
       console.log(`\n== StrykerJS over src/${folder}/`);
-      const run = spawnSync(process.execPath, [STRYKER, 'run', 'stryker.config.cjs'], {
+      const run = spawnSync(process.execPath, [STRYKER, 'run', 'stryker.config.cjs', ...strykerArgs], {
         cwd: ROOT,
         env: { ...process.env, MUTATION_FOLDER: folder },
         stdio: 'inherit',

@@ -32,6 +32,7 @@ function runFixtures(
     testMatch: ['**/*.spec.js'],
     testEnvironment: path.join(ROOT, 'test', 'mutation', 'bail-environment.js'),
     testSequencer: path.join(ROOT, 'test', 'mutation', 'fast-first-sequencer.js'),
+    runner: path.join(ROOT, 'test', 'mutation', 'bail-runner.js'),
   };
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, BAIL_MARKS: marks };
   if (activeMutant !== undefined) env.__STRYKER_ACTIVE_MUTANT__ = activeMutant;
@@ -54,10 +55,10 @@ function runFixtures(
   });
 }
 
-test('a mutant run stops at its first failed test: later tests and the beforeAll of blocks with nothing left are skipped, afterAll of a started block still runs', async () => {
+test('a mutant run stops at its first failed test: later tests and the beforeAll of blocks with nothing left are skipped, afterAll of a started block still runs, later files are not loaded', async () => {
   const { marks, result } = await runFixtures('7');
   expect(marks).toEqual(['first passes', 'first fails', 'first afterAll']);
-  expect(result).toMatchObject({ numFailedTests: 1, numPassedTests: 1, numPendingTests: 3 });
+  expect(result).toMatchObject({ numFailedTests: 1, numPassedTests: 1, numPendingTests: 2, numTotalTests: 4, numTotalTestSuites: 2 });
 }, 60000);
 
 test('the dry run (no active mutant) runs every test and hook, failures or not', async () => {
@@ -69,6 +70,7 @@ test('the dry run (no active mutant) runs every test and hook, failures or not',
     'nested beforeAll',
     'nested test',
     'first afterAll',
+    'second loaded',
     'second beforeAll',
     'second test',
     'second afterAll',
@@ -90,11 +92,11 @@ test("a worker's dry run writes which mutants each file's tests cover; a mutant'
     { testPath: path.join(fixtures, 'b-second.spec.js'), mutants: ['2', '3'] },
   ]);
   const third = await runFixtures('3', { dir });
-  expect(third.marks).toEqual(['second beforeAll', 'second test', 'second afterAll']);
+  expect(third.marks).toEqual(['second loaded', 'second beforeAll', 'second test', 'second afterAll']);
   expect(third.result).toMatchObject({ numPassedTests: 1, numTotalTests: 1 });
   expect((await runFixtures('1', { dir })).marks).toEqual(['first passes', 'first fails', 'first afterAll']);
   // Mutant 2 is covered by both: both are loaded (the first one's failure skips the second's tests).
-  expect((await runFixtures('2', { dir })).result).toMatchObject({ numFailedTests: 1, numPassedTests: 1, numPendingTests: 3, numTotalTests: 5 });
+  expect((await runFixtures('2', { dir })).result).toMatchObject({ numFailedTests: 1, numPassedTests: 1, numPendingTests: 2, numTotalTests: 4 });
 }, 60000);
 
 test('the files that start the emulator run last, slowest last; the others by path', () => {

@@ -8,13 +8,12 @@
  * blocks already started still run, so nothing is left open.
  *
  * This module is loaded once per Stryker worker process, outside the tests' sandboxes, so the
- * flag below lives across the test files of one run. A run is known by the mutant Stryker
+ * flag (in files-by-mutant.js) lives across the test files of one run; bail-runner.js then does
+ * not even load the files that come after. A run is known by the mutant Stryker
  * activates for it (an environment variable); the dry run has none and is never cut short.
  */
 const { TestEnvironment } = require('jest-environment-node');
-const { ACTIVE_MUTANT, inDryRun, record } = require('./files-by-mutant');
-
-let failedMutant;
+const { ACTIVE_MUTANT, inDryRun, record, markFailed, activeMutantFailed } = require('./files-by-mutant');
 
 /** Stryker's id of a test: its describe blocks' names and its own, space-separated. */
 function fullName(test) {
@@ -43,8 +42,8 @@ class BailEnvironment extends TestEnvironment {
       if (event.name === 'test_start') this.testIds.add(fullName(event.test));
       return;
     }
-    if (event.name === 'test_fn_failure' || event.name === 'hook_failure') failedMutant = mutant;
-    if (failedMutant !== mutant) return;
+    if (event.name === 'test_fn_failure' || event.name === 'hook_failure') markFailed();
+    if (!activeMutantFailed()) return;
     // Skipped before its hooks are chosen: a block with no test left runs no beforeAll.
     if (event.name === 'run_describe_start') skipEveryTest(event.describeBlock);
     if (event.name === 'test_start') event.test.mode = 'skip';
