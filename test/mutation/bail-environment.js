@@ -8,12 +8,13 @@
  * blocks already started still run, so nothing is left open.
  *
  * This module is loaded once per Stryker worker process, outside the tests' sandboxes, so the
- * flag (in files-by-mutant.js) lives across the test files of one run; bail-runner.js then does
+ * flag (bail-state.js) lives across the test files of one run; bail-runner.js then does
  * not even load the files that come after. A run is known by the mutant Stryker
  * activates for it (an environment variable); the dry run has none and is never cut short.
  */
 const { TestEnvironment } = require('jest-environment-node');
-const { ACTIVE_MUTANT, inDryRun, record, markFailed, activeMutantFailed } = require('./files-by-mutant');
+const { ACTIVE_MUTANT, inDryRun, record } = require('./files-by-mutant');
+const { markFailed, activeMutantFailed } = require('./bail-state');
 
 /** Stryker's id of a test: its describe blocks' names and its own, space-separated. */
 function fullName(test) {

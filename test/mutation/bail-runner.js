@@ -6,7 +6,7 @@
  */
 const TestRunner = require('jest-runner').default;
 const { createEmptyTestResult } = require('@jest/test-result');
-const { activeMutantFailed } = require('./files-by-mutant');
+const { activeMutantFailed } = require('./bail-state');
 
 /** A file that was not loaded: jest refuses a file result without tests, so it holds one, pending. */
 function skippedFile(testFilePath) {

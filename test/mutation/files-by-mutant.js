@@ -55,9 +55,4 @@ function filesFor(tests) {
   return kept.length ? kept : tests;
 }
 
-/** The mutant whose run already has a failed test: the rest of its run is skipped (bail-environment.js, bail-runner.js). */
-let failedMutant;
-const markFailed = () => (failedMutant = process.env[ACTIVE_MUTANT]);
-const activeMutantFailed = () => process.env[ACTIVE_MUTANT] !== undefined && failedMutant === process.env[ACTIVE_MUTANT];
-
-module.exports = { MAP_FILE, ACTIVE_MUTANT, inDryRun, record, filesFor, markFailed, activeMutantFailed };
+module.exports = { MAP_FILE, ACTIVE_MUTANT, inDryRun, record, filesFor };
