@@ -29,7 +29,8 @@ export function readResponse(op: OperationSpec, response: PipelineResponse): unk
   if (op.responseKind === 'binary') return response.body;
   // Nothing promised: nothing read. A body, if one came, is JSON the swagger does not describe.
   if (op.responseKind === 'none') {
-    const text = response.body.toString('utf8').trim();
+    // Whitespace alone is no JSON either: the parse fails and the answer is undefined.
+    const text = response.body.toString('utf8');
     try {
       return text ? (JSON.parse(text) as unknown) : undefined;
     } catch {

@@ -24,6 +24,6 @@ export function secretValues(values: Iterable<unknown>): string[] {
 export function scrubSecrets(text: string, secrets: readonly string[] | undefined): string {
   if (!secrets?.length || !text) return text;
   let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(SCRUBBED);
+  for (const secret of secrets) out = out.split(secret).join(SCRUBBED);
   return out;
 }

@@ -38,10 +38,9 @@ function networkError(request: PipelineRequest, error: NodeJS.ErrnoException): A
   return new AzureMLNetworkError({ action: request.action, host: request.baseUrl, reason, code: error.code });
 }
 
+/** Node's parser has already stripped the whitespace around a header value. */
 function contentEncoding(response: IncomingMessage): string {
-  return String(response.headers['content-encoding'] ?? '')
-    .trim()
-    .toLowerCase();
+  return String(response.headers['content-encoding'] ?? '').toLowerCase();
 }
 
 /**
@@ -148,13 +147,16 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
         response.destroy();
       };
       const encoding = contentEncoding(response);
+      // NaN when absent (a chunked answer), which is never larger than the cap.
       const declared = Number(response.headers['content-length']);
       // A HEAD answer's Content-Length is the size of what a GET would get: no body follows it.
-      if (request.method !== 'head' && !encoding && Number.isFinite(declared) && declared > cap) return tooLarge(`Content-Length: ${declared}`);
+      if (request.method !== 'head' && !encoding && declared > cap) return tooLarge(`Content-Length: ${declared}`);
       const body = decoded(response);
       const status = response.statusCode ?? 0;
       // A 2xx body with a sink goes there as it comes (an error body is read whole, for its message).
-      const sink = request.responseSink && status >= 200 && status < 300 ? request.responseSink(status) : undefined;
+      // Node hands over final answers only, so no status is below 200.
+      const sink = request.responseSink && status < 300 ? request.responseSink(status) : undefined;
+      // The sink's writes so far: the answer is complete when the last has ended (at once without a sink).
       let written: Promise<void> = Promise.resolve();
       let size = 0;
       active?.();
@@ -187,7 +189,6 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
       response.on('aborted', () => fail(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' })));
       body.on('end', () => {
         const answer = () => finish(undefined, { status, headers: response.headers as PipelineResponse['headers'], body: Buffer.concat(chunks), request });
-        if (!sink) return answer();
         written.then(answer, () => undefined);
       });
     };
@@ -202,7 +203,8 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
       return reject(new AzureMLError({ message: `Action ${request.action} could not send its request: ${reason}`, action: request.action }));
     }
     const onAbort = () => req.destroy(signal!.reason as Error);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Removed by finish, which every way out of the attempt goes through (the abort's own too).
+    signal?.addEventListener('abort', onAbort);
     req.on('error', fail);
     const data = built?.data;
     const progress = data && request.onUploadProgress ? uploadProgress(request, headers) : undefined;
