@@ -39,8 +39,9 @@ export function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
 /** The server's wish in milliseconds, from the three headers Azure services use. */
 export function retryAfterMs(headers: PipelineResponse['headers'], now = Date.now()): number | undefined {
   for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    // Absent is NaN, which is not finite.
     const value = Number(headers[name]);
-    if (headers[name] !== undefined && Number.isFinite(value) && value >= 0) return value;
+    if (Number.isFinite(value) && value >= 0) return value;
   }
   const header = headers['retry-after'];
   if (header === undefined) return undefined;
@@ -55,8 +56,9 @@ function retriable(outcome: PipelineResponse | AzureMLNetworkError): boolean {
   return RETRY_STATUSES.has(outcome.status);
 }
 
+/** For the note of a call that was retried: only retriable outcomes get there, and a network error is retriable only by its code. */
 function describe(outcome: PipelineResponse | AzureMLNetworkError): string {
-  return outcome instanceof AzureMLNetworkError ? (outcome.code ?? 'no answer') : String(outcome.status);
+  return String(outcome instanceof AzureMLNetworkError ? outcome.code : outcome.status);
 }
 
 export function retryPolicy(options: RetryOptions = {}): PipelinePolicy {
