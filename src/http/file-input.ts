@@ -39,7 +39,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** Decodes a DataFire file's content strictly: a stray character in base64 or hex would otherwise corrupt the upload silently. */
 function decodeContent(content: string, encoding: FileEncoding | undefined, field: string, problems: InputProblem[]): Buffer | undefined {
   if (encoding === 'base64') {
-    const compact = content.replace(/\s+/g, '');
+    const compact = content.replace(/\s/g, '');
     if (!(BASE64.test(compact) || BASE64URL.test(compact)) || compact.replace(/=+$/, '').length % 4 === 1) {
       problems.push({ path: `${field}.content`, message: 'is not valid base64' });
       return undefined;
@@ -53,7 +53,8 @@ function decodeContent(content: string, encoding: FileEncoding | undefined, fiel
     }
     return Buffer.from(content, 'hex');
   }
-  return Buffer.from(content, encoding ?? 'utf8');
+  // No encoding is utf8.
+  return Buffer.from(content, encoding);
 }
 
 function optionalString(obj: Record<string, unknown>, key: string, field: string, problems: InputProblem[]): string | undefined {
@@ -72,7 +73,7 @@ function optionalString(obj: Record<string, unknown>, key: string, field: string
  * JSON document (e.g. a RunDefinition).
  */
 export function classifyFileInput(value: unknown, field: string, acceptsJsonObject: string | undefined, problems: InputProblem[]): ClassifiedPart | undefined {
-  if (typeof value === 'string') return { source: { kind: 'bytes', data: Buffer.from(value, 'utf8') } };
+  if (typeof value === 'string') return { source: { kind: 'bytes', data: Buffer.from(value) } };
   if (Buffer.isBuffer(value)) return { source: { kind: 'bytes', data: value } };
   if (value instanceof Uint8Array) return { source: { kind: 'bytes', data: Buffer.from(value.buffer, value.byteOffset, value.byteLength) } };
   if (isReadableStream(value)) return { source: { kind: 'stream', stream: value } };
@@ -111,7 +112,7 @@ export function classifyFileInput(value: unknown, field: string, acceptsJsonObje
   }
 
   if (acceptsJsonObject && isPlainObject(value)) {
-    return { source: { kind: 'bytes', data: Buffer.from(JSON.stringify(value), 'utf8') }, json: true };
+    return { source: { kind: 'bytes', data: Buffer.from(JSON.stringify(value)) }, json: true };
   }
 
   const forms = 'a string, a Buffer or Uint8Array, a Readable stream, a file object {content, encoding, contentType, filename}, or {path}';
@@ -123,7 +124,7 @@ export function classifyFileInput(value: unknown, field: string, acceptsJsonObje
 }
 
 export function describeType(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return value.constructor && value.constructor !== Object ? `a ${value.constructor.name}` : 'an object';
   return `a ${typeof value}`;
@@ -133,7 +134,8 @@ export function describeType(value: unknown): string {
 const ZIP_SIGNATURES = [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('PK\x05\x06', 'latin1'), Buffer.from('PK\x07\x08', 'latin1')];
 
 export function looksLikeZip(head: Buffer): boolean {
-  return ZIP_SIGNATURES.some((sig) => head.length >= 4 && head.subarray(0, 4).equals(sig));
+  // A head shorter than 4 bytes equals no signature.
+  return ZIP_SIGNATURES.some((sig) => head.subarray(0, 4).equals(sig));
 }
 
 /** Checks a file on disk: it exists, is a regular file, and (for a zip part) starts like a zip. Reads at most 4 bytes. */
