@@ -18,15 +18,13 @@ function pathTemplate(op: OperationSpec): PathTemplate {
   let template = templates.get(op);
   if (template) return template;
   const byWireName = new Map(op.parameters.filter((p) => p.in === 'path').map((p) => [p.wireName, p.name]));
-  template = op.path
-    .split(/(\{[^}]+\})/)
-    .filter(Boolean)
-    .map((part) => {
-      if (!part.startsWith('{')) return { text: part };
-      const input = byWireName.get(part.slice(1, -1));
-      if (!input) throw new Error(`${op.operationId}: path parameter ${part} is not declared`);
-      return { input };
-    });
+  // The split leaves empty strings around each placeholder: empty text, which adds nothing.
+  template = op.path.split(/(\{[^}]+\})/).map((part) => {
+    if (!part.startsWith('{')) return { text: part };
+    const input = byWireName.get(part.slice(1, -1));
+    if (!input) throw new Error(`${op.operationId}: path parameter ${part} is not declared`);
+    return { input };
+  });
   templates.set(op, template);
   return template;
 }
