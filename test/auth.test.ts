@@ -378,6 +378,15 @@ describe('logging', () => {
       'Content-Type': 'application/json',
       'x-ms-request-id': 'id',
     });
+    // Values a header list repeats are joined; headers without a value are left out.
+    expect(sanitizeHeaders({ 'accept-ranges': ['bytes', 'none'], 'set-cookie': ['a=b'], 'content-length': 12, date: undefined, 'x-other': undefined })).toEqual({
+      'accept-ranges': 'bytes, none',
+      'set-cookie': 'REDACTED',
+      'content-length': '12',
+    });
+    expect(sanitizeUrl('http://127.0.0.1:1/x')).toBe('http://127.0.0.1:1/x');
+    expect(sanitizeUrl('http://u:p@127.0.0.1:1/x?runId=a&runId=b&sig=1&sig=2')).toBe('http://127.0.0.1:1/x?runId=a&runId=b&sig=REDACTED&sig=REDACTED');
+    expect(sanitizeUrl('not a url?sig=secret')).toBe('REDACTED');
   });
 });
 

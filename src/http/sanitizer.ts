@@ -58,10 +58,9 @@ export function sanitizeUrl(url: string, redactPath = false): string {
   if (redactPath) return `${parsed.origin}/${REDACTED}`;
   parsed.username = '';
   parsed.password = '';
-  const query = [...parsed.searchParams.keys()];
-  if (!query.length) return parsed.toString();
+  // Pair by pair, in order: a key given twice is kept twice, once each.
   const kept = new URLSearchParams();
-  for (const key of query) for (const value of parsed.searchParams.getAll(key)) kept.append(key, ALLOWED_QUERY.has(key) ? value : REDACTED);
+  for (const [key, value] of parsed.searchParams) kept.append(key, ALLOWED_QUERY.has(key) ? value : REDACTED);
   parsed.search = kept.toString();
   return parsed.toString();
 }
