@@ -5,6 +5,7 @@
  */
 import { AzureMLAbortError, AzureMLRunFailedError, AzureMLTimeoutError } from '../errors';
 import { DEFAULT_LOG_READ_BYTES } from '../http/limits';
+import { sleepFor } from '../http/policies/retry';
 import type { RunDetails } from '../spec/runhistory/types';
 import { workflowAction, type WorkflowContext } from './context';
 import { resolveRun, type RunRef } from './locator';
@@ -52,22 +53,6 @@ export interface WaitForRunOptions {
   now?: () => number;
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort() {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: WaitForRunOptions = {}): Promise<RunDetails> {
   const action = workflowAction('waitForRun');
   const run = resolveRun(ref, ctx.defaults, action);
@@ -76,7 +61,7 @@ export async function waitForRun(ctx: WorkflowContext, ref: RunRef, options: Wai
   // Every process's log is polled (no single log to hold a read on): at most 2 s apart by default.
   const followMax = options.followMaxIntervalMs ?? (options.allProcesses ? 2000 : 10000);
   const max = onLog ? Math.min(options.maxIntervalMs ?? 60000, Math.max(initial, followMax)) : (options.maxIntervalMs ?? 60000);
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? sleepFor;
   const now = options.now ?? Date.now;
   const deadline = options.timeoutMs !== undefined ? now() + options.timeoutMs : undefined;
   const decoder = new TextDecoder('utf-8');
