@@ -63,10 +63,12 @@ const DEFAULT_PIECE_BYTES = 64 * 1024 * 1024;
 
 /** The local file for an artifact path; a path that would leave `to` is the service's error, refused before anything is written. */
 function localFile(to: string, artifactPath: string, action: string): string {
+  // An empty path, a leading or doubled slash and a trailing one all make an empty segment.
   const segments = artifactPath.split('/');
   // eslint-disable-next-line no-control-regex -- control characters are what this check refuses
-  const bad = !artifactPath || artifactPath.startsWith('/') || /[\u0000-\u001f\\]/.test(artifactPath) || segments.some((s) => s === '' || s === '.' || s === '..');
+  const bad = /[\u0000-\u001f\\]/.test(artifactPath) || segments.some((s) => s === '' || s === '.' || s === '..');
   const file = path.resolve(to, ...segments);
+  // The second check cannot fail after the first: it is there should the first ever be loosened.
   if (bad || !file.startsWith(path.resolve(to) + path.sep)) {
     throw new AzureMLResponseFormatError({
       action,
