@@ -175,8 +175,8 @@ class RankLogs {
         const cut = text.lastIndexOf('\n') + 1;
         log.partial = text.slice(cut);
         if (cut) this.give(text.slice(0, cut), rank);
-        // A line that never ends (a progress bar, a binary dump) is not held whole: its first 64 KiB
-        // go as a line of their own, and the rest follows under the prefix again.
+        // A line that never ends (a progress bar, a binary dump) is not held past 64 KiB: what has
+        // come of it goes as a line of its own, and the rest follows under the prefix again.
         if (log.partial.length > MAX_HELD_LINE) {
           this.give(`${log.partial}\n`, rank);
           log.partial = '';
