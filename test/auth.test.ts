@@ -388,6 +388,46 @@ describe('logging', () => {
     expect(sanitizeUrl('http://u:p@127.0.0.1:1/x?runId=a&runId=b&sig=1&sig=2')).toBe('http://127.0.0.1:1/x?runId=a&runId=b&sig=REDACTED&sig=REDACTED');
     expect(sanitizeUrl('not a url?sig=secret')).toBe('REDACTED');
   });
+
+  it('shows exactly the headers and query parameters of the allow-list, in any case', () => {
+    const shown = [
+      'accept',
+      'accept-encoding',
+      'accept-ranges',
+      'cache-control',
+      'connection',
+      'content-encoding',
+      'content-length',
+      'content-range',
+      'content-type',
+      'date',
+      'etag',
+      'expires',
+      'keep-alive',
+      'last-modified',
+      'location',
+      'pragma',
+      'range',
+      'request-id',
+      'retry-after',
+      'retry-after-ms',
+      'server',
+      'transfer-encoding',
+      'user-agent',
+      'www-authenticate',
+      'x-ms-client-request-id',
+      'x-ms-correlation-request-id',
+      'x-ms-request-id',
+      'x-ms-retry-after-ms',
+    ];
+    const hidden = ['authorization', 'cookie', 'set-cookie', 'x-ms-authorization-auxiliary', 'proxy-authorization', 'x-api-key', 'x-functions-key'];
+    const headers = Object.fromEntries([...shown, ...hidden].map((name) => [name.toUpperCase(), `v-${name}`]));
+    expect(sanitizeHeaders(headers)).toEqual(Object.fromEntries([...shown.map((n) => [n.toUpperCase(), `v-${n}`]), ...hidden.map((n) => [n.toUpperCase(), 'REDACTED'])]));
+    const query = ['api-version', 'runId', '$top', '$count', '$orderby', '$sortorder', 'sig', 'se', 'code', 'runid'];
+    expect(sanitizeUrl(`http://h/x?${query.map((q) => `${encodeURIComponent(q)}=1`).join('&')}`)).toBe(
+      'http://h/x?api-version=1&runId=1&%24top=1&%24count=1&%24orderby=1&%24sortorder=1&sig=REDACTED&se=REDACTED&code=REDACTED&runid=REDACTED',
+    );
+  });
 });
 
 describe('token requests go through the pipeline', () => {

@@ -9,6 +9,7 @@ import { clientRequestIdPolicy } from '../src/http/policies/client-request-id';
 import { loggingPolicy } from '../src/http/policies/logging';
 import { retryPolicy } from '../src/http/policies/retry';
 import { userAgentPolicy } from '../src/http/policies/user-agent';
+import { standardPipeline } from '../src/http/standard-pipeline';
 import type { TokenSource } from '../src/auth/token-source';
 
 function request(extra: Partial<PipelineRequest> = {}): PipelineRequest {
@@ -40,13 +41,21 @@ describe('clientRequestIdPolicy', () => {
 });
 
 describe('userAgentPolicy', () => {
-  it("puts the caller's prefix first", async () => {
-    const seen: string[] = [];
-    const next = async (req: PipelineRequest) => (seen.push(req.headers['user-agent']), answer(200, req));
-    await userAgentPolicy().sendRequest(request(), next);
-    await userAgentPolicy('my-flow/1.2').sendRequest(request(), next);
+  it("puts the caller's prefix first, and reads package.json once at most", async () => {
     const own = `azureml-execution/${(JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version} Node.js/${process.version} (${process.platform}; ${process.arch})`;
-    expect(seen).toEqual([own, `my-flow/1.2 ${own}`]);
+    // The module object itself (the policy's \`fs\` reads through to it), not this file's import of it.
+    const reads = jest.spyOn(require('fs') as typeof fs, 'readFileSync');
+    try {
+      const seen: string[] = [];
+      const next = async (req: PipelineRequest) => (seen.push(req.headers['user-agent']), answer(200, req));
+      await userAgentPolicy().sendRequest(request(), next);
+      await userAgentPolicy('my-flow/1.2').sendRequest(request(), next);
+      await userAgentPolicy().sendRequest(request(), next);
+      expect(seen).toEqual([own, `my-flow/1.2 ${own}`, own]);
+      expect(reads.mock.calls.filter(([file]) => String(file).endsWith('package.json')).length).toBeLessThanOrEqual(1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 });
 
@@ -121,20 +130,22 @@ describe('the logger of DEBUG', () => {
   afterEach(() => {
     if (saved === undefined) delete process.env.DEBUG;
     else process.env.DEBUG = saved;
+    (require('debug') as typeof import('debug')).enable(saved ?? '');
   });
 
-  /** What the standard pipeline logs to stderr for one call, with DEBUG set to `setting` when `debug` is first loaded. */
+  /**
+   * What the standard pipeline logs to stderr for one call with DEBUG set to `setting`. `debug`
+   * reads DEBUG when it is loaded: it is told the new setting, as it would have read it.
+   */
   async function logged(setting: string | undefined, logger?: null): Promise<string> {
     if (setting === undefined) delete process.env.DEBUG;
     else process.env.DEBUG = setting;
+    (require('debug') as typeof import('debug')).enable(setting ?? '');
     const written: string[] = [];
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
     try {
-      await jest.isolateModulesAsync(async () => {
-        const { standardPipeline } = require('../src/http/standard-pipeline') as typeof import('../src/http/standard-pipeline');
-        const send = standardPipeline({ logger, transport: async (req) => answer(204, req) });
-        await send(request());
-      });
+      const send = standardPipeline({ logger, transport: async (req) => answer(204, req) });
+      await send(request());
     } finally {
       stderr.mockRestore();
     }

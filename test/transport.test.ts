@@ -6,7 +6,7 @@
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { getEventListeners } from 'events';
+import { EventEmitter, getEventListeners } from 'events';
 import { Readable } from 'stream';
 import * as zlib from 'zlib';
 import { AzureMLError, AzureMLNetworkError, AzureMLResponseFormatError, createTransport, type IdleTimers } from '../src';
@@ -106,6 +106,9 @@ describe('the request on the wire', () => {
       expect((error as Error).message).toBe('Action test/transport could not send its request: Invalid character in header content ["x-note"]');
       // A timer left running would destroy a request that was never made.
       expect(() => timers.advance(1000)).not.toThrow();
+      // And without a timeout (no timer at all), the same error.
+      const untimed = await send(request(server, { headers: { 'x-note': 'sec\nret' } })).catch((e: unknown) => e);
+      expect((untimed as Error).message).toBe('Action test/transport could not send its request: Invalid character in header content ["x-note"]');
       expect(server.seen).toHaveLength(0);
     } finally {
       await server.close();
@@ -394,43 +397,32 @@ describe('the idle timer', () => {
 });
 
 describe('network errors', () => {
-  // Node's http replaced, for this block only, by one whose requests fail with `mockError`: the
-  // system's messages cannot be chosen otherwise. A copy of the transport of its own loads it.
-  let mockError: Error;
-  let failing: typeof send;
-  beforeAll(() => {
-    jest.doMock('http', () => {
-      const real = jest.requireActual<typeof http>('http');
-      const { EventEmitter } = jest.requireActual<typeof import('events')>('events');
-      return {
-        ...real,
-        request: () => {
-          const req = new EventEmitter() as import('events').EventEmitter & { end(): void; destroy(): void };
-          req.end = () => void process.nextTick(() => req.emit('error', mockError));
-          req.destroy = () => undefined;
-          return req;
-        },
-      };
-    });
-    jest.isolateModules(() => {
-      failing = (require('../src/http/transport') as typeof import('../src/http/transport')).createTransport();
-    });
-  });
-  afterAll(() => jest.dontMock('http'));
+  // The system's messages cannot be chosen on a real socket: Node's http.request (the module
+  // object the transport calls) is replaced, for these tests only, by one whose request fails.
+  function failingWith(error: Error): void {
+    const real = require('http') as typeof http;
+    jest.spyOn(real, 'request').mockImplementation((() => {
+      const req = new EventEmitter() as EventEmitter & { end(): void; destroy(): void };
+      req.end = () => void process.nextTick(() => req.emit('error', error));
+      req.destroy = () => undefined;
+      return req;
+    }) as unknown as typeof http.request);
+  }
+  afterEach(() => jest.restoreAllMocks());
 
   const base: PipelineRequest = { method: 'get', url: 'http://127.0.0.1:9/x', headers: {}, responseType: 'buffer', action: 'test/transport', baseUrl: 'http://127.0.0.1:9' };
 
   it("puts the system's reason on one line of at most 300 characters", async () => {
-    mockError = Object.assign(new Error(`first line\n\n   second\tline ${'x'.repeat(400)}`), { code: 'EPROTO' });
-    const error = (await failing(base).catch((e: unknown) => e)) as AzureMLNetworkError;
+    failingWith(Object.assign(new Error(`first line\n\n   second\tline ${'x'.repeat(400)}`), { code: 'EPROTO' }));
+    const error = (await send(base).catch((e: unknown) => e)) as AzureMLNetworkError;
     expect(error.reason).toBe(`first line second line ${'x'.repeat(277)}`);
     expect(error.reason).toHaveLength(300);
     expect(error.code).toBe('EPROTO');
   });
 
   it('says "unknown error" for an error without a message', async () => {
-    mockError = Object.assign(new Error(), { message: undefined as unknown as string });
-    const error = (await failing(base).catch((e: unknown) => e)) as AzureMLNetworkError;
+    failingWith(Object.assign(new Error(), { message: undefined as unknown as string }));
+    const error = (await send(base).catch((e: unknown) => e)) as AzureMLNetworkError;
     expect(error.message).toBe('Action test/transport failed: no answer from http://127.0.0.1:9 (unknown error)');
   });
 });

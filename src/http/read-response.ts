@@ -25,7 +25,8 @@ export function serviceErrorOf(response: PipelineResponse): AzureMLServiceError 
 
 export function readResponse(op: OperationSpec, response: PipelineResponse): unknown {
   const action = response.request.action;
-  if (response.status < 200 || response.status >= 300) throw serviceErrorOf(response);
+  // Node hands over final answers only: none is below 200.
+  if (response.status >= 300) throw serviceErrorOf(response);
   if (op.responseKind === 'binary') return response.body;
   // Nothing promised: nothing read. A body, if one came, is JSON the swagger does not describe.
   if (op.responseKind === 'none') {

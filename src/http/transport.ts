@@ -194,7 +194,8 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
     };
     let req: import('http').ClientRequest;
     try {
-      req = (secure ? https : http).request(url, { method: request.method.toUpperCase(), headers, agent: secure ? httpsAgent : httpAgent }, onResponse);
+      // Node sends the method in capitals whatever its case here.
+      req = (secure ? https : http).request(url, { method: request.method, headers, agent: secure ? httpsAgent : httpAgent }, onResponse);
     } catch (error) {
       // Node refuses a header value with a line break or other control character (a token pasted
       // with its newline, say) before anything is sent. Its message names the header, not the value.
@@ -234,8 +235,9 @@ const send = async (request: PipelineRequest, idleTimers: IdleTimers): Promise<P
 /** A progress reporter for this attempt; a reporter that throws is not the request's problem. */
 function uploadProgress(request: PipelineRequest, headers: Record<string, string>): (sentBytes: number) => void {
   const attempt = (request.attemptsStarted = (request.attemptsStarted ?? 0) + 1);
+  // NaN when the body is sent chunked (no Content-Length).
   const length = Number(headers['content-length']);
-  const totalBytes = headers['content-length'] !== undefined && Number.isFinite(length) ? length : undefined;
+  const totalBytes = Number.isFinite(length) ? length : undefined;
   return (sentBytes) => {
     try {
       request.onUploadProgress!({ sentBytes, totalBytes, attempt });
