@@ -10,6 +10,7 @@ import { AzureMLAbortError, AzureMLNetworkError, AzureMLNotFoundError, AzureMLRe
 import type { PipelineRequest, PipelineResponse, SendRequest } from '../src/http/pipeline';
 import type { ServiceActions, WorkflowContext } from '../src/workflow/context';
 import { downloadOutputs, type DownloadProgress } from '../src/workflow/results/download';
+import { failure } from './helpers/failure';
 
 const WS = { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'e' };
 const BASE = 'http://127.0.0.1:1/';
@@ -63,15 +64,6 @@ function context(artifacts: unknown[], linked: Links): WorkflowContext {
 }
 
 const artifact = (name: string) => ({ path: name, contentUri: `${BASE}${name}` });
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: Error) => error,
-  );
-}
 
 describe('settings', () => {
   it('names every wrong setting at once, before asking for anything', async () => {

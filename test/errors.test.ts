@@ -7,6 +7,7 @@ import * as net from 'net';
 import { AzureMLError, AzureMLNetworkError, AzureMLResponseFormatError, AzureMLServiceError, create } from '../src';
 import { BASE_PATH, TOKEN, WORKSPACE } from './helpers/fixtures';
 import { expectNoSecrets } from './helpers/secrets';
+import { failure } from './helpers/failure';
 
 const HOST = 'https://eastus.api.azureml.ms';
 const CANCEL_PATH = `${BASE_PATH}/runId/run_1/cancel`;
@@ -14,15 +15,6 @@ const ACCOUNT_SECRETS = { access_token: TOKEN, refresh_token: 'refresh-token-val
 // Retries are the subject of reliability.test.ts: here every answer is the call's answer.
 const NO_RETRY = { retry: { maxRetries: 0 } };
 const cancel = () => create({ ...ACCOUNT_SECRETS, region: 'eastus' }, NO_RETRY).Runs_CancelRunWithUri({ ...WORKSPACE, runId: 'run_1' });
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('the call was expected to fail');
-    },
-    (e: Error) => e,
-  );
-}
 
 describe('ErrorResponse answers', () => {
   const body = {

@@ -6,6 +6,7 @@
 import { AzureMLResponseFormatError, AzureMLServiceError } from '../src';
 import { fetchFromByte, fetchRangeInto, LOG_WAIT_HEADER } from '../src/http/fetch-range';
 import type { PipelineRequest, PipelineResponse, SendRequest } from '../src/http/pipeline';
+import { failure } from './helpers/failure';
 
 const URL_ = 'http://127.0.0.1:1/logs/azureml/driver.txt?sv=1&sig=abc';
 
@@ -30,15 +31,6 @@ function scripted(...attempts: Scripted[]): { send: SendRequest; asked: Pipeline
     return answer;
   };
   return { send, asked };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: Error) => error,
-  );
 }
 
 describe('fetchFromByte', () => {

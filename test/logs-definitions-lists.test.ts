@@ -9,18 +9,10 @@ import type { ServiceActions, WorkflowContext } from '../src/workflow/context';
 import { prepareRunDefinition } from '../src/workflow/definition';
 import { iterateChildRuns, listRuns, listRunsPage } from '../src/workflow/list-runs';
 import { getRunLog, processLogsOf } from '../src/workflow/run-log';
+import { failure } from './helpers/failure';
 
 const WS = { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'e' };
 const BASE = 'http://127.0.0.1:1/';
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: Error) => error,
-  );
-}
 
 /** A run listing these logs (each file's text), and the names read. */
 function runWithLogs(logs: Record<string, string>) {

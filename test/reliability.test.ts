@@ -20,6 +20,7 @@ import { executionSpec } from '../src/spec/execution/spec';
 import { makeZip } from './helpers/make-zip';
 import { startRecordingServer } from './helpers/recording-server';
 import { ManualTimers } from './helpers/manual-timers';
+import { failure } from './helpers/failure';
 
 const WS = { subscriptionId: '6a8bd9bb-1df3-4bca-9b24-27a7f3e5b9e7', resourceGroupName: 'rg', workspaceName: 'ws', experimentName: 'faults' };
 const PROJECT = makeZip([{ name: 'ok.py', data: 'print("ok")' }]);
@@ -37,15 +38,6 @@ function client(extra: Record<string, unknown> = {}) {
   const delays: number[] = [];
   const c = create({ access_token: 't', host: emulator.url }, { retry: { sleep: async (ms: number) => void delays.push(ms) }, ...extra });
   return { c, delays };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: Error) => e,
-  );
 }
 
 describe('retries', () => {
