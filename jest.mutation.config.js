@@ -53,5 +53,7 @@ module.exports = {
   // A mutant that makes a test wait forever fails it here, rather than at Stryker's timeout,
   // which restarts the worker. The slowest test of these files takes about 6 s.
   testTimeout: 15000,
+  // workflow/: its lazily loaded modules are loaded before each file (why: test/mutation/preload-workflow.js).
+  setupFiles: process.env.MUTATION_FOLDER === 'workflow' ? [path.join(__dirname, 'test/mutation/preload-workflow.js')] : [],
   testPathIgnorePatterns: ['/node_modules/', ...left.map((name) => `/test/${name.replace(/-/g, '\\-')}\\.test\\.ts$`)],
 };

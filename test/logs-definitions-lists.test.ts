@@ -40,7 +40,7 @@ describe('getRunLog', () => {
       expect(error.problems).toEqual([{ path: 'rank', message: `must be a whole number, 0 or more (got ${rank})` }]);
     }
     expect(((await failure(getRunLog(run.ctx, 'r1', { rank: 0, file: 'x.txt' }))) as AzureMLValidationError).problems).toEqual([
-      { path: 'rank', message: 'give rank or file, not both' },
+      { path: 'rank', message: 'cannot be given with file: give one or the other' },
     ]);
     expect(run.details()).toBe(0);
   });

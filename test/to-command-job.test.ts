@@ -137,3 +137,165 @@ it('refuses a definition without a script or an environment, naming both, and on
   );
   expect(() => toCommandJob('train.py' as never)).toThrow('definition must be a run definition object');
 });
+
+describe('each mapping alone', () => {
+  const env = { name: 'e', version: '1' };
+
+  it('makes a job of what is given and nothing else: no field is there undefined', () => {
+    expect(toCommandJob({ configuration: { script: 't.py', environment: env } })).toStrictEqual({
+      job: { jobType: 'Command', command: 'python t.py', environmentId: 'azureml:e:1' },
+      dropped: [],
+    });
+    expect(toCommandJob({ configuration: { script: 't.py', target: 'cpu', jobName: 'Nightly', environment: env } }, { codeId: 'c1', experimentName: 'x' }).job).toStrictEqual({
+      jobType: 'Command',
+      command: 'python t.py',
+      environmentId: 'azureml:e:1',
+      codeId: 'c1',
+      computeId: 'cpu',
+      experimentName: 'x',
+      displayName: 'Nightly',
+    });
+  });
+
+  it('takes the compute and the environment given over the definition, and says the environment it names is replaced', () => {
+    const { job, dropped } = toCommandJob({ configuration: { script: 't.py', target: 'cpu', environment: env } }, { computeId: 'gpu', environmentId: 'azureml:other:2' });
+    expect([job.computeId, job.environmentId]).toEqual(['gpu', 'azureml:other:2']);
+    expect(dropped).toEqual([{ field: 'configuration.environment.name', reason: 'replaced by the environmentId given (azureml:other:2)' }]);
+    // With no environment section at all, the one given is used and nothing is said.
+    expect(toCommandJob({ configuration: { script: 't.py', environmentVariables: { A: '1' } } }, { environmentId: 'e' })).toStrictEqual({
+      job: { jobType: 'Command', command: 'python t.py', environmentId: 'e', environmentVariables: { A: '1' } },
+      dropped: [],
+    });
+  });
+
+  it('says a local target has no v2 place, and takes the variables of the configuration and of its environment', () => {
+    const { job, dropped } = toCommandJob({
+      configuration: { script: 't.py', target: 'local', environmentVariables: { A: '1', B: '1' }, environment: { ...env, environmentVariables: { B: '2' } } },
+    });
+    expect(job.computeId).toBeUndefined();
+    expect(job.environmentVariables).toEqual({ A: '1', B: '2' });
+    expect(dropped).toEqual([{ field: 'configuration.target', reason: 'v2 has no local target: the job runs on the compute given, else serverless compute' }]);
+  });
+
+  it.each(['PySpark', 'Cntk'])('says the %s framework has no command job', (framework) => {
+    expect(toCommandJob({ configuration: { script: 't.py', framework, environment: env } }).dropped).toEqual([
+      { field: 'configuration.framework', reason: `${framework} has no v2 command job; the script runs with python` },
+    ]);
+  });
+
+  it('uses script and arguments over a command, says so, and turns data references in a command string into inputs', () => {
+    expect(toCommandJob({ configuration: { script: 't.py', command: 'bash x.sh', environment: env } })).toStrictEqual({
+      job: { jobType: 'Command', command: 'python t.py', environmentId: 'azureml:e:1' },
+      dropped: [{ field: 'configuration.command', reason: 'script and arguments make the command; command is not used with them' }],
+    });
+    const { job } = toCommandJob({
+      configuration: {
+        command: 'bash x.sh $AZUREML_DATAREFERENCE_in_1 $AZUREML_DATAREFERENCE_B $AZUREML_DATAREFERENCE_9x',
+        environment: env,
+        dataReferences: { in_1: { dataStoreName: 's' } },
+      },
+    });
+    expect(job.command).toBe('bash x.sh ${{inputs.in_1}} ${{inputs.B}} $AZUREML_DATAREFERENCE_9x');
+    expect(toCommandJob({ configuration: { command: ['python', '$AZUREML_DATAREFERENCE_raw'], environment: env } }).job.command).toBe('python ${{inputs.raw}}');
+    expect(() => toCommandJob({ configuration: { command: '  ', environment: env } })).toThrow('definition.configuration.script is required (or command)');
+  });
+
+  it('maps each data reference mode, strips leading slashes, and names a reference without a datastore', () => {
+    const { job, dropped } = toCommandJob({
+      configuration: {
+        script: 't.py',
+        environment: env,
+        dataReferences: {
+          a: { dataStoreName: 's', pathOnDataStore: '//x/y' },
+          b: { dataStoreName: 's', mode: 'Download' },
+          c: { dataStoreName: 's', pathOnDataStore: 'out/', mode: 'UPLOAD' },
+          d: { pathOnDataStore: 'p' },
+        },
+      },
+    });
+    expect(job.inputs).toStrictEqual({
+      a: { jobInputType: 'uri_folder', uri: 'azureml://datastores/s/paths/x/y', mode: 'ReadOnlyMount' },
+      b: { jobInputType: 'uri_folder', uri: 'azureml://datastores/s/paths/', mode: 'Download' },
+    });
+    expect(job.outputs).toStrictEqual({ c: { jobOutputType: 'uri_folder', uri: 'azureml://datastores/s/paths/out/', mode: 'Upload' } });
+    expect(dropped).toEqual([{ field: 'configuration.dataReferences.d', reason: 'no dataStoreName: a v2 input needs a datastore path' }]);
+    expect(
+      toCommandJob({ configuration: { script: 't.py', environment: env, dataReferences: { r: { dataStoreName: 's', pathOnCompute: '/mnt', overwrite: false } } } }).dropped,
+    ).toEqual([
+      { field: 'configuration.dataReferences.r.pathOnCompute', reason: 'v2 chooses where an input is mounted; the command gets its path from ${{inputs.r}}' },
+      { field: 'configuration.dataReferences.r.overwrite', reason: 'v2 outputs have no overwrite setting' },
+    ]);
+  });
+
+  it('maps Gloo to PyTorch, a parameter server to TensorFlow with only the counts given, and keeps quiet about one process per node', () => {
+    const distribution = (config: Record<string, unknown>) => toCommandJob({ configuration: { script: 't.py', environment: env, ...config } }).job.distribution;
+    expect(distribution({ communicator: 'Gloo' })).toStrictEqual({ distributionType: 'PyTorch' });
+    expect(distribution({ communicator: 'ParameterServer' })).toStrictEqual({ distributionType: 'TensorFlow' });
+    expect(distribution({ framework: 'TensorFlow', tensorflow: { workerCount: 0, parameterServerCount: 2 } })).toStrictEqual({
+      distributionType: 'TensorFlow',
+      workerCount: 0,
+      parameterServerCount: 2,
+    });
+    expect(distribution({ framework: 'TensorFlow', nodeCount: 4 })).toBeUndefined();
+    expect(distribution({ framework: 'Python', tensorflow: { workerCount: 2 } })).toBeUndefined();
+    expect(distribution({ communicator: 'Mpi' })).toStrictEqual({ distributionType: 'Mpi' });
+    expect(toCommandJob({ configuration: { script: 't.py', environment: env, mpi: { processCountPerNode: 1 } } }).dropped).toEqual([]);
+  });
+
+  it('names every field it has no place for, with the reason for each known one, and skips empty sections', () => {
+    const { dropped } = toCommandJob({
+      snapshotId: 'snap',
+      parentRunId: 'p',
+      runType: 'experiment',
+      properties: { a: '1' },
+      configuration: {
+        script: 't.py',
+        arguments: [],
+        framework: 'Python',
+        communicator: 'None',
+        target: 'cpu',
+        dataReferences: {},
+        jobName: 'j',
+        maxRunDurationSeconds: 60,
+        nodeCount: 1,
+        environmentVariables: {},
+        tensorflow: { workerCount: 0 },
+        mpi: { processCountPerNode: 1 },
+        history: { outputCollection: true },
+        spark: { configuration: { a: '1' } },
+        hdi: { yarnDeployMode: 'Cluster' },
+        docker: { useDocker: true },
+        identity: { type: 'Managed' },
+        amlCompute: {},
+        credentialPassthrough: true,
+        environment: {
+          name: 'e',
+          version: '1',
+          environmentVariables: {},
+          python: { userManagedDependencies: true },
+          docker: { baseImage: 'x' },
+          spark: { packages: [1] },
+          inferencingStackVersion: 'latest',
+          r: { rVersion: '4' },
+        },
+      },
+    });
+    expect(dropped).toEqual([
+      { field: 'snapshotId', reason: 'a v1 snapshot is not a v2 code asset: submit the project folder (the workflow uploads it as code)' },
+      { field: 'parentRunId', reason: 'v2 jobs have no parent run; use a pipeline job to group steps' },
+      { field: 'runType', reason: 'v2 jobs have no run type' },
+      { field: 'properties', reason: 'no place in a v2 command job' },
+      { field: 'configuration.history', reason: 'v2 always collects ./outputs and ./logs; other folders are not watched' },
+      { field: 'configuration.spark', reason: 'Spark jobs are not part of the command job' },
+      { field: 'configuration.hdi', reason: 'HDInsight targets have no v2 counterpart' },
+      { field: 'configuration.docker', reason: 'v2 sets the container up from the environment and the compute' },
+      { field: 'configuration.identity', reason: 'give identity in the job (AMLToken, Managed or UserIdentity) if the default does not suit' },
+      { field: 'configuration.credentialPassthrough', reason: 'no place in a v2 command job' },
+      { field: 'configuration.environment.python', reason: 'v2 environments are registered assets: register one with these dependencies and give its environmentId' },
+      { field: 'configuration.environment.docker', reason: 'v2 environments are registered assets: register one with this image and give its environmentId' },
+      { field: 'configuration.environment.spark', reason: 'Spark jobs are not part of the command job' },
+      { field: 'configuration.environment.inferencingStackVersion', reason: 'an inferencing setting, not a training one' },
+      { field: 'configuration.environment.r', reason: 'no place in a v2 command job' },
+    ]);
+  });
+});

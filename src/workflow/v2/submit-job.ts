@@ -91,7 +91,7 @@ export function commandJobOf(input: SubmitJobInput, experimentName: string): { j
   let job: CommandJob;
   let dropped: DroppedField[] = [];
   if (input.definition !== undefined) {
-    if (input.command !== undefined) problems.push({ path: 'command', message: 'give a command or a definition, not both' });
+    if (input.command !== undefined) problems.push({ path: 'command', message: 'cannot be given with a definition: give one or the other' });
     ({ job, dropped } = toCommandJob(input.definition, { environmentId: input.environmentId, computeId: input.computeId }));
   } else {
     if (typeof input.command !== 'string' || !input.command.trim()) problems.push({ path: 'command', message: 'is required (or a v1 definition): what the job runs' });

@@ -49,11 +49,14 @@ const ACTION = 'azureml-execution/toCommandJob';
 
 /** Quoted for a POSIX shell when it holds anything but plain characters. */
 export function shellQuote(arg: string): string {
-  if (arg !== '' && /^[\w@%+=:,./${}-]+$/.test(arg) && !/\$(?!\{\{)/.test(arg)) return arg;
+  if (/^[\w@%+=:,./${}-]+$/.test(arg) && !/\$(?!\{\{)/.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 const DATA_REFERENCE = /\$AZUREML_DATAREFERENCE_([A-Za-z_][\w]*)/g;
+
+/** `$AZUREML_DATAREFERENCE_<name>` (v1's variable of a data reference) as v2's `${{inputs.<name>}}`. */
+const withInputs = (text: string): string => text.replace(DATA_REFERENCE, (_m, name: string) => `\${{inputs.${name}}}`);
 
 function distributionOf(config: RunConfiguration, dropped: DroppedField[]): DistributionConfiguration | undefined {
   const perNode = config.mpi?.processCountPerNode;
@@ -160,7 +163,12 @@ export function toCommandJob(definition: RunDefinition | Record<string, unknown>
   const problems: Array<{ path: string; message: string }> = [];
   // azureml-core 1.x also writes `command` (a list or a string) instead of script and arguments.
   const given = config.command;
-  const command = Array.isArray(given) ? given.map((part) => shellQuote(String(part))).join(' ') : typeof given === 'string' && given.trim() ? given : undefined;
+  // References are replaced before quoting, so that `${{inputs.x}}` stays unquoted, as in arguments.
+  const command = Array.isArray(given)
+    ? given.map((part) => shellQuote(withInputs(String(part)))).join(' ')
+    : typeof given === 'string' && given.trim()
+      ? withInputs(given)
+      : undefined;
   if (!config.script && !command) problems.push({ path: 'definition.configuration.script', message: 'is required (or command): the command job runs `python <script>`' });
   const env = config.environment;
   const environmentId = options.environmentId ?? (env?.name ? `azureml:${env.name}${env.version ? `:${env.version}` : '@latest'}` : undefined);
@@ -170,12 +178,10 @@ export function toCommandJob(definition: RunDefinition | Record<string, unknown>
   if (config.framework === 'PySpark' || config.framework === 'Cntk') {
     dropped.push({ field: 'configuration.framework', reason: `${config.framework} has no v2 command job; the script runs with python` });
   }
-  const args = (config.arguments ?? []).map((arg) => String(arg).replace(DATA_REFERENCE, (_m, name: string) => `\${{inputs.${name}}}`));
+  const args = (config.arguments ?? []).map((arg) => withInputs(String(arg)));
   const job: CommandJob = {
     jobType: 'Command',
-    command: config.script
-      ? ['python', shellQuote(config.script), ...args.map(shellQuote)].join(' ')
-      : command!.replace(DATA_REFERENCE, (_m, name: string) => `\${{inputs.${name}}}`),
+    command: config.script ? ['python', shellQuote(config.script), ...args.map(shellQuote)].join(' ') : command!,
     environmentId: environmentId!,
   };
   if (config.script && command) dropped.push({ field: 'configuration.command', reason: 'script and arguments make the command; command is not used with them' });

@@ -61,7 +61,7 @@ export function codeNameOf(dir: string): string {
 }
 
 /** The container URL and the blob folder of a pending upload's SAS link (the link may name a folder in the container). */
-function splitSasUri(sasUri: string): { containerUrl: string; prefix: string } {
+export function splitSasUri(sasUri: string): { containerUrl: string; prefix: string } {
   const url = new URL(sasUri);
   // A SAS is a credential: over plain http only to this machine (the emulator).
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
