@@ -123,7 +123,8 @@ export async function getRunLog(ctx: WorkflowContext, ref: RunRef, options: GetR
   if (options.rank !== undefined && (!Number.isSafeInteger(options.rank) || options.rank < 0)) {
     throw new AzureMLValidationError({ action, problems: [{ path: 'rank', message: `must be a whole number, 0 or more (got ${JSON.stringify(options.rank)})` }] });
   }
-  if (options.rank !== undefined && options.file !== undefined) throw new AzureMLValidationError({ action, problems: [{ path: 'rank', message: 'cannot be given with file: give one or the other' }] });
+  if (options.rank !== undefined && options.file !== undefined)
+    throw new AzureMLValidationError({ action, problems: [{ path: 'rank', message: 'cannot be given with file: give one or the other' }] });
   const run = resolveRun(ref, ctx.defaults, action);
   const details = await ctx.client.Runs_GetDetails(run, { signal: options.signal });
   const file = options.rank === undefined ? mainLogOf(details, options.file) : rankLogOf(details, options.rank, run.runId, action);
