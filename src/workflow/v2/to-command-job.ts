@@ -61,7 +61,7 @@ const withInputs = (text: string): string => text.replace(DATA_REFERENCE, (_m, n
 function distributionOf(config: RunConfiguration, dropped: DroppedField[]): DistributionConfiguration | undefined {
   const perNode = config.mpi?.processCountPerNode;
   const framework = config.framework;
-  const communicator = config.communicator ?? 'None';
+  const communicator = config.communicator;
   if (communicator === 'Mpi') return { distributionType: 'Mpi', ...(perNode ? { processCountPerInstance: perNode } : {}) };
   if (communicator === 'Nccl' || communicator === 'Gloo' || (framework === 'PyTorch' && (config.nodeCount ?? 1) > 1)) {
     return { distributionType: 'PyTorch', ...(perNode ? { processCountPerInstance: perNode } : {}) };
