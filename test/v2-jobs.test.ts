@@ -4,49 +4,14 @@
  * it, and a cancel followed to its end only when the answer starts an operation.
  */
 import { AzureMLOperationFailedError, AzureMLValidationError } from '../src';
-import type { AnswerHead, CallOptions } from '../src/http/call-options';
-import type { V2Actions } from '../src/spec/arm/types';
-import type { ServiceActions } from '../src/workflow/context';
-import { cancelJob, resolveJobRun, submitRunAsJob, type V2WorkflowContext } from '../src/workflow/v2/jobs';
-import type { Poll } from '../src/workflow/v2/long-running';
+import { cancelJob, resolveJobRun, submitRunAsJob } from '../src/workflow/v2/jobs';
 import { failure } from './helpers/failure';
+import { answering, v2Context } from './helpers/scripted-v2';
 
 const WS = { subscriptionId: 'sub', resourceGroupName: 'rg', workspaceName: 'ws1' };
 const WS_ID = '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws1';
 
-interface Call {
-  op: string;
-  input: Record<string, unknown>;
-  call: CallOptions;
-}
-
-/** A context whose v2 actions answer from `answers` (by operation) and record each call; polls likewise. */
-function context(
-  answers: Partial<Record<keyof V2Actions, (input: Record<string, unknown>, call: CallOptions) => unknown>>,
-  polls: Array<{ status: number; body: unknown }> = [],
-  defaults?: Record<string, string>,
-) {
-  const calls: Call[] = [];
-  const v2 = new Proxy(
-    {},
-    {
-      get: (_target, op: string) => async (input: Record<string, unknown>, call: CallOptions) => {
-        calls.push({ op, input, call });
-        const answer = answers[op as keyof V2Actions];
-        if (!answer) throw new Error(`unexpected call of ${op}`);
-        return answer(input, call);
-      },
-    },
-  ) as V2Actions;
-  const polled: string[] = [];
-  const poll: Poll = async (url) => {
-    polled.push(url);
-    const answer = polls[Math.min(polled.length - 1, polls.length - 1)];
-    return { status: answer.status, headers: {}, body: answer.body };
-  };
-  const ctx: V2WorkflowContext = { client: {} as ServiceActions, v2, poll, defaults };
-  return { ctx, calls, polled };
-}
+const context = v2Context;
 
 const created = (input: Record<string, unknown>) => ({ id: `${WS_ID}/jobs/${String(input.id)}`, properties: (input.body as { properties: unknown }).properties });
 const noSleep = async () => undefined;
@@ -130,16 +95,11 @@ describe('resolveJobRun', () => {
 });
 
 describe('cancelJob', () => {
-  const cancelAnswer = (head: AnswerHead) => (_input: Record<string, unknown>, call: CallOptions) => {
-    call.onResponse?.(head);
-    return undefined;
-  };
-
   it("follows the cancel's operation to its end, then reads the job's status", async () => {
     const signal = new AbortController().signal;
     const { ctx, calls, polled } = context(
       {
-        Jobs_Cancel: cancelAnswer({ status: 202, headers: { location: 'https://arm/op/1' } }),
+        Jobs_Cancel: answering({ status: 202, headers: { location: 'https://arm/op/1' } }),
         Jobs_Get: () => ({ properties: { status: 'Canceled' } }),
       },
       [
@@ -159,7 +119,7 @@ describe('cancelJob', () => {
   });
 
   it('polls nothing when the cancel ends at once, and gives an empty status when the job has none', async () => {
-    const { ctx, calls, polled } = context({ Jobs_Cancel: cancelAnswer({ status: 200, headers: { location: 'https://arm/op/1' } }), Jobs_Get: () => ({ properties: {} }) }, [], {
+    const { ctx, calls, polled } = context({ Jobs_Cancel: answering({ status: 200, headers: { location: 'https://arm/op/1' } }), Jobs_Get: () => ({ properties: {} }) }, [], {
       ...WS,
       experimentName: 'exp',
     });
@@ -170,7 +130,7 @@ describe('cancelJob', () => {
 
   it('rejects with the operation error when the cancel ends Failed, and reads no status', async () => {
     const { ctx, calls } = context(
-      { Jobs_Cancel: cancelAnswer({ status: 202, headers: { 'azure-asyncoperation': 'https://arm/op/2' } }), Jobs_Get: () => ({ properties: { status: 'Completed' } }) },
+      { Jobs_Cancel: answering({ status: 202, headers: { 'azure-asyncoperation': 'https://arm/op/2' } }), Jobs_Get: () => ({ properties: { status: 'Completed' } }) },
       [{ status: 200, body: { status: 'Failed', error: { code: 'JobTerminal', message: 'the job has ended' } } }],
       { ...WS, experimentName: 'exp' },
     );

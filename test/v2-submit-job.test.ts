@@ -6,32 +6,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AzureMLValidationError } from '../src';
-import type { V2Actions } from '../src/spec/arm/types';
 import { commandJobOf, newJobName, submitJob } from '../src/workflow/v2/submit-job';
 import { failure } from './helpers/failure';
 import { projectFolders } from './helpers/project-folders';
+import { scriptedV2 } from './helpers/scripted-v2';
 
 const WS = { subscriptionId: 'sub', resourceGroupName: 'rg', workspaceName: 'ws1' };
 const WS_ID = '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws1';
 const folders = projectFolders('submit-job-');
 afterEach(() => folders.cleanup());
-
-/** v2 actions that record each call and answer from `answers` by operation. */
-function scriptedV2(answers: Partial<Record<keyof V2Actions, (input: Record<string, unknown>) => unknown>> = {}) {
-  const calls: Array<{ op: string; input: Record<string, unknown>; call: unknown }> = [];
-  const v2 = new Proxy(
-    {},
-    {
-      get: (_target, op: string) => async (input: Record<string, unknown>, call: unknown) => {
-        calls.push({ op, input, call });
-        const answer = answers[op as keyof V2Actions];
-        if (!answer) throw new Error(`unexpected call of ${op}`);
-        return answer(input);
-      },
-    },
-  ) as V2Actions;
-  return { v2, calls };
-}
 
 const problemsOf = (fn: () => unknown) => {
   try {

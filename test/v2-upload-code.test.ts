@@ -10,10 +10,10 @@ import type { AddressInfo } from 'net';
 import * as path from 'path';
 import nock from 'nock';
 import { AzureMLAbortError, AzureMLError, AzureMLServiceError } from '../src';
-import type { V2Actions } from '../src/spec/arm/types';
 import { codeNameOf, splitSasUri, uploadCode } from '../src/workflow/v2/upload-code';
 import { failure } from './helpers/failure';
 import { projectFolders } from './helpers/project-folders';
+import { scriptedV2 } from './helpers/scripted-v2';
 
 const WS = { subscriptionId: 'sub', resourceGroupName: 'rg', workspaceName: 'ws1' };
 const SIG = 'c2VjcmV0LXNpZ25hdHVyZQ%3D%3D';
@@ -77,25 +77,14 @@ afterEach(async () => {
 
 /** Code-version actions: none exists (404), the pending upload gives `sasUri`, registering echoes an id. */
 function codeVersions(sasUri: string | undefined, get?: () => unknown, pending?: () => Promise<unknown>) {
-  const calls: Array<{ op: string; input: Record<string, unknown>; call: unknown }> = [];
   const notFound = () => {
     throw new AzureMLServiceError({ action: 'a', statusCode: 404, body: '', headers: {} });
   };
-  const answers: Record<string, (input: Record<string, unknown>) => unknown> = {
+  return scriptedV2({
     CodeVersions_Get: get ?? notFound,
     CodeVersions_CreateOrGetStartPendingUpload: () => pending?.() ?? { blobReferenceForConsumption: sasUri === undefined ? {} : { credential: { credentialType: 'SAS', sasUri } } },
     CodeVersions_CreateOrUpdate: (input) => ({ id: `codes/${String(input.name)}/versions/${String(input.version)}` }),
-  };
-  const v2 = new Proxy(
-    {},
-    {
-      get: (_t, op: string) => async (input: Record<string, unknown>, call: unknown) => {
-        calls.push({ op, input, call });
-        return answers[op](input);
-      },
-    },
-  ) as V2Actions;
-  return { v2, calls };
+  });
 }
 
 const sas = (pathname = '/devstoreaccount1/code', extra = '') => `${storage.url}${pathname}?sv=2021-08-06&sr=c&sp=rcw${extra}&sig=${SIG}`;

@@ -6,6 +6,7 @@
  */
 import { AzureMLValidationError, type InputProblem } from '../../errors';
 import type { ComputeResource, ScaleSettings } from '../../spec/arm/types';
+import { isObject } from '../../spec/is-object';
 
 export interface ComputeSpec {
   /** The size of each node, e.g. STANDARD_DS3_V2. */
@@ -80,7 +81,7 @@ function scaleProblems(scale: Partial<ComputeScale>, problems: InputProblem[]): 
 /** ScaleSettings of the v2 API from a scale. */
 export function scaleSettingsOf(scale: ComputeScale, action: string): ScaleSettings {
   const problems: InputProblem[] = [];
-  if (!scale || typeof scale !== 'object') throw new AzureMLValidationError({ action, problems: [{ path: 'scale', message: 'must be an object with maxNodes (and minNodes)' }] });
+  if (!isObject(scale)) throw new AzureMLValidationError({ action, problems: [{ path: 'scale', message: 'must be an object with maxNodes (and minNodes)' }] });
   scaleProblems(scale, problems);
   if (problems.length) throw new AzureMLValidationError({ action, problems });
   return {
@@ -112,8 +113,7 @@ export function computeResourceOf(name: string, spec: ComputeSpec, action: strin
   const problems: InputProblem[] = [];
   const nameProblem = computeNameProblem(name);
   if (nameProblem) problems.push({ path: 'name', message: nameProblem });
-  if (!spec || typeof spec !== 'object')
-    throw new AzureMLValidationError({ action, problems: [...problems, { path: 'spec', message: 'must be an object with vmSize and maxNodes' }] });
+  if (!isObject(spec)) throw new AzureMLValidationError({ action, problems: [...problems, { path: 'spec', message: 'must be an object with vmSize and maxNodes' }] });
   for (const field of Object.keys(spec)) if (!SPEC_FIELDS.has(field)) problems.push({ path: field, message: `is not a known field (known: ${[...SPEC_FIELDS].join(', ')})` });
   if (typeof spec.vmSize !== 'string' || !spec.vmSize.trim()) problems.push({ path: 'vmSize', message: 'is required: the size of the nodes, e.g. STANDARD_DS3_V2' });
   scaleProblems(spec, problems);
@@ -132,7 +132,7 @@ export function computeResourceOf(name: string, spec: ComputeSpec, action: strin
     if (typeof spec[field] !== 'string' || !spec[field]) problems.push({ path: field, message: 'must be a non-empty string' });
     else if (!spec.adminUserName) problems.push({ path: field, message: 'needs adminUserName: the user it logs in' });
   }
-  if (spec.tags !== undefined && (typeof spec.tags !== 'object' || spec.tags === null || Object.values(spec.tags).some((v) => typeof v !== 'string'))) {
+  if (spec.tags !== undefined && (!isObject(spec.tags) || Object.values(spec.tags).some((v) => typeof v !== 'string'))) {
     problems.push({ path: 'tags', message: 'must be an object of strings' });
   }
   if (problems.length) throw new AzureMLValidationError({ action, problems });
