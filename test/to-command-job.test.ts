@@ -142,7 +142,7 @@ describe('each mapping alone', () => {
   const env = { name: 'e', version: '1' };
 
   it('makes a job of what is given and nothing else: no field is there undefined', () => {
-    expect(toCommandJob({ configuration: { script: 't.py', environment: env } })).toStrictEqual({
+    expect(toCommandJob({ configuration: { script: 't.py', environment: env, history: undefined, docker: {} } })).toStrictEqual({
       job: { jobType: 'Command', command: 'python t.py', environmentId: 'azureml:e:1' },
       dropped: [],
     });

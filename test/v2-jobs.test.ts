@@ -6,12 +6,15 @@
 import { AzureMLOperationFailedError, AzureMLValidationError } from '../src';
 import { cancelJob, resolveJobRun, submitRunAsJob } from '../src/workflow/v2/jobs';
 import { failure } from './helpers/failure';
+import { projectFolders } from './helpers/project-folders';
 import { answering, v2Context } from './helpers/scripted-v2';
 
 const WS = { subscriptionId: 'sub', resourceGroupName: 'rg', workspaceName: 'ws1' };
 const WS_ID = '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws1';
 
 const context = v2Context;
+const folders = projectFolders('v2-jobs-');
+afterEach(() => folders.cleanup());
 
 const created = (input: Record<string, unknown>) => ({ id: `${WS_ID}/jobs/${String(input.id)}`, properties: (input.body as { properties: unknown }).properties });
 const noSleep = async () => undefined;
@@ -46,6 +49,14 @@ describe('submitRunAsJob', () => {
     });
   });
 
+  it('sends the project folder as the code of the job', async () => {
+    const dir = folders.make({ 't.py': 'print(1)\n' });
+    const { ctx, calls } = context({ CodeVersions_Get: () => ({ id: 'codes/x/versions/1' }), Jobs_CreateOrUpdate: created }, [], { ...WS, experimentName: 'exp' });
+    const out = await submitRunAsJob(ctx, { project: dir, script: 't.py', environmentId: 'e', jobName: 'j3' });
+    expect(calls.map((c) => c.op)).toEqual(['CodeVersions_Get', 'Jobs_CreateOrUpdate']);
+    expect([out.code?.codeId, out.job.codeId]).toEqual(['codes/x/versions/1', 'codes/x/versions/1']);
+  });
+
   it('refuses a project that is not a folder path (v2 sends files, not a zip) before anything is sent', async () => {
     const { ctx, calls } = context({});
     const error = await failure(submitRunAsJob(ctx, { script: 'x.py', environmentId: 'e', project: Buffer.from('PK') as never }, {}));
@@ -55,6 +66,9 @@ describe('submitRunAsJob', () => {
     );
     expect((await failure(submitRunAsJob(ctx, { environmentId: 'e' }, {}))).message).toBe(
       'Action azureml-execution/submitJob was given invalid input: script is required: the file of the project to run',
+    );
+    expect((await failure(submitRunAsJob(ctx, { definition: { configuration: { arguments: ['x'] } }, environmentId: 'e' }, {}))).message).toBe(
+      'Action azureml-execution/submitJob was given invalid input: definition.configuration.script is required: the file of the project to run',
     );
     expect(calls).toEqual([]);
   });
@@ -68,6 +82,12 @@ describe('resolveJobRun', () => {
     expect(calls).toEqual([{ op: 'Jobs_Get', input: { ...WS, id: 'job-1' }, call: { signal } }]);
     expect(await resolveJobRun(ctx, { runId: 'job-2', workspaceName: 'other' }, 'a')).toEqual({ ...WS, workspaceName: 'other', experimentName: 'found', runId: 'job-2' });
     expect(calls[1].input).toEqual({ ...WS, workspaceName: 'other', id: 'job-2' });
+  });
+
+  it('reads the experiment of a job whose locator is whole but for it, with no defaults at all', async () => {
+    const { ctx, calls } = context({ Jobs_Get: () => ({ properties: { experimentName: 'found' } }) });
+    expect(await resolveJobRun(ctx, { ...WS, runId: 'job-1' }, 'a')).toEqual({ ...WS, experimentName: 'found', runId: 'job-1' });
+    expect(calls.map((c) => c.op)).toEqual(['Jobs_Get']);
   });
 
   it('says Default for a job that names no experiment', async () => {

@@ -85,13 +85,13 @@ describe('commandJobOf', () => {
   });
 
   it('leaves out what is not given: no inputs, outputs, limits or compute fields of its own', () => {
-    expect(commandJobOf({ command: 'echo hi', environmentId: 'e', displayName: '', description: '', computeId: '' }, 'x').job).toEqual({
+    expect(commandJobOf({ command: 'echo hi', environmentId: 'e', displayName: '', description: '', computeId: '' }, 'x').job).toStrictEqual({
       jobType: 'Command',
       command: 'echo hi',
       environmentId: 'e',
       experimentName: 'x',
     });
-    expect(commandJobOf({ command: 'echo', environmentId: 'e', timeout: 'PT30M', instanceCount: 0 }, 'x').job).toEqual({
+    expect(commandJobOf({ command: 'echo', environmentId: 'e', timeout: 'PT30M', instanceCount: 0 }, 'x').job).toStrictEqual({
       jobType: 'Command',
       command: 'echo',
       environmentId: 'e',
@@ -121,6 +121,15 @@ describe('commandJobOf', () => {
       inputs: { extra: { jobInputType: 'literal', value: 'x' } },
     });
     expect(dropped).toEqual([]);
+    // The inputs of the definition's data references, and those given, together.
+    const withData = commandJobOf(
+      { definition: { configuration: { script: 't.py', dataReferences: { raw: { dataStoreName: 's', pathOnDataStore: 'p' } } } }, environmentId: 'e', inputs: { lr: 1 } },
+      'x',
+    );
+    expect(withData.job.inputs).toStrictEqual({
+      raw: { jobInputType: 'uri_folder', uri: 'azureml://datastores/s/paths/p', mode: 'ReadOnlyMount' },
+      lr: { jobInputType: 'literal', value: '1' },
+    });
     expect(commandJobOf({ definition: { configuration: { script: 't.py', target: 'local' } }, environmentId: 'e' }, 'x').dropped).toEqual([
       { field: 'configuration.target', reason: 'v2 has no local target: the job runs on the compute given, else serverless compute' },
     ]);
@@ -144,6 +153,9 @@ describe('commandJobOf', () => {
       'Action azureml-execution/submitJob was given invalid input: command cannot be given with a definition: give one or the other',
     );
     expect(problemsOf(() => commandJobOf({ environmentId: 'e' }, 'x'))).toContain('command is required (or a v1 definition)');
+    expect(problemsOf(() => commandJobOf({ command: 'x', environmentId: 5 as never }, 'x'))).toBe(
+      'Action azureml-execution/submitJob was given invalid input: environmentId is required: the environment the job runs in, e.g. azureml:my-env:1',
+    );
   });
 
   it.each([

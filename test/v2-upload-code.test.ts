@@ -216,13 +216,25 @@ describe('uploadCode', () => {
   it('sends a file above 8 MiB in 8 MiB blocks, then its block list', async () => {
     const dir = folders.make({ 'small.py': 's' });
     fs.writeFileSync(path.join(dir, 'model.bin'), Buffer.alloc(9 * MiB, 1));
-    const out = await uploadCode(codeVersions(sas()).v2, WS, dir, { codeName: 'c', concurrency: 1 });
+    const progress: number[] = [];
+    const out = await uploadCode(codeVersions(sas()).v2, WS, dir, { codeName: 'c', concurrency: 1, onProgress: (p) => progress.push(p.uploadedBytes) });
     const name = (s: Seen) => `${new URL(s.url, storage.url).searchParams.get('comp') ?? 'blob'}:${s.bytes}`;
     // The two blocks go at once (either may end first), the list after both, then the small file.
     const seen = storage.seen.map(name);
     expect([...seen.slice(0, 2)].sort()).toEqual([`block:${MiB}`, `block:${8 * MiB}`]);
     expect(seen.slice(2)).toEqual([expect.stringMatching(/^blocklist:\d+$/), 'blob:1']);
     expect(out.uploadedBytes).toBe(9 * MiB + 1);
+    // Told as blocks arrive, not only once the file has gone.
+    expect(progress.findIndex((bytes) => bytes > 0 && bytes < 9 * MiB)).toBeLessThan(progress.indexOf(9 * MiB));
+    expect(progress[progress.length - 1]).toBe(9 * MiB + 1);
+  });
+
+  it('tells onWarning of an empty .amlignore that lets through what .gitignore leaves out', async () => {
+    const dir = folders.make({ '.amlignore': '', '.gitignore': 'secret.env\n', 'a.py': 'a', 'secret.env': 'K=V' });
+    const warnings: string[] = [];
+    const out = await uploadCode(codeVersions(sas()).v2, WS, dir, { codeName: 'c', onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([`.amlignore in ${dir} has no rules, so .gitignore is not read there: 1 file that .gitignore leaves out will be uploaded: secret.env`]);
+    expect(out.files).toBe(4);
   });
 
   it('uploads nothing when the version exists, and tells 0 of the total', async () => {
@@ -257,8 +269,10 @@ describe('uploadCode', () => {
     expect(error).toBeInstanceOf(AzureMLError);
     expect(error.message).toMatch(/^Action azureml-execution\/uploadCode: the pending upload of c:[0-9a-f]{64} gave no SAS link to upload to$/);
     expect(calls.map((c) => c.op)).toEqual(['CodeVersions_Get', 'CodeVersions_CreateOrGetStartPendingUpload']);
-    const other = codeVersions(sas(), undefined, async () => ({ blobReferenceForConsumption: { credential: { credentialType: 'NoCredentials' } } }));
-    expect((await failure(uploadCode(other.v2, WS, dir, { codeName: 'c' }))).message).toContain('gave no SAS link to upload to');
+    for (const answer of [{ blobReferenceForConsumption: { credential: { credentialType: 'NoCredentials' } } }, {}]) {
+      const other = codeVersions(sas(), undefined, async () => answer);
+      expect((await failure(uploadCode(other.v2, WS, dir, { codeName: 'c' }))).message).toContain('gave no SAS link to upload to');
+    }
   });
 
   it("reports storage's refusal with its code and status, with the signature redacted, and registers nothing", async () => {

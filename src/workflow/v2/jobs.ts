@@ -7,6 +7,7 @@
 import { AzureMLValidationError } from '../../errors';
 import type { AnswerHead, CallOptions } from '../../http/call-options';
 import type { V2Actions } from '../../spec/arm/types';
+import { isObject } from '../../spec/is-object';
 import { workflowAction, type WorkflowContext } from '../context';
 import { prepareRunDefinition } from '../definition';
 import { locatorFields, resolveRun, type RunLocator, type RunRef } from '../locator';
@@ -43,7 +44,7 @@ export async function submitRunAsJob(ctx: V2WorkflowContext, input: SubmitRunOrJ
 /** The run of a job, with its experiment read from Jobs_Get when neither the call nor the defaults say it. */
 export async function resolveJobRun(ctx: V2WorkflowContext, ref: RunRef, action: string, call: CallOptions = {}): Promise<RunLocator> {
   const given = typeof ref === 'string' ? { runId: ref } : ref;
-  if (given && typeof given === 'object' && !locatorFields(given).experimentName && !ctx.defaults?.experimentName && typeof given.runId === 'string' && given.runId) {
+  if (isObject(given) && !locatorFields(given).experimentName && !ctx.defaults?.experimentName && typeof given.runId === 'string' && given.runId) {
     const workspace = resolveRun({ ...given, experimentName: 'unknown' }, ctx.defaults, action);
     const job = await ctx.v2.Jobs_Get(
       { subscriptionId: workspace.subscriptionId, resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName, id: given.runId },

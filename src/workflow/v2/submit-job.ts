@@ -136,7 +136,7 @@ export async function submitJob(v2: V2Actions, input: SubmitJobInput, defaults: 
   const workspace = { subscriptionId: experiment.subscriptionId, resourceGroupName: experiment.resourceGroupName, workspaceName: experiment.workspaceName };
   // Names as the service takes them: Resource Manager ids of this workspace.
   if (job.computeId) job.computeId = qualifyComputeId(job.computeId, workspace);
-  if (job.environmentId) job.environmentId = qualifyEnvironmentId(job.environmentId, workspace);
+  job.environmentId = qualifyEnvironmentId(job.environmentId, workspace);
   // Everything the service would refuse is refused before the upload: the job is checked first.
   const body: JobBaseResource = { properties: job };
   let code: UploadedCode | undefined;

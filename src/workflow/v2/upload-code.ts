@@ -9,6 +9,7 @@
  * 4. CodeVersions_CreateOrUpdate registers the folder's URL as the version's codeUri.
  * @azure/storage-blob is loaded here only: the v1 path never loads it.
  */
+import { isIP } from 'net';
 import * as path from 'path';
 import { displayUrl, isLoopbackHostname } from '../../account/secure-url';
 import { AzureMLAbortError, AzureMLError, AzureMLServiceError } from '../../errors';
@@ -69,7 +70,7 @@ export function splitSasUri(sasUri: string): { containerUrl: string; prefix: str
   }
   const segments = url.pathname.split('/').filter(Boolean);
   // IP-style (the emulator, Azurite): /account/container/...; else /container/...
-  const ipStyle = /^\d+\.\d+\.\d+\.\d+$|^\[.*\]$|^localhost$/.test(url.hostname);
+  const ipStyle = isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 || url.hostname === 'localhost';
   const keep = ipStyle ? 2 : 1;
   const containerPath = segments.slice(0, keep).join('/');
   let prefix: string;
@@ -102,7 +103,6 @@ async function uploadFiles(
   const started = process.hrtime.bigint();
   const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, queue.length)) }, async () => {
     for (let file = queue.shift(); file; file = queue.shift()) {
-      if (options.signal?.aborted) throw options.signal.reason;
       const blob = container.getBlockBlobClient(`${base}/${file.name}`);
       const name = file.name;
       await blob.uploadFile(file.absolute, {
@@ -123,9 +123,9 @@ async function uploadFiles(
   });
   await Promise.all(workers);
   const uploadMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const folderUrl = new URL(containerUrl);
-  folderUrl.search = '';
-  return { uploadMs, uploadedBytes, folderUrl: `${folderUrl.toString().replace(/\/+$/, '')}/${base.split('/').map(encodeURIComponent).join('/')}` };
+  // The container's URL without its SAS: the version records where the files are, not the credential.
+  const folderUrl = `${containerUrl.split('?')[0]}/${base.split('/').map(encodeURIComponent).join('/')}`;
+  return { uploadMs, uploadedBytes, folderUrl };
 }
 
 export async function uploadCode(v2: V2Actions, workspace: WorkspaceLocator, dir: string, options: UploadCodeOptions = {}): Promise<UploadedCode> {
