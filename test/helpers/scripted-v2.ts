@@ -5,6 +5,8 @@ import type { ServiceActions } from '../../src/workflow/context';
 import type { V2WorkflowContext } from '../../src/workflow/v2/jobs';
 import type { Poll } from '../../src/workflow/v2/long-running';
 
+const MAX_CALLS = 200;
+
 export interface V2Call {
   op: string;
   input: Record<string, unknown>;
@@ -21,6 +23,8 @@ export function scriptedV2(answers: V2Script = {}): { v2: V2Actions; calls: V2Ca
     {
       get: (_target, op: string) => async (input: Record<string, unknown>, call: CallOptions) => {
         calls.push({ op, input, call });
+        // A loop that never ends fails here, rather than hanging on promises no timer can interrupt.
+        if (calls.length > MAX_CALLS) throw new Error(`more than ${MAX_CALLS} calls: a loop that does not end`);
         const answer = answers[op as keyof V2Actions];
         if (!answer) throw new Error(`unexpected call of ${op}`);
         return answer(input, call);
@@ -35,6 +39,7 @@ export function scriptedPoll(answers: Array<{ status: number; headers?: AnswerHe
   const polled: string[] = [];
   const poll: Poll = async (url) => {
     polled.push(url);
+    if (polled.length > MAX_CALLS) throw new Error(`more than ${MAX_CALLS} polls: a loop that does not end`);
     const answer = answers[Math.min(polled.length - 1, answers.length - 1)];
     return { status: answer.status, headers: answer.headers ?? {}, body: answer.body };
   };
