@@ -230,6 +230,89 @@ describe('the job and its fields', () => {
   });
 });
 
+describe('values of the wrong type', () => {
+  it('names each field whose value is there but not of its type, rather than failing on it', () => {
+    expect(
+      problemsOf({
+        ...PY,
+        inputDirectories: [
+          { id: 5, path: 'x' },
+          { id: 'a', path: 5 },
+        ],
+        outputDirectories: [{ id: 7 }, { id: 'b-' }, { id: 'c', pathSuffix: 5 }, { id: 'a-b' }],
+        environmentVariables: [{ name: 5, value: '1' }],
+        secrets: [{ name: 6, value: 'x' }],
+        cluster: { id: 5 },
+        containerSettings: { imageSourceRegistry: { image: 5 } },
+      }),
+    ).toEqual([
+      { path: 'inputDirectories[0].id', message: 'must be letters, digits and _' },
+      { path: 'inputDirectories[1].path', message: 'is required' },
+      { path: 'outputDirectories[0].id', message: 'must be letters, digits and _' },
+      { path: 'outputDirectories[1].id', message: 'must be letters, digits and _' },
+      { path: 'outputDirectories[2].pathSuffix', message: 'must be a string' },
+      { path: 'outputDirectories[3].id', message: 'must be letters, digits and _' },
+      { path: 'environmentVariables[0]', message: 'needs a name and a string value' },
+      { path: 'secrets[0].name', message: 'is required' },
+      { path: 'cluster.id', message: 'is required: the Batch AI cluster resource id' },
+      { path: 'containerSettings.imageSourceRegistry.image', message: 'is required' },
+    ]);
+    expect(problemsOf({ ...PY, inputDirectories: [{ id: 'a', path: 'x' }, 'b'] })).toEqual([{ path: 'inputDirectories', message: 'must be a list of objects' }]);
+    expect(problemsOf({ pyTorchSettings: { pythonScriptFilePath: 5, pythonInterpreterPath: 7 } })).toEqual([
+      { path: 'pyTorchSettings.pythonScriptFilePath', message: 'is required: the script to run' },
+    ]);
+  });
+
+  it('leaves out an interpreter, a time limit or an experiment name that is empty or not a string', () => {
+    const out = fromBatchAIJob({ experimentName: 5, toolType: undefined, pyTorchSettings: { pythonScriptFilePath: 't.py', pythonInterpreterPath: '' } });
+    expect([out.commandJob.command, out.definition?.configuration?.environment, out.warnings, out]).toEqual([
+      'python t.py',
+      { environmentVariables: MOUNT_VARS },
+      [],
+      expect.not.objectContaining({ experimentName: expect.anything() }),
+    ]);
+    expect(problemsOf({ ...PY, constraints: { maxWallClockTime: 'PT' } })).toEqual([
+      { path: 'constraints.maxWallClockTime', message: 'must be an ISO 8601 duration such as PT6H (got "PT")' },
+    ]);
+  });
+
+  it('takes the last segment of a cluster id with any trailing slashes, and keeps ./ inside a script path', () => {
+    expect(fromBatchAIJob({ ...PY, cluster: { id: '/x/clusters/gpu//' } }).commandJob.computeId).toBe('gpu');
+    expect(fromBatchAIJob({ pyTorchSettings: { pythonScriptFilePath: 'src/./t.py' } }).commandJob.command).toBe('python src/./t.py');
+    expect(fromBatchAIJob({ customToolkitSettings: { commandLine: 'python src/./t.py' } }).definition?.configuration?.script).toBe('src/./t.py');
+  });
+
+  it('accepts each PyTorch backend in either case', () => {
+    for (const backend of ['TCP', 'Gloo', 'MPI', 'tcp', 'gloo', 'mpi']) {
+      expect(() => fromBatchAIJob({ pyTorchSettings: { pythonScriptFilePath: 't.py', communicationBackend: backend } })).not.toThrow();
+    }
+  });
+
+  it('treats empty or null TensorFlow arguments as not given, and a parameter server count alone as distributed', () => {
+    const tf = (settings: Record<string, unknown>) => fromBatchAIJob({ tensorFlowSettings: { pythonScriptFilePath: 'tf.py', ...settings } });
+    expect(tf({ masterCommandLineArgs: '', workerCommandLineArgs: '--w' }).commandJob.command).toBe('python tf.py --w');
+    expect(tf({ masterCommandLineArgs: null, workerCommandLineArgs: '--w' }).commandJob.command).toBe('python tf.py --w');
+    const single = tf({});
+    expect(single.definition?.configuration).toMatchObject({ framework: 'TensorFlow', communicator: 'None' });
+    const ps = tf({ parameterServerCount: 1 });
+    expect(ps.commandJob.distribution).toEqual({ distributionType: 'TensorFlow', workerCount: 1, parameterServerCount: 1 });
+    // The same arguments for master and workers: nothing to say.
+    expect(tf({ workerCount: 2, masterCommandLineArgs: '--a', workerCommandLineArgs: '--a' }).warnings).toEqual([]);
+  });
+
+  it('runs a command line as a v1 script only when it is python and a .py file', () => {
+    for (const line of ['python a.pyx', 'python a.py.bak', 'python-config a.py', 'python2to3 a.py']) {
+      expect([line, fromBatchAIJob({ customToolkitSettings: { commandLine: line } }).definition]).toEqual([line, undefined]);
+    }
+  });
+
+  it('says every argument v1 passes without a shell', () => {
+    expect(fromBatchAIJob({ pyTorchSettings: { pythonScriptFilePath: 't.py', commandLineArgs: '--a $X --b ${Y}' } }).warnings).toEqual([
+      'v1: arguments are passed without a shell, so $X ${Y} stay as written; v2 runs them in a shell',
+    ]);
+  });
+});
+
 describe('the toolkits', () => {
   it('names a toolkit that is missing, repeated or not an object; an unsupported one is named alone', () => {
     expect(problemsOf({ pyTorchSettings: 'train.py' })).toEqual([{ path: 'pyTorchSettings', message: 'must be an object' }]);
@@ -394,6 +477,7 @@ describe('splitShellWords', () => {
     expect(splitShellWords(`"a\\""`)).toEqual(['a"']);
     expect(splitShellWords('a\\')).toEqual(['a\\']);
     expect(splitShellWords('\\ a')).toEqual([' a']);
+    expect(splitShellWords('\\x y')).toEqual(['x', 'y']);
     expect(splitShellWords('a "b c"d')).toEqual(['a', 'b cd']);
   });
 

@@ -142,7 +142,7 @@ describe('a cluster spec', () => {
       { path: 'adminUserPassword', message: 'must be a non-empty string' },
       { path: 'tags', message: 'must be an object of strings' },
     ]);
-    for (const tags of [null, ['a'], 'team=ml']) {
+    for (const tags of [null, ['a'], 'team=ml', { a: 'x', b: 1 }]) {
       expect(problemsOf(() => computeResourceOf('gpu', { vmSize: 'v', maxNodes: 1, tags } as never, ACTION))).toEqual([{ path: 'tags', message: 'must be an object of strings' }]);
     }
     const secret = problemsOf(() => computeResourceOf('gpu', { vmSize: 'v', maxNodes: 1, sshPublicKey: 'ssh-rsa SECRET' }, ACTION));
@@ -240,11 +240,12 @@ describe('the cluster verbs', () => {
       failedOperation,
       WS,
     );
-    const error = (await failure(createCompute(ctx, 'gpu', { vmSize: 'v', maxNodes: 1 }, { sleep: noSleep }))) as AzureMLComputeFailedError;
+    const signal = new AbortController().signal;
+    const error = (await failure(createCompute(ctx, 'gpu', { vmSize: 'v', maxNodes: 1 }, { sleep: noSleep, signal }))) as AzureMLComputeFailedError;
     expect(error).toBeInstanceOf(AzureMLComputeFailedError);
     expect(error.message).toBe('Compute gpu is Failed: QuotaExceeded: Not enough cores');
     expect(calls.map((c) => c.op)).toEqual(['Compute_CreateOrUpdate', 'Compute_Get']);
-    expect(calls[1].input).toEqual({ ...WS, computeName: 'gpu' });
+    expect(calls[1]).toMatchObject({ input: { ...WS, computeName: 'gpu' }, call: { signal } });
   });
 
   it("gives the operation's own error when the compute is not Failed, or cannot be read", async () => {

@@ -125,7 +125,7 @@ interface Launch {
 }
 
 function isWhole(value: unknown, min: number): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+  return Number.isSafeInteger(value) && (value as number) >= min;
 }
 
 /** The properties of a job given whole (`{ properties: {...} }`) or as its properties. */
@@ -190,7 +190,9 @@ export function fromBatchAIJob(job: unknown, options: FromBatchAIJobOptions = {}
     if (typeof id !== 'string' || !/^[A-Za-z0-9_]+$/.test(id)) return void problems.push({ path: at(`outputDirectories[${i}].id`), message: 'must be letters, digits and _' });
     if (ids.has(id.toUpperCase())) return void problems.push({ path: at(`outputDirectories[${i}].id`), message: `${id} is used by another output directory` });
     ids.add(id.toUpperCase());
-    const suffix = typeof dir.pathSuffix === 'string' && dir.pathSuffix ? `/${dir.pathSuffix.replace(/^\/+|\/+$/g, '')}` : '';
+    if (dir.pathSuffix !== undefined && dir.pathSuffix !== null && typeof dir.pathSuffix !== 'string')
+      return void problems.push({ path: at(`outputDirectories[${i}].pathSuffix`), message: 'must be a string' });
+    const suffix = dir.pathSuffix ? `/${dir.pathSuffix.replace(/^\/+|\/+$/g, '')}` : '';
     if (suffix.includes('..')) return void problems.push({ path: at(`outputDirectories[${i}].pathSuffix`), message: 'must not contain ..' });
     const where = `outputs/${id}${suffix}`;
     batchaiVars[`AZ_BATCHAI_OUTPUT_${id}`] = where;
@@ -230,9 +232,9 @@ export function fromBatchAIJob(job: unknown, options: FromBatchAIJobOptions = {}
   const constraints = props.constraints;
   if (constraints !== undefined && constraints !== null) {
     const wall = isObject(constraints) ? constraints.maxWallClockTime : undefined;
-    if (typeof wall !== 'string' || isoDurationSeconds(wall) === undefined) {
+    timeoutSeconds = isoDurationSeconds(wall);
+    if (timeoutSeconds === undefined)
       problems.push({ path: at('constraints.maxWallClockTime'), message: `must be an ISO 8601 duration such as PT6H (got ${JSON.stringify(wall)})` });
-    } else timeoutSeconds = isoDurationSeconds(wall);
   }
   let target: string | undefined;
   if (props.cluster !== undefined && props.cluster !== null) {
@@ -250,7 +252,12 @@ export function fromBatchAIJob(job: unknown, options: FromBatchAIJobOptions = {}
     const registry = isObject(props.containerSettings) ? props.containerSettings.imageSourceRegistry : undefined;
     const image = isObject(registry) ? registry.image : undefined;
     if (typeof image !== 'string' || !image) problems.push({ path: at('containerSettings.imageSourceRegistry.image'), message: 'is required' });
-    else baseImage = image;
+    else {
+      baseImage = image;
+      warnings.push(
+        `${at('containerSettings')}: v2 takes an environment, not an image: register one with ${baseImage} (az ml environment create --image ${baseImage}) and give its environmentId`,
+      );
+    }
     if (isObject(registry) && registry.credentials !== undefined && registry.credentials !== null) {
       problems.push({
         path: at('containerSettings.imageSourceRegistry.credentials'),
@@ -258,10 +265,6 @@ export function fromBatchAIJob(job: unknown, options: FromBatchAIJobOptions = {}
           "would travel in the run definition, which the service shows back: push the image to the workspace's container registry (or let the workspace identity pull it), and leave the credentials out",
       });
     }
-    if (baseImage)
-      warnings.push(
-        `${at('containerSettings')}: v2 takes an environment, not an image: register one with ${baseImage} (az ml environment create --image ${baseImage}) and give its environmentId`,
-      );
   }
   let preparation: string | undefined;
   if (props.jobPreparation !== undefined && props.jobPreparation !== null) {
@@ -397,8 +400,8 @@ function launchOf(
     if (backend !== undefined && !['TCP', 'Gloo', 'MPI', 'tcp', 'gloo', 'mpi'].includes(String(backend))) {
       problems.push({ path: field('communicationBackend'), message: `must be TCP, Gloo or MPI (got ${JSON.stringify(backend)})` });
     }
-    const mpi = String(backend ?? '').toUpperCase() === 'MPI';
-    if (String(backend ?? '').toUpperCase() === 'TCP') warnings.push(`${field('communicationBackend')}: TCP is Gloo in Azure ML (PyTorch's TCP backend was removed)`);
+    const mpi = String(backend).toUpperCase() === 'MPI';
+    if (String(backend).toUpperCase() === 'TCP') warnings.push(`${field('communicationBackend')}: TCP is Gloo in Azure ML (PyTorch's TCP backend was removed)`);
     const distributed = nodes * perNode > 1;
     return {
       ...base,
@@ -428,8 +431,8 @@ function launchOf(
     const parameterServerCount = isWhole(servers, 0) ? servers : 1;
     const args = workerArgs ?? masterArgs ?? [];
     const same = (a: string[] | undefined) => a === undefined || JSON.stringify(a) === JSON.stringify(args);
-    if (masterArgs && workerArgs && !same(masterArgs))
-      warnings.push(`${field('masterCommandLineArgs')}: Azure ML's TF_CONFIG has workers and parameter servers; worker 0 takes the master's arguments`);
+    // Different from the workers' (with none given, the master's are everyone's).
+    if (!same(masterArgs)) warnings.push(`${field('masterCommandLineArgs')}: Azure ML's TF_CONFIG has workers and parameter servers; worker 0 takes the master's arguments`);
     return {
       ...base,
       script: script(),

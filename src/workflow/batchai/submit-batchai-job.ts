@@ -4,6 +4,7 @@
  * done on the chosen API is refused before anything is sent, with the reason and the way out.
  */
 import { AzureMLValidationError } from '../../errors';
+import { isObject } from '../../spec/is-object';
 import type { SubmitRunOptions, SubmittedRun } from '../submit-run';
 import type { SubmitJobInput, SubmitJobOptions, SubmittedJob } from '../v2/submit-job';
 import { fromBatchAIJob, type BatchAIJobConversion } from './from-batchai-job';
@@ -50,13 +51,13 @@ export function jobInputOf(conversion: BatchAIJobConversion, input: SubmitBatchA
 }
 
 export async function submitBatchAIJob(client: BatchAISubmitter, input: SubmitBatchAIJobInput, options: SubmitRunOptions & SubmitJobOptions = {}): Promise<SubmittedBatchAIJob> {
-  if (!input || typeof input !== 'object' || typeof input.project !== 'string' || !input.project) {
+  if (!isObject(input) || typeof input.project !== 'string' || !input.project) {
     throw new AzureMLValidationError({ action: ACTION, problems: [{ path: 'project', message: 'is required: the folder with the job scripts' }] });
   }
-  const conversion = fromBatchAIJob(input.job, { environmentId: input.environmentId });
+  const conversion = fromBatchAIJob(input.job);
   const experimentName = input.experimentName ?? client.defaultExperiment ?? conversion.experimentName;
   if (client.api === 'v2') {
-    if (!input.environmentId && !conversion.commandJob.environmentId) {
+    if (!input.environmentId) {
       throw new AzureMLValidationError({
         action: ACTION,
         problems: [
