@@ -44,10 +44,11 @@ export async function submitRunAsJob(ctx: V2WorkflowContext, input: SubmitRunOrJ
 /** The run of a job, with its experiment read from Jobs_Get when neither the call nor the defaults say it. */
 export async function resolveJobRun(ctx: V2WorkflowContext, ref: RunRef, action: string, call: CallOptions = {}): Promise<RunLocator> {
   const given = typeof ref === 'string' ? { runId: ref } : ref;
-  if (isObject(given) && !locatorFields(given).experimentName && !ctx.defaults?.experimentName && typeof given.runId === 'string' && given.runId) {
+  if (isObject(given) && !locatorFields(given).experimentName && !ctx.defaults?.experimentName) {
+    // resolveRun checks the run id (and the rest) before anything is asked.
     const workspace = resolveRun({ ...given, experimentName: 'unknown' }, ctx.defaults, action);
     const job = await ctx.v2.Jobs_Get(
-      { subscriptionId: workspace.subscriptionId, resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName, id: given.runId },
+      { subscriptionId: workspace.subscriptionId, resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName, id: workspace.runId },
       call,
     );
     return { ...workspace, experimentName: String(job.properties.experimentName ?? 'Default') };

@@ -70,7 +70,8 @@ export function splitSasUri(sasUri: string): { containerUrl: string; prefix: str
   }
   const segments = url.pathname.split('/').filter(Boolean);
   // IP-style (the emulator, Azurite): /account/container/...; else /container/...
-  const ipStyle = isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 || url.hostname === 'localhost';
+  // A host in brackets is an IPv6 address (the URL parser allows nothing else there).
+  const ipStyle = isIP(url.hostname) !== 0 || url.hostname.startsWith('[') || url.hostname === 'localhost';
   const keep = ipStyle ? 2 : 1;
   const containerPath = segments.slice(0, keep).join('/');
   let prefix: string;
