@@ -7,20 +7,12 @@ import { AzureMLValidationError } from '../src';
 import { fromBatchAIJob } from '../src/workflow/batchai/from-batchai-job';
 import { splitShellWords } from '../src/workflow/batchai/shell-words';
 import { submitBatchAIJob, type BatchAISubmitter } from '../src/workflow/batchai/submit-batchai-job';
-import { failure } from './helpers/failure';
+import { failure, validationError } from './helpers/failure';
 
 const MOUNT_VARS = { AZ_BATCHAI_MOUNT_ROOT: 'mounts', AZ_BATCHAI_JOB_MOUNT_ROOT: 'mounts/job' };
 const PY = { pyTorchSettings: { pythonScriptFilePath: 'train.py' } };
 
-function problemsOf(job: unknown): Array<{ path: string; message: string }> {
-  try {
-    fromBatchAIJob(job);
-  } catch (error) {
-    expect(error).toBeInstanceOf(AzureMLValidationError);
-    return (error as AzureMLValidationError).problems;
-  }
-  throw new Error('expected a validation error');
-}
+const problemsOf = (job: unknown) => validationError(() => fromBatchAIJob(job)).problems;
 
 describe('the job and its fields', () => {
   it('takes the whole resource or its properties, and names paths as given', () => {

@@ -6,23 +6,16 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { startEmulator, create, fromBatchAIJob, AzureMLValidationError, type Emulator } from '../src';
+import { startEmulator, create, fromBatchAIJob, type Emulator } from '../src';
 import { splitShellWords } from '../src/workflow/batchai/shell-words';
+import { validationError } from './helpers/failure';
 
 const EXAMPLES = path.join(__dirname, '..', 'examples', 'batchai');
 const example = (name: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(EXAMPLES, `${name}.json`), 'utf8'));
 const WS = { subscriptionId: '00000000-1111-2222-3333-444444444444', resourceGroupName: 'rg', workspaceName: 'batchai-ws' };
 const MOUNT_VARS = { AZ_BATCHAI_MOUNT_ROOT: 'mounts', AZ_BATCHAI_JOB_MOUNT_ROOT: 'mounts/job' };
 
-function problemsOf(job: unknown): Array<{ path: string; message: string }> {
-  try {
-    fromBatchAIJob(job);
-  } catch (error) {
-    expect(error).toBeInstanceOf(AzureMLValidationError);
-    return (error as AzureMLValidationError).problems;
-  }
-  throw new Error('no error');
-}
+const problemsOf = (job: unknown) => validationError(() => fromBatchAIJob(job)).problems;
 
 describe('fromBatchAIJob', () => {
   it('converts the PyTorch example: nodes x processes, the directories as variables, the time limit and the cluster, with what changed', () => {

@@ -4,28 +4,20 @@
  * operation explained by the compute, pages followed, and waitForCompute's polling, deadline and
  * abort.
  */
-import { AzureMLAbortError, AzureMLComputeFailedError, AzureMLOperationFailedError, AzureMLResponseFormatError, AzureMLTimeoutError, AzureMLValidationError } from '../src';
+import { AzureMLAbortError, AzureMLComputeFailedError, AzureMLOperationFailedError, AzureMLResponseFormatError, AzureMLTimeoutError } from '../src';
 import type { ComputeResource } from '../src/spec/arm/types';
 import { checkComputeName, computeNameProblem, computeResourceOf, scaleSettingsOf } from '../src/workflow/compute/compute-spec';
 import { computeErrors, computeSummary } from '../src/workflow/compute/compute-summary';
 import { createCompute, deleteCompute, listComputes, listNodes, resizeCompute } from '../src/workflow/compute/computes';
 import { isComputeReady, waitForCompute } from '../src/workflow/compute/wait-for-compute';
-import { failure } from './helpers/failure';
+import { failure, validationError } from './helpers/failure';
 import { answering, v2Context } from './helpers/scripted-v2';
 
 const ACTION = 'azureml-execution/createCompute';
 const WS = { subscriptionId: 'sub', resourceGroupName: 'rg', workspaceName: 'ws1' };
 const noSleep = async () => undefined;
 
-const problemsOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AzureMLValidationError);
-    return (error as AzureMLValidationError).problems;
-  }
-  throw new Error('expected a validation error');
-};
+const problemsOf = (fn: () => unknown) => validationError(fn).problems;
 
 describe('a cluster spec', () => {
   it('holds a new cluster to the naming rule, and any other verb to a name being there', () => {

@@ -5,9 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { AzureMLValidationError } from '../src';
 import { commandJobOf, newJobName, submitJob } from '../src/workflow/v2/submit-job';
-import { failure } from './helpers/failure';
+import { failure, validationError } from './helpers/failure';
 import { projectFolders } from './helpers/project-folders';
 import { scriptedV2 } from './helpers/scripted-v2';
 
@@ -16,15 +15,7 @@ const WS_ID = '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineL
 const folders = projectFolders('submit-job-');
 afterEach(() => folders.cleanup());
 
-const problemsOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AzureMLValidationError);
-    return (error as AzureMLValidationError).message;
-  }
-  throw new Error('expected a validation error');
-};
+const problemsOf = (fn: () => unknown) => validationError(fn).message;
 
 describe('newJobName', () => {
   afterEach(() => jest.restoreAllMocks());
