@@ -6,25 +6,20 @@
 import { AzureMLOperationFailedError, AzureMLResponseFormatError } from '../src';
 import type { AnswerHead } from '../src/http/call-options';
 import { qualifyComputeId, qualifyEnvironmentId, workspaceArmId } from '../src/workflow/v2/arm-ids';
-import { followLongRunning, isLongRunning, type Poll } from '../src/workflow/v2/long-running';
+import { followLongRunning, isLongRunning } from '../src/workflow/v2/long-running';
 import { failure } from './helpers/failure';
+import { scriptedPoll } from './helpers/scripted-v2';
 
 const ACTION = 'azureml-execution/cancelJob';
 const head = (status: number, headers: AnswerHead['headers'] = {}): AnswerHead => ({ status, headers });
 
-/** A poll that gives `answers` in turn (the last repeats), recording each URL and call. */
-function scriptedPoll(answers: Array<{ status?: number; headers?: AnswerHead['headers']; body?: unknown }>) {
-  const polled: Array<{ url: string; call: unknown }> = [];
-  const poll: Poll = async (url, call) => {
-    polled.push({ url, call });
-    const answer = answers[Math.min(polled.length - 1, answers.length - 1)];
-    return { status: answer.status ?? 200, headers: answer.headers ?? {}, body: answer.body };
-  };
+/** A scripted poll, and a sleep that records its waits. */
+function scripted(answers: Parameters<typeof scriptedPoll>[0]) {
   const waits: number[] = [];
   const sleep = async (ms: number) => {
     waits.push(ms);
   };
-  return { poll, polled, waits, sleep };
+  return { ...scriptedPoll(answers), waits, sleep };
 }
 
 describe('isLongRunning', () => {
@@ -44,11 +39,7 @@ describe('isLongRunning', () => {
 
 describe('followLongRunning', () => {
   it('polls Azure-AsyncOperation (not Location) until Succeeded, at the pace of Retry-After, and gives the last body', async () => {
-    const s = scriptedPoll([
-      { headers: { 'retry-after': '2' }, body: { status: 'InProgress' } },
-      { body: { status: 'Running' } },
-      { body: { status: 'Succeeded', endTime: 'now' } },
-    ]);
+    const s = scripted([{ headers: { 'retry-after': '2' }, body: { status: 'InProgress' } }, { body: { status: 'Running' } }, { body: { status: 'Succeeded', endTime: 'now' } }]);
     const statuses: string[] = [];
     const signal = new AbortController().signal;
     const out = await followLongRunning(s.poll, head(202, { 'azure-asyncoperation': 'https://arm/op/1', location: 'https://arm/loc/1', 'retry-after': '5' }), ACTION, {
@@ -59,19 +50,19 @@ describe('followLongRunning', () => {
       pollIntervalMs: 300,
     });
     expect(out).toEqual({ status: 'Succeeded', endTime: 'now' });
-    expect(s.polled.map((p) => p.url)).toEqual(['https://arm/op/1', 'https://arm/op/1', 'https://arm/op/1']);
+    expect(s.polled).toEqual(['https://arm/op/1', 'https://arm/op/1', 'https://arm/op/1']);
     // The first wait is the first answer's Retry-After, then each poll's own, else pollIntervalMs.
     expect(s.waits).toEqual([5000, 2000, 300]);
     expect(statuses).toEqual(['InProgress', 'Running', 'Succeeded']);
     // The poll gets the call options, without the options of the following itself.
-    expect(s.polled[0].call).toEqual({ signal, timeoutMs: 1234 });
+    expect(s.pollCalls[0]).toEqual({ signal, timeoutMs: 1234 });
   });
 
   it('waits 1 s when the service says nothing, and never more than maxPollIntervalMs (60 s by default)', async () => {
-    const s = scriptedPoll([{ headers: { 'retry-after': '3600' }, body: { status: 'InProgress' } }, { body: { status: 'succeeded' } }]);
+    const s = scripted([{ headers: { 'retry-after': '3600' }, body: { status: 'InProgress' } }, { body: { status: 'succeeded' } }]);
     await followLongRunning(s.poll, head(201, { 'azure-asyncoperation': 'https://arm/op' }), ACTION, { sleep: s.sleep });
     expect(s.waits).toEqual([1000, 60_000]);
-    const t = scriptedPoll([{ headers: { 'retry-after': '3600' }, body: { status: 'InProgress' } }, { body: { status: 'Succeeded' } }]);
+    const t = scripted([{ headers: { 'retry-after': '3600' }, body: { status: 'InProgress' } }, { body: { status: 'Succeeded' } }]);
     await followLongRunning(t.poll, head(201, { 'azure-asyncoperation': 'https://arm/op' }), ACTION, { sleep: t.sleep, maxPollIntervalMs: 7000 });
     expect(t.waits).toEqual([1000, 7000]);
   });
@@ -81,7 +72,7 @@ describe('followLongRunning', () => {
     ['Canceled', undefined, 'Action azureml-execution/cancelJob ended Canceled'],
     ['Cancelled', 'not an object', 'Action azureml-execution/cancelJob ended Cancelled'],
   ])('rejects an operation that ends %s, with its error', async (status, error, message) => {
-    const s = scriptedPoll([{ body: { status: 'InProgress' } }, { body: { status, error } }]);
+    const s = scripted([{ body: { status: 'InProgress' } }, { body: { status, error } }]);
     const thrown = (await failure(followLongRunning(s.poll, head(202, { 'azure-asyncoperation': 'https://arm/op' }), ACTION, { sleep: s.sleep }))) as AzureMLOperationFailedError;
     expect(thrown).toBeInstanceOf(AzureMLOperationFailedError);
     expect(thrown.message).toBe(message);
@@ -96,7 +87,7 @@ describe('followLongRunning', () => {
     [undefined, 'null'],
     ['Succeeded', '"Succeeded"'],
   ])('refuses an operation status without a status field: %j', async (body, text) => {
-    const s = scriptedPoll([{ status: 200, body }]);
+    const s = scripted([{ status: 200, body }]);
     const thrown = (await failure(followLongRunning(s.poll, head(202, { 'azure-asyncoperation': 'https://arm/op' }), ACTION, { sleep: s.sleep }))) as AzureMLResponseFormatError;
     expect(thrown).toBeInstanceOf(AzureMLResponseFormatError);
     expect(thrown.message).toBe('Action azureml-execution/cancelJob got an answer it cannot read (status code 200): the operation status has no status field');
@@ -104,17 +95,17 @@ describe('followLongRunning', () => {
   });
 
   it('polls Location until it stops answering 202, and gives that answer', async () => {
-    const s = scriptedPoll([{ status: 202, headers: { 'retry-after': '4' } }, { status: 202 }, { status: 200, body: { done: true } }]);
+    const s = scripted([{ status: 202, headers: { 'retry-after': '4' } }, { status: 202 }, { status: 200, body: { done: true } }]);
     const statuses: string[] = [];
     const out = await followLongRunning(s.poll, head(202, { location: 'https://arm/loc/9' }), ACTION, { sleep: s.sleep, onStatus: (x) => statuses.push(x) });
     expect(out).toEqual({ done: true });
-    expect(s.polled.map((p) => p.url)).toEqual(['https://arm/loc/9', 'https://arm/loc/9', 'https://arm/loc/9']);
+    expect(s.polled).toEqual(['https://arm/loc/9', 'https://arm/loc/9', 'https://arm/loc/9']);
     expect(s.waits).toEqual([1000, 4000, 1000]);
     expect(statuses).toEqual(['InProgress', 'InProgress']);
   });
 
   it('has nothing to follow without either header: it neither waits nor polls', async () => {
-    const s = scriptedPoll([{ status: 200 }]);
+    const s = scripted([{ status: 200 }]);
     expect(await followLongRunning(s.poll, head(202), ACTION, { sleep: s.sleep })).toBeUndefined();
     expect([s.polled, s.waits]).toEqual([[], []]);
   });

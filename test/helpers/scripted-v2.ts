@@ -34,16 +34,22 @@ export function scriptedV2(answers: V2Script = {}): { v2: V2Actions; calls: V2Ca
   return { v2, calls };
 }
 
-/** A poll that gives `answers` in turn (the last repeats), recording each URL polled. */
-export function scriptedPoll(answers: Array<{ status: number; headers?: AnswerHead['headers']; body?: unknown }>): { poll: Poll; polled: string[] } {
+/** A poll that gives `answers` in turn (the last repeats; status 200 unless said), recording each URL and its call options. */
+export function scriptedPoll(answers: Array<{ status?: number; headers?: AnswerHead['headers']; body?: unknown }>): {
+  poll: Poll;
+  polled: string[];
+  pollCalls: Array<CallOptions | undefined>;
+} {
   const polled: string[] = [];
-  const poll: Poll = async (url) => {
+  const pollCalls: Array<CallOptions | undefined> = [];
+  const poll: Poll = async (url, call) => {
     polled.push(url);
+    pollCalls.push(call);
     if (polled.length > MAX_CALLS) throw new Error(`more than ${MAX_CALLS} polls: a loop that does not end`);
     const answer = answers[Math.min(polled.length - 1, answers.length - 1)];
-    return { status: answer.status, headers: answer.headers ?? {}, body: answer.body };
+    return { status: answer.status ?? 200, headers: answer.headers ?? {}, body: answer.body };
   };
-  return { poll, polled };
+  return { poll, polled, pollCalls };
 }
 
 /** A v2 workflow context over scripted actions and polls. */
